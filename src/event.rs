@@ -1,0 +1,246 @@
+//! Codat webhook bodies: the current envelope and the legacy rule body.
+//!
+//! Current (`Webhooks.json` in Codat's docs): `{ "id", "eventType", "generatedDate", "payload" }`,
+//! where most payloads carry `referenceCompany { id, name, tags }` and `company.*` events put the
+//! company itself in `payload`. Codat's own `company.created` example says `type` instead of
+//! `eventType`; both are accepted (`eventType` wins when both are present).
+//!
+//! Legacy: `{ "RuleType", "CompanyId", "ClientId", "ClientName", "DataConnectionId", "RuleId",
+//! "AlertId", "Message", "Data" }`, recognised by its `RuleType`.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::ErrorCode;
+
+/// Largest body [`parse_event`] reads, in bytes (Standard Webhooks asks for < 20 KB; Codat's
+/// events are references, not data).
+pub const MAX_EVENT_LEN: usize = 1024 * 1024;
+/// Most company tags read from one event (Codat's schema allows 10).
+pub const MAX_EVENT_TAGS: usize = 100;
+/// Deepest JSON nesting accepted; deeper input is refused by the JSON parser itself.
+pub const MAX_EVENT_DEPTH: usize = 128;
+
+/// Why a body is not a Codat event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventError {
+    /// Not JSON (or not UTF-8, or nested deeper than [`MAX_EVENT_DEPTH`]).
+    InvalidPayload,
+    /// JSON, but not the shape of a Codat event; the field at fault is named.
+    InvalidEvent(&'static str),
+    /// Larger than [`MAX_EVENT_LEN`].
+    EventTooLarge,
+}
+
+impl ErrorCode for EventError {
+    fn code(&self) -> &'static str {
+        match self {
+            EventError::InvalidPayload => "invalid_payload",
+            EventError::InvalidEvent(_) => "invalid_event",
+            EventError::EventTooLarge => "event_too_large",
+        }
+    }
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventError::InvalidPayload => f.write_str("body is not valid JSON"),
+            EventError::InvalidEvent(field) => {
+                write!(f, "body is not a Codat event: bad or missing {field}")
+            }
+            EventError::EventTooLarge => {
+                write!(f, "body is larger than {MAX_EVENT_LEN} bytes")
+            }
+        }
+    }
+}
+
+impl core::error::Error for EventError {}
+
+/// The company an event is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Company {
+    /// Codat company id.
+    pub id: Option<String>,
+    /// Company name.
+    pub name: Option<String>,
+    /// Company tags as `(key, value)` pairs, sorted by key.
+    pub tags: Vec<(String, String)>,
+}
+
+impl Company {
+    /// The tags as borrowed pairs, ready for [`crate::TagFilter::matches`].
+    pub fn tag_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// A parsed Codat webhook body.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The current service's envelope.
+    Current {
+        /// Event id (a UUID in Codat's schema), if present.
+        id: Option<String>,
+        /// `eventType` (or `type`), e.g. `read.completed`.
+        event_type: String,
+        /// `generatedDate`, ISO 8601, if present.
+        generated_date: Option<String>,
+        /// The company, from `payload.referenceCompany` or, for `company.*`, `payload`.
+        company: Option<Company>,
+        /// The whole `payload` object (`Value::Null` when absent).
+        payload: Value,
+    },
+    /// A legacy rule webhook body.
+    Legacy {
+        /// `RuleType`, e.g. `DataConnectionStatusChanged`.
+        rule_type: String,
+        /// `CompanyId`.
+        company_id: Option<String>,
+        /// `ClientId`.
+        client_id: Option<String>,
+        /// `ClientName`.
+        client_name: Option<String>,
+        /// `DataConnectionId`.
+        data_connection_id: Option<String>,
+        /// `RuleId` (deprecated by Codat).
+        rule_id: Option<String>,
+        /// `AlertId`.
+        alert_id: Option<String>,
+        /// `Message`.
+        message: Option<String>,
+        /// `Data` (`Value::Null` when absent).
+        data: Value,
+    },
+}
+
+impl Event {
+    /// `eventType` for current events, `RuleType` for legacy ones.
+    pub fn event_type(&self) -> &str {
+        match self {
+            Event::Current { event_type, .. } => event_type,
+            Event::Legacy { rule_type, .. } => rule_type,
+        }
+    }
+
+    /// The company id, wherever the body keeps it.
+    pub fn company_id(&self) -> Option<&str> {
+        match self {
+            Event::Current { company, .. } => company.as_ref()?.id.as_deref(),
+            Event::Legacy { company_id, .. } => company_id.as_deref(),
+        }
+    }
+
+    /// The company's tags (legacy bodies carry none).
+    pub fn company_tags(&self) -> impl Iterator<Item = (&str, &str)> {
+        let company = match self {
+            Event::Current { company, .. } => company.as_ref(),
+            Event::Legacy { .. } => None,
+        };
+        company.into_iter().flat_map(Company::tag_pairs)
+    }
+
+    /// `"current"` or `"legacy"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Current { .. } => "current",
+            Event::Legacy { .. } => "legacy",
+        }
+    }
+}
+
+/// Parses a raw webhook body (bytes as received) into an [`Event`].
+pub fn parse_event(body: &[u8]) -> Result<Event, EventError> {
+    if body.len() > MAX_EVENT_LEN {
+        return Err(EventError::EventTooLarge);
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| EventError::InvalidPayload)?;
+    let Value::Object(mut root) = value else {
+        return Err(EventError::InvalidEvent("body (not an object)"));
+    };
+    if root.contains_key("RuleType") {
+        return parse_legacy(root);
+    }
+    let event_type = match (root.get("eventType"), root.get("type")) {
+        (Some(Value::String(t)), _) | (None, Some(Value::String(t))) if !t.is_empty() => {
+            t.to_string()
+        }
+        _ => return Err(EventError::InvalidEvent("eventType")),
+    };
+    let id = opt_string(&root, "id")?;
+    let generated_date = opt_string(&root, "generatedDate")?;
+    let payload = root.remove("payload").unwrap_or(Value::Null);
+    let company = match &payload {
+        Value::Null => None,
+        Value::Object(p) => match p.get("referenceCompany") {
+            Some(Value::Object(c)) => Some(company(c)?),
+            Some(Value::Null) | None if event_type.starts_with("company.") => Some(company(p)?),
+            Some(Value::Null) | None => None,
+            Some(_) => return Err(EventError::InvalidEvent("payload.referenceCompany")),
+        },
+        _ => return Err(EventError::InvalidEvent("payload")),
+    };
+    Ok(Event::Current {
+        id,
+        event_type,
+        generated_date,
+        company,
+        payload,
+    })
+}
+
+fn parse_legacy(mut root: Map<String, Value>) -> Result<Event, EventError> {
+    let rule_type = match root.get("RuleType") {
+        Some(Value::String(t)) if !t.is_empty() => t.to_string(),
+        _ => return Err(EventError::InvalidEvent("RuleType")),
+    };
+    Ok(Event::Legacy {
+        rule_type,
+        company_id: opt_string(&root, "CompanyId")?,
+        client_id: opt_string(&root, "ClientId")?,
+        client_name: opt_string(&root, "ClientName")?,
+        data_connection_id: opt_string(&root, "DataConnectionId")?,
+        rule_id: opt_string(&root, "RuleId")?,
+        alert_id: opt_string(&root, "AlertId")?,
+        message: opt_string(&root, "Message")?,
+        data: root.remove("Data").unwrap_or(Value::Null),
+    })
+}
+
+/// A string field that may be absent or `null`; any other type is a shape error.
+fn opt_string(map: &Map<String, Value>, field: &'static str) -> Result<Option<String>, EventError> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.to_string())),
+        Some(_) => Err(EventError::InvalidEvent(field)),
+    }
+}
+
+fn company(map: &Map<String, Value>) -> Result<Company, EventError> {
+    let tags = match map.get("tags") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(tags)) => {
+            if tags.len() > MAX_EVENT_TAGS {
+                return Err(EventError::InvalidEvent("tags (too many)"));
+            }
+            tags.iter()
+                .map(|(k, v)| match v {
+                    Value::String(v) => Ok((k.to_string(), v.to_string())),
+                    _ => Err(EventError::InvalidEvent("tags (values must be strings)")),
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Some(_) => return Err(EventError::InvalidEvent("tags")),
+    };
+    Ok(Company {
+        id: opt_string(map, "id")?,
+        name: opt_string(map, "name")?,
+        tags,
+    })
+}

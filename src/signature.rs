@@ -1,0 +1,636 @@
+//! Standard Webhooks v1 signatures, as Codat sends them through Svix.
+//!
+//! The signed content is `{webhook-id}.{webhook-timestamp}.{raw body}` and the signature is
+//! `v1,` followed by the standard base64 of its HMAC-SHA256. A [`Verifier`] holds one or more
+//! secrets (rotation) with their HMAC key state precomputed, so each verification costs only
+//! the message blocks. Time is always a parameter (`now`, Unix seconds).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::ErrorCode;
+use crate::base64::{LENIENT, STRICT};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// `webhook-id`, the message id (Standard Webhooks §Headers).
+pub const WEBHOOK_ID: &str = "webhook-id";
+/// `webhook-timestamp`, integer Unix seconds (Standard Webhooks §Headers).
+pub const WEBHOOK_TIMESTAMP: &str = "webhook-timestamp";
+/// `webhook-signature`, space-separated `version,base64` entries (Standard Webhooks §Headers).
+pub const WEBHOOK_SIGNATURE: &str = "webhook-signature";
+/// `svix-id`: Svix's own name for `webhook-id`, looked up first, as Svix's libraries do.
+pub const SVIX_ID: &str = "svix-id";
+/// `svix-timestamp`: Svix's own name for `webhook-timestamp`.
+pub const SVIX_TIMESTAMP: &str = "svix-timestamp";
+/// `svix-signature`: Svix's own name for `webhook-signature`.
+pub const SVIX_SIGNATURE: &str = "svix-signature";
+/// Prefix of a Standard Webhooks symmetric secret (Standard Webhooks §Symmetric signatures).
+pub const SECRET_PREFIX: &str = "whsec_";
+/// The only signature version checked: HMAC-SHA256. Other versions (`v1a`, …) are skipped.
+pub const SIGNATURE_VERSION: &str = "v1";
+/// Default tolerance, both directions: 5 minutes, as every Svix / Standard Webhooks library.
+pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
+/// Largest accepted `webhook-signature` header, in bytes. Svix sends one entry per active
+/// endpoint secret (≈48 bytes each); 8 KiB leaves room for well over 100.
+pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
+/// Most `version,value` entries examined in one `webhook-signature` header.
+pub const MAX_SIGNATURES: usize = 64;
+/// Largest accepted `webhook-id` header, in bytes (Svix ids are 31 bytes, Codat's ≤ 64).
+pub const MAX_ID_LEN: usize = 256;
+/// Most secrets one [`Verifier`] holds (rotation needs two; a few more is generous).
+pub const MAX_SECRETS: usize = 16;
+/// Largest accepted secret text (prefix and base64 included), in bytes.
+pub const MAX_SECRET_TEXT_LEN: usize = 4096;
+/// Largest decoded secret, in bytes. The spec asks for 24–64; HMAC hashes longer keys.
+pub const MAX_SECRET_LEN: usize = 1024;
+
+/// Length of an HMAC-SHA256 tag, in bytes.
+const MAC_LEN: usize = 32;
+/// Length of the padded standard base64 of a 32-byte tag.
+const MAC_B64_LEN: usize = 44;
+/// Decimal digits in the largest timestamp accepted (`i64::MAX` has 19).
+const MAX_TIMESTAMP_DIGITS: usize = 19;
+
+/// Which of the three signature headers an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Header {
+    /// `webhook-id` (or `svix-id`).
+    Id,
+    /// `webhook-timestamp` (or `svix-timestamp`).
+    Timestamp,
+    /// `webhook-signature` (or `svix-signature`).
+    Signature,
+}
+
+impl Header {
+    /// The Standard Webhooks header name, e.g. `"webhook-id"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Header::Id => WEBHOOK_ID,
+            Header::Timestamp => WEBHOOK_TIMESTAMP,
+            Header::Signature => WEBHOOK_SIGNATURE,
+        }
+    }
+
+    /// The Svix header name tried first, e.g. `"svix-id"`.
+    pub const fn svix_name(self) -> &'static str {
+        match self {
+            Header::Id => SVIX_ID,
+            Header::Timestamp => SVIX_TIMESTAMP,
+            Header::Signature => SVIX_SIGNATURE,
+        }
+    }
+}
+
+/// Why a message failed verification. Structural failures each have a case; a signature
+/// that does not match is one opaque case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The header is absent or empty under both its `svix-` and `webhook-` names.
+    MissingHeader(Header),
+    /// The header exceeds its bound ([`MAX_ID_LEN`], [`MAX_SIGNATURE_HEADER_LEN`]).
+    HeaderTooLarge(Header),
+    /// `webhook-timestamp` is not a canonical decimal integer of Unix seconds.
+    InvalidTimestamp,
+    /// The timestamp is further in the past than the tolerance allows.
+    TimestampTooOld,
+    /// The timestamp is further in the future than the tolerance allows.
+    TimestampTooNew,
+    /// `webhook-signature` holds more than [`MAX_SIGNATURES`] entries.
+    TooManySignatures,
+    /// The body exceeds the verifier's configured maximum.
+    PayloadTooLarge,
+    /// No `v1` entry is a valid signature of this message under any secret.
+    NoMatchingSignature,
+}
+
+impl ErrorCode for VerifyError {
+    fn code(&self) -> &'static str {
+        match self {
+            VerifyError::MissingHeader(_) => "missing_header",
+            VerifyError::HeaderTooLarge(_) => "header_too_large",
+            VerifyError::InvalidTimestamp => "invalid_timestamp",
+            VerifyError::TimestampTooOld => "timestamp_too_old",
+            VerifyError::TimestampTooNew => "timestamp_too_new",
+            VerifyError::TooManySignatures => "too_many_signatures",
+            VerifyError::PayloadTooLarge => "payload_too_large",
+            VerifyError::NoMatchingSignature => "no_matching_signature",
+        }
+    }
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::MissingHeader(h) => write!(
+                f,
+                "missing header {} (or {}); pass the request's headers unchanged",
+                h.name(),
+                h.svix_name()
+            ),
+            VerifyError::HeaderTooLarge(Header::Signature) => write!(
+                f,
+                "header webhook-signature is longer than {MAX_SIGNATURE_HEADER_LEN} bytes"
+            ),
+            VerifyError::HeaderTooLarge(h) => {
+                write!(f, "header {} is longer than {MAX_ID_LEN} bytes", h.name())
+            }
+            VerifyError::InvalidTimestamp => f.write_str(
+                "header webhook-timestamp is not a decimal integer of Unix seconds",
+            ),
+            VerifyError::TimestampTooOld => f.write_str(
+                "message timestamp is too old: check the server clock, or verify stored messages with the timestamp check off",
+            ),
+            VerifyError::TimestampTooNew => {
+                f.write_str("message timestamp is too far in the future: check the server clock")
+            }
+            VerifyError::TooManySignatures => write!(
+                f,
+                "header webhook-signature has more than {MAX_SIGNATURES} entries"
+            ),
+            VerifyError::PayloadTooLarge => {
+                f.write_str("payload is larger than the configured maximum")
+            }
+            VerifyError::NoMatchingSignature => f.write_str(
+                "no matching signature: check that the body is the raw request body (not re-serialized JSON) and that the secret is this endpoint's whsec_ signing secret",
+            ),
+        }
+    }
+}
+
+impl core::error::Error for VerifyError {}
+
+/// Why a secret was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// The secret is empty (or only the `whsec_` prefix).
+    Empty,
+    /// The text after `whsec_` is not standard base64.
+    NotBase64,
+    /// Longer than [`MAX_SECRET_TEXT_LEN`] characters or [`MAX_SECRET_LEN`] bytes.
+    TooLong,
+    /// A verifier was built from no secret at all.
+    NoSecrets,
+    /// A verifier was given more than [`MAX_SECRETS`] secrets.
+    TooManySecrets,
+}
+
+impl ErrorCode for SecretError {
+    fn code(&self) -> &'static str {
+        match self {
+            SecretError::TooManySecrets => "too_many_secrets",
+            _ => "invalid_secret",
+        }
+    }
+}
+
+impl fmt::Display for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretError::Empty => f.write_str("invalid secret: it is empty"),
+            SecretError::NotBase64 => f.write_str(
+                "invalid secret: expected whsec_ followed by base64 (no spaces or newlines), as copied from the endpoint's Signing secret",
+            ),
+            SecretError::TooLong => write!(
+                f,
+                "invalid secret: longer than {MAX_SECRET_TEXT_LEN} characters or {MAX_SECRET_LEN} bytes"
+            ),
+            SecretError::NoSecrets => f.write_str("invalid secret: no secret given"),
+            SecretError::TooManySecrets => write!(f, "more than {MAX_SECRETS} secrets"),
+        }
+    }
+}
+
+impl core::error::Error for SecretError {}
+
+/// A decoded signing secret. Its bytes are zeroized on drop and never printed.
+#[derive(Clone)]
+pub struct Secret {
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl Secret {
+    /// Parses `whsec_` + base64 (padding optional) or bare base64.
+    pub fn parse(text: &str) -> Result<Secret, SecretError> {
+        if text.len() > MAX_SECRET_TEXT_LEN {
+            return Err(SecretError::TooLong);
+        }
+        let encoded = text.strip_prefix(SECRET_PREFIX).unwrap_or(text);
+        if encoded.is_empty() {
+            return Err(SecretError::Empty);
+        }
+        let bytes = Zeroizing::new(
+            LENIENT
+                .decode(encoded.as_bytes())
+                .map_err(|_| SecretError::NotBase64)?,
+        );
+        Secret::checked(bytes)
+    }
+
+    /// Uses `bytes` as the key as they are (Svix's `from_bytes`, JS `{ format: "raw" }`).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Secret, SecretError> {
+        if bytes.len() > MAX_SECRET_LEN {
+            return Err(SecretError::TooLong);
+        }
+        Secret::checked(Zeroizing::new(bytes.to_vec()))
+    }
+
+    fn checked(bytes: Zeroizing<Vec<u8>>) -> Result<Secret, SecretError> {
+        if bytes.is_empty() {
+            Err(SecretError::Empty)
+        } else if bytes.len() > MAX_SECRET_LEN {
+            Err(SecretError::TooLong)
+        } else {
+            Ok(Secret { bytes })
+        }
+    }
+
+    /// The `whsec_…` text of this secret (for a tool that generates or displays secrets).
+    pub fn to_whsec(&self) -> Zeroizing<String> {
+        let mut text = String::from(SECRET_PREFIX);
+        STRICT.encode_string(self.bytes.as_slice(), &mut text);
+        Zeroizing::new(text)
+    }
+
+    fn key(&self) -> Key {
+        Key::new(&self.bytes)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+/// HMAC-SHA256 state with the key already absorbed (the ipad/opad blocks), cloned per message.
+#[derive(Clone)]
+struct Key(HmacSha256);
+
+impl Key {
+    fn new(bytes: &[u8]) -> Key {
+        // HMAC accepts keys of every length (longer ones are hashed first), so this cannot
+        // fail; the fallback keeps the core free of `expect` all the same.
+        match HmacSha256::new_from_slice(bytes) {
+            Ok(mac) => Key(mac),
+            Err(_) => Key(<HmacSha256 as KeyInit>::new(&Default::default())),
+        }
+    }
+
+    fn mac(&self, id: &str, timestamp: &str, body: &[u8]) -> [u8; MAC_LEN] {
+        let mut mac = self.0.clone();
+        mac.update(id.as_bytes());
+        mac.update(b".");
+        mac.update(timestamp.as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// How far a message's timestamp may be from `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tolerance {
+    /// At most this many seconds in either direction; ±tolerance itself is accepted.
+    Seconds(u64),
+    /// No timestamp window at all: for replaying stored messages. The timestamp must still be
+    /// well formed, since it is part of the signed content.
+    Ignore,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance::Seconds(DEFAULT_TOLERANCE_SECS)
+    }
+}
+
+/// A source of request headers, looked up by lower-case name, case-insensitively.
+///
+/// Implemented for slices of `(name, value)` pairs; the first pair with a matching name wins.
+pub trait HeaderSource {
+    /// The value of the header `name` (given in lower case), if present.
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for [(K, V)] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> HeaderSource for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+/// Picks one signature header: `svix-*` first, then `webhook-*`, as Svix's libraries do.
+/// The first name present decides; an empty value counts as missing.
+pub fn select_header<H: HeaderSource + ?Sized>(
+    headers: &H,
+    header: Header,
+) -> Result<&str, VerifyError> {
+    match headers
+        .header(header.svix_name())
+        .or_else(|| headers.header(header.name()))
+    {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(VerifyError::MissingHeader(header)),
+    }
+}
+
+/// What a successful verification vouches for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified<'a> {
+    /// The `webhook-id`: use it as the idempotency key.
+    pub id: &'a str,
+    /// The `webhook-timestamp`, Unix seconds.
+    pub timestamp: i64,
+}
+
+/// Verifies Standard Webhooks v1 signatures against one or more secrets.
+#[derive(Clone)]
+pub struct Verifier {
+    keys: Vec<Key>,
+    tolerance: Tolerance,
+    max_payload: Option<usize>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("secrets", &format_args!("[REDACTED; {}]", self.keys.len()))
+            .field("tolerance", &self.tolerance)
+            .field("max_payload", &self.max_payload)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// A verifier for one secret, with the default ±300 s tolerance.
+    pub fn new(secret: &Secret) -> Verifier {
+        Verifier {
+            keys: alloc::vec![secret.key()],
+            tolerance: Tolerance::default(),
+            max_payload: None,
+        }
+    }
+
+    /// A verifier that accepts a signature made with any of `secrets` (rotation).
+    /// The first secret is the one [`Verifier::sign`] uses.
+    pub fn with_secrets<'s, I>(secrets: I) -> Result<Verifier, SecretError>
+    where
+        I: IntoIterator<Item = &'s Secret>,
+    {
+        let mut keys = Vec::new();
+        for secret in secrets {
+            if keys.len() == MAX_SECRETS {
+                return Err(SecretError::TooManySecrets);
+            }
+            keys.push(secret.key());
+        }
+        if keys.is_empty() {
+            return Err(SecretError::NoSecrets);
+        }
+        Ok(Verifier {
+            keys,
+            tolerance: Tolerance::default(),
+            max_payload: None,
+        })
+    }
+
+    /// Parses each text with [`Secret::parse`] and builds a rotation verifier from them.
+    pub fn from_texts<'s, I>(texts: I) -> Result<Verifier, SecretError>
+    where
+        I: IntoIterator<Item = &'s str>,
+    {
+        let mut secrets = Vec::new();
+        for text in texts {
+            if secrets.len() == MAX_SECRETS {
+                return Err(SecretError::TooManySecrets);
+            }
+            secrets.push(Secret::parse(text)?);
+        }
+        Verifier::with_secrets(&secrets)
+    }
+
+    /// Sets the timestamp tolerance.
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: Tolerance) -> Verifier {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Refuses bodies longer than `bytes` with [`VerifyError::PayloadTooLarge`] before any
+    /// hashing. Off by default.
+    #[must_use]
+    pub fn max_payload(mut self, bytes: usize) -> Verifier {
+        self.max_payload = Some(bytes);
+        self
+    }
+
+    /// The configured tolerance.
+    pub fn current_tolerance(&self) -> Tolerance {
+        self.tolerance
+    }
+
+    /// Verifies a request from its headers (any case; `svix-*` tried before `webhook-*`).
+    pub fn verify<'h, H: HeaderSource + ?Sized>(
+        &self,
+        headers: &'h H,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Verified<'h>, VerifyError> {
+        let id = select_header(headers, Header::Id)?;
+        let timestamp = select_header(headers, Header::Timestamp)?;
+        let signature = select_header(headers, Header::Signature)?;
+        self.verify_parts(id, timestamp, signature, body, now)
+    }
+
+    /// Verifies a message from the three header values, already picked.
+    pub fn verify_parts<'a>(
+        &self,
+        id: &'a str,
+        timestamp: &str,
+        signature: &str,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Verified<'a>, VerifyError> {
+        if id.is_empty() {
+            return Err(VerifyError::MissingHeader(Header::Id));
+        }
+        if timestamp.is_empty() {
+            return Err(VerifyError::MissingHeader(Header::Timestamp));
+        }
+        if signature.is_empty() {
+            return Err(VerifyError::MissingHeader(Header::Signature));
+        }
+        if id.len() > MAX_ID_LEN {
+            return Err(VerifyError::HeaderTooLarge(Header::Id));
+        }
+        if signature.len() > MAX_SIGNATURE_HEADER_LEN {
+            return Err(VerifyError::HeaderTooLarge(Header::Signature));
+        }
+        if self.max_payload.is_some_and(|max| body.len() > max) {
+            return Err(VerifyError::PayloadTooLarge);
+        }
+        let ts = parse_timestamp(timestamp)?;
+        check_window(ts, now, self.tolerance)?;
+        if signature.split(' ').filter(|s| !s.is_empty()).count() > MAX_SIGNATURES {
+            return Err(VerifyError::TooManySignatures);
+        }
+
+        // One MAC per secret, then every candidate against every MAC. The loop does the same
+        // work whether or not, and wherever, a match occurs.
+        let macs: Vec<[u8; MAC_LEN]> = self
+            .keys
+            .iter()
+            .map(|key| key.mac(id, timestamp, body))
+            .collect();
+        let mut matched = subtle::Choice::from(0);
+        for candidate in signature.split(' ').filter_map(decode_v1) {
+            for mac in &macs {
+                matched |= mac.ct_eq(&candidate);
+            }
+        }
+        if bool::from(matched) {
+            Ok(Verified { id, timestamp: ts })
+        } else {
+            Err(VerifyError::NoMatchingSignature)
+        }
+    }
+
+    /// Signs with the first secret: `v1,` + base64(HMAC-SHA256(`id.timestamp.body`)).
+    pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        match self.keys.first() {
+            Some(key) => sign_with(key, id, timestamp, body),
+            // Unreachable by construction (a verifier has ≥ 1 key); an empty signature never
+            // verifies anywhere.
+            None => String::new(),
+        }
+    }
+}
+
+/// Signs `body` for `id` and `timestamp` (Unix seconds): `v1,` + base64 HMAC-SHA256 over
+/// `id.timestamp.body`. Byte-exact for any body, UTF-8 or not.
+pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {
+    sign_with(&secret.key(), id, timestamp, body)
+}
+
+fn sign_with(key: &Key, id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut ts = itoa_buf::Buf::new();
+    let mac = key.mac(id, ts.format(timestamp), body);
+    let mut out = String::with_capacity(SIGNATURE_VERSION.len() + 1 + MAC_B64_LEN);
+    out.push_str(SIGNATURE_VERSION);
+    out.push(',');
+    STRICT.encode_string(mac, &mut out);
+    out
+}
+
+/// Parses a `webhook-timestamp`: ASCII digits only, no sign, no leading zero (so the text
+/// signed is the canonical decimal every peer re-formats to), at most 19 digits, ≤ `i64::MAX`.
+pub fn parse_timestamp(text: &str) -> Result<i64, VerifyError> {
+    let bytes = text.as_bytes();
+    let canonical = match bytes {
+        [] => false,
+        [b'0'] => true,
+        [b'0', ..] => false,
+        _ => bytes.len() <= MAX_TIMESTAMP_DIGITS && bytes.iter().all(u8::is_ascii_digit),
+    };
+    if !canonical {
+        return Err(VerifyError::InvalidTimestamp);
+    }
+    text.parse::<i64>()
+        .map_err(|_| VerifyError::InvalidTimestamp)
+}
+
+fn check_window(ts: i64, now: i64, tolerance: Tolerance) -> Result<(), VerifyError> {
+    let Tolerance::Seconds(tol) = tolerance else {
+        return Ok(());
+    };
+    let age = i128::from(now) - i128::from(ts);
+    let tol = i128::from(tol);
+    if age > tol {
+        Err(VerifyError::TimestampTooOld)
+    } else if -age > tol {
+        Err(VerifyError::TimestampTooNew)
+    } else {
+        Ok(())
+    }
+}
+
+/// Decodes one `v1,<base64>` entry to a 32-byte tag; anything else (another version, no comma,
+/// bad base64, wrong length, including the empty `v1,`) is skipped.
+fn decode_v1(entry: &str) -> Option<[u8; MAC_LEN]> {
+    let (version, value) = entry.split_once(',')?;
+    if version != SIGNATURE_VERSION || value.len() != MAC_B64_LEN {
+        return None;
+    }
+    let mut out = [0u8; MAC_LEN + 3];
+    match STRICT.decode_slice(value.as_bytes(), &mut out) {
+        Ok(MAC_LEN) => out.first_chunk::<MAC_LEN>().copied(),
+        _ => None,
+    }
+}
+
+/// A tiny integer formatter, so signing needs no allocation for the timestamp.
+mod itoa_buf {
+    pub(super) struct Buf {
+        bytes: [u8; 20],
+    }
+
+    impl Buf {
+        pub(super) fn new() -> Buf {
+            Buf { bytes: [0; 20] }
+        }
+
+        pub(super) fn format(&mut self, value: i64) -> &str {
+            use core::fmt::Write;
+            let mut w = Writer {
+                buf: &mut self.bytes,
+                len: 0,
+            };
+            // i64 has at most 20 characters, so this cannot overflow the buffer.
+            let _ = write!(w, "{value}");
+            let len = w.len;
+            self.bytes
+                .get(..len)
+                .and_then(|b| core::str::from_utf8(b).ok())
+                .unwrap_or("")
+        }
+    }
+
+    struct Writer<'a> {
+        buf: &'a mut [u8; 20],
+        len: usize,
+    }
+
+    impl core::fmt::Write for Writer<'_> {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+            let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+            dst.copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+}
