@@ -1,0 +1,1142 @@
+// Writes the conformance vector suite, tests/vectors/*.json.
+//
+// Every expected value here comes from outside hookproof: signatures from the real `svix` and
+// `standardwebhooks` npm packages (pinned dev dependencies), cross-checked against node:crypto's
+// HMAC; base64 from Node's Buffer; dates from JavaScript's Date; everything else from Codat's
+// and the RFCs' text, written out by hand. The peers' own verdicts are recorded per case
+// (`peers`) so the documented differences stay visible.
+//
+//   node tests/vectors/generate.mjs          # rewrite the files
+//   node tests/vectors/generate.mjs --check  # fail if the committed files are stale
+import { createHmac } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as svix from "svix";
+
+const require = createRequire(import.meta.url);
+const standardwebhooks = require("standardwebhooks");
+const here = dirname(fileURLToPath(import.meta.url));
+const check = process.argv.includes("--check");
+
+// ---------------------------------------------------------------------------------------------
+// Independent signers
+
+const CODAT_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const CODAT_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+const CODAT_TS = 1614265330;
+const CODAT_BODY = '{"test": 2432232314}';
+const CODAT_SIG = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; // Codat's docs
+const SVIX_SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const SVIX_ID = "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk";
+const SVIX_TS = 1649367553;
+const SVIX_BODY = '{"email":"test@example.com","username":"test_user"}';
+const SVIX_SIG = "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="; // svix's Rust tests
+
+function keyBytes(secret) {
+  if (typeof secret === "object") return Buffer.from(secret.hex, "hex");
+  const b64 = secret.startsWith("whsec_") ? secret.slice(6) : secret;
+  return Buffer.from(b64, "base64");
+}
+
+/** node:crypto, over arbitrary bytes: the reference for bodies the peers cannot sign. */
+function nodeSign(secret, id, ts, body) {
+  const mac = createHmac("sha256", keyBytes(secret));
+  mac.update(`${id}.${ts}.`);
+  mac.update(body);
+  return `v1,${mac.digest("base64")}`;
+}
+
+/** svix and standardwebhooks must agree with each other and with node:crypto. */
+function peerSign(secret, id, ts, body) {
+  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body);
+  const reference = nodeSign(secret, id, ts, bytes);
+  if (typeof body === "string" && typeof secret === "string") {
+    const a = new svix.Webhook(secret).sign(id, new Date(ts * 1000), body);
+    const b = new standardwebhooks.Webhook(secret).sign(id, new Date(ts * 1000), body);
+    if (a !== reference || b !== reference) {
+      throw new Error(`peers disagree for ${id}: ${a} ${b} ${reference}`);
+    }
+  }
+  if (typeof body === "string" && typeof secret === "object") {
+    const raw = new standardwebhooks.Webhook(keyBytes(secret), { format: "raw" });
+    const b = raw.sign(id, new Date(ts * 1000), body);
+    if (b !== reference) throw new Error(`standardwebhooks raw disagrees for ${id}`);
+  }
+  return reference;
+}
+
+if (peerSign(CODAT_SECRET, CODAT_ID, CODAT_TS, CODAT_BODY) !== CODAT_SIG) {
+  throw new Error("Codat's documented example does not reproduce");
+}
+if (peerSign(SVIX_SECRET, SVIX_ID, SVIX_TS, SVIX_BODY) !== SVIX_SIG) {
+  throw new Error("svix's test vector does not reproduce");
+}
+
+/** What svix 2.5.0 and standardwebhooks 1.1.1 say about a verify case (string inputs only). */
+function peerVerdicts(t) {
+  if (t.bodyHex !== undefined || t.secrets.length !== 1 || typeof t.secrets[0] !== "string") {
+    return undefined;
+  }
+  if (t.tolerance !== undefined) return undefined;
+  const headers = {};
+  for (const [k, v] of t.headers) {
+    const key = k.toLowerCase();
+    if (!(key in headers)) headers[key] = v;
+  }
+  const realNow = Date.now;
+  Date.now = () => t.now * 1000;
+  const verdict = (fn) => {
+    try {
+      fn();
+      return "valid";
+    } catch {
+      return "invalid";
+    }
+  };
+  try {
+    return {
+      svix: verdict(() => new svix.Webhook(t.secrets[0]).verify(t.body, headers)),
+      standardwebhooks: verdict(() =>
+        new standardwebhooks.Webhook(t.secrets[0]).verify(t.body, headers),
+      ),
+    };
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// signature.json
+
+const sig = [];
+const H = (id, ts, s, prefix = "webhook") => [
+  [`${prefix}-id`, id],
+  [`${prefix}-timestamp`, String(ts)],
+  [`${prefix}-signature`, s],
+];
+function verifyCase(comment, fields) {
+  const t = {
+    op: "verify",
+    comment,
+    secrets: [CODAT_SECRET],
+    now: CODAT_TS,
+    ...fields,
+  };
+  if (t.result === undefined) throw new Error(`no result: ${comment}`);
+  const peers = peerVerdicts(t);
+  if (peers) t.peers = peers;
+  sig.push(t);
+}
+const codatHeaders = (over = {}) =>
+  H(over.id ?? CODAT_ID, over.ts ?? CODAT_TS, over.sig ?? CODAT_SIG, over.prefix);
+
+verifyCase("Codat's documented example", { headers: codatHeaders(), body: CODAT_BODY, result: "valid" });
+verifyCase("Codat's example under svix-* header names", {
+  headers: codatHeaders({ prefix: "svix" }),
+  body: CODAT_BODY,
+  result: "valid",
+});
+verifyCase("svix's Rust test vector", {
+  secrets: [SVIX_SECRET],
+  now: SVIX_TS,
+  headers: H(SVIX_ID, SVIX_TS, SVIX_SIG),
+  body: SVIX_BODY,
+  result: "valid",
+});
+verifyCase("header names are case-insensitive", {
+  headers: [
+    ["Webhook-Id", CODAT_ID],
+    ["WEBHOOK-TIMESTAMP", String(CODAT_TS)],
+    ["webhook-Signature", CODAT_SIG],
+  ],
+  body: CODAT_BODY,
+  result: "valid",
+});
+verifyCase("svix-* is looked up before webhook-*, header by header", {
+  headers: [
+    ["webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
+    ["svix-signature", CODAT_SIG],
+    ["webhook-id", CODAT_ID],
+    ["svix-timestamp", String(CODAT_TS)],
+  ],
+  body: CODAT_BODY,
+  result: "valid",
+});
+verifyCase("a bad svix-signature wins over a good webhook-signature", {
+  headers: [
+    ...codatHeaders(),
+    ["svix-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
+  ],
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("an empty svix-id counts as missing, as in svix", {
+  headers: [["svix-id", ""], ...codatHeaders()],
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "missing_header",
+  header: "webhook-id",
+});
+for (const [missing, name] of [
+  [0, "webhook-id"],
+  [1, "webhook-timestamp"],
+  [2, "webhook-signature"],
+]) {
+  verifyCase(`missing ${name}`, {
+    headers: codatHeaders().filter((_, i) => i !== missing),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "missing_header",
+    header: name,
+  });
+  verifyCase(`empty ${name}`, {
+    headers: codatHeaders().map((h, i) => (i === missing ? [h[0], ""] : h)),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "missing_header",
+    header: name,
+  });
+}
+verifyCase("no headers at all: the id is reported first", {
+  headers: [],
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "missing_header",
+  header: "webhook-id",
+});
+
+// Timestamp window: ±300 s inclusive by default.
+for (const [delta, result, error] of [
+  [300, "valid"],
+  [301, "invalid", "timestamp_too_old"],
+  [-300, "valid"],
+  [-301, "invalid", "timestamp_too_new"],
+  [86400 * 365, "invalid", "timestamp_too_old"],
+  [-86400 * 365, "invalid", "timestamp_too_new"],
+]) {
+  verifyCase(`now = timestamp ${delta >= 0 ? "+" : ""}${delta} s, default tolerance`, {
+    now: CODAT_TS + delta,
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result,
+    ...(error ? { error } : {}),
+  });
+}
+for (const [tol, delta, result, error] of [
+  [60, 60, "valid"],
+  [60, 61, "invalid", "timestamp_too_old"],
+  [60, -61, "invalid", "timestamp_too_new"],
+  [0, 0, "valid"],
+  [0, 1, "invalid", "timestamp_too_old"],
+  [0, -1, "invalid", "timestamp_too_new"],
+  [3600, 3600, "valid"],
+  ["ignore", 86400 * 3650, "valid"],
+  ["ignore", -86400 * 3650, "valid"],
+]) {
+  verifyCase(`tolerance ${tol}, now = timestamp ${delta >= 0 ? "+" : ""}${delta} s`, {
+    tolerance: tol,
+    now: CODAT_TS + delta,
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result,
+    ...(error ? { error } : {}),
+  });
+}
+verifyCase("ignoring the timestamp still needs the signature to match", {
+  tolerance: "ignore",
+  now: 0,
+  headers: codatHeaders({ sig: SVIX_SIG }),
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("ignoring the timestamp still needs it well formed", {
+  tolerance: "ignore",
+  headers: codatHeaders({ ts: `${CODAT_TS}abc` }),
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "invalid_timestamp",
+});
+
+// Timestamp syntax: canonical decimal integers only.
+for (const [ts, comment] of [
+  [`${CODAT_TS}abc`, "trailing letters (svix's parseInt accepts this; hookproof does not)"],
+  [`${CODAT_TS}.0`, "a decimal fraction"],
+  ["1.614265330e9", "exponent notation"],
+  [`-${CODAT_TS}`, "a minus sign"],
+  [`+${CODAT_TS}`, "a plus sign"],
+  [` ${CODAT_TS}`, "a leading space"],
+  [`${CODAT_TS} `, "a trailing space"],
+  [`0${CODAT_TS}`, "a leading zero (peers would re-format it, changing the signed text)"],
+  ["0x6037c7f2", "hexadecimal"],
+  ["١٦١٤٢٦٥٣٣٠", "Arabic-Indic digits"],
+  ["9223372036854775808", "i64::MAX + 1"],
+  ["99999999999999999999", "20 digits"],
+  ["abc", "not a number"],
+]) {
+  verifyCase(`timestamp: ${comment}`, {
+    headers: codatHeaders({ ts }),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_timestamp",
+  });
+}
+{
+  const ts = "9223372036854775807";
+  verifyCase("timestamp i64::MAX, timestamp check off (signed by node:crypto)", {
+    tolerance: "ignore",
+    headers: H(CODAT_ID, ts, nodeSign(CODAT_SECRET, CODAT_ID, ts, Buffer.from(CODAT_BODY))),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("timestamp 0 (the epoch), timestamp check off", {
+    tolerance: "ignore",
+    headers: H(CODAT_ID, 0, peerSign(CODAT_SECRET, CODAT_ID, 0, CODAT_BODY)),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+}
+
+// Signature entries.
+const GOOD = CODAT_SIG;
+const goodB64 = GOOD.slice(3);
+const macBytes = Buffer.from(goodB64, "base64");
+const other = peerSign(CODAT_SECRET, CODAT_ID, CODAT_TS, '{"test": 2432232315}');
+for (const [header, result, comment] of [
+  ["v1,", "invalid", "empty v1 value: the RustSec bypass in svix's Rust crate (PR #1190)"],
+  ["v1", "invalid", "version with no comma"],
+  [goodB64, "invalid", "bare base64 without a version"],
+  [`v2,${goodB64}`, "invalid", "right MAC under version v2"],
+  [`v1a,${goodB64}`, "invalid", "right MAC under version v1a (ed25519 is not HMAC)"],
+  [`V1,${goodB64}`, "invalid", "version names are case-sensitive"],
+  [`v1,${goodB64.replace(/=+$/, "")}`, "invalid", "right MAC without base64 padding"],
+  [`v1,${goodB64}=`, "invalid", "right MAC with extra padding"],
+  [`v1,${macBytes.subarray(0, 31).toString("base64")}`, "invalid", "MAC truncated to 31 bytes"],
+  [`v1,${Buffer.concat([macBytes, Buffer.from([0])]).toString("base64")}`, "invalid", "MAC with a 33rd byte"],
+  [`v1,${macBytes.subarray(0, 16).toString("base64")}`, "invalid", "MAC truncated to 16 bytes"],
+  [`v1,${goodB64.replace(/\+/g, "-").replace(/\//g, "_")}`, "invalid", "right MAC in the URL-safe alphabet"],
+  [`v1,${goodB64},v1,${goodB64}`, "invalid", "comma-joined entries (svix reads only the first two fields)"],
+  [`v1,${Buffer.alloc(32).toString("base64")}`, "invalid", "32 zero bytes"],
+  [`${GOOD.toUpperCase()}`, "invalid", "upper-cased signature"],
+  [`v1,${goodB64} `, "valid", "trailing space"],
+  [` v1,${goodB64}`, "valid", "leading space"],
+  [`v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ${GOOD}`, "valid", "bad entry then the good one"],
+  [`${GOOD} v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`, "valid", "good entry then a bad one"],
+  [`v2,xyz ${GOOD} v1a,abc`, "valid", "other versions around the good entry (svix #55)"],
+  [`v1,  ${GOOD}`, "valid", "an empty v1 entry and double spaces"],
+  [`${other}`, "invalid", "signature of a different body"],
+  [`${other} v1,`, "invalid", "wrong signature and the empty bypass"],
+  [`garbage, , ,,, ${GOOD}`, "valid", "garbage entries are skipped"],
+  [`\t${GOOD}`, "invalid", "a tab is not a separator"],
+]) {
+  verifyCase(`signature header: ${comment}`, {
+    headers: codatHeaders({ sig: header }),
+    body: CODAT_BODY,
+    result,
+    ...(result === "invalid" ? { error: "no_matching_signature" } : {}),
+  });
+}
+
+// Every part of the signed content matters.
+verifyCase("body changed by one character", {
+  headers: codatHeaders(),
+  body: '{"test": 2432232315}',
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("body re-serialized (whitespace removed)", {
+  headers: codatHeaders(),
+  body: '{"test":2432232314}',
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("body with a trailing newline", {
+  headers: codatHeaders(),
+  body: `${CODAT_BODY}\n`,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("id changed", {
+  headers: codatHeaders({ id: `${CODAT_ID}x` }),
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("timestamp changed by one second", {
+  headers: codatHeaders({ ts: CODAT_TS + 1 }),
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("a different secret", {
+  secrets: [SVIX_SECRET],
+  headers: codatHeaders(),
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+
+// Bodies of every kind.
+const signed = (secret, id, ts, body, extra = {}) => {
+  const s =
+    typeof body === "string"
+      ? peerSign(secret, id, ts, body)
+      : nodeSign(secret, id, ts, Buffer.from(body));
+  return { secrets: [secret], now: ts, headers: H(id, ts, s), ...extra };
+};
+verifyCase("empty body", { ...signed(CODAT_SECRET, "msg_empty", 1700000000, ""), body: "", result: "valid" });
+verifyCase("unicode body", {
+  ...signed(CODAT_SECRET, "msg_unicode", 1700000001, '{"name":"Zoë – 東京 🚀"}'),
+  body: '{"name":"Zoë – 東京 🚀"}',
+  result: "valid",
+});
+{
+  const bytes = [0xff, 0xfe, 0x00, 0x80, 0x7b, 0x22, 0xc3, 0x28, 0x00, 0x0a];
+  verifyCase("non-UTF-8 body with NUL bytes (signed by node:crypto)", {
+    ...signed(CODAT_SECRET, "msg_binary", 1700000002, bytes),
+    bodyHex: Buffer.from(bytes).toString("hex"),
+    result: "valid",
+  });
+  verifyCase("non-UTF-8 body, one bit flipped", {
+    ...signed(CODAT_SECRET, "msg_binary", 1700000002, bytes),
+    bodyHex: Buffer.from(bytes.map((b, i) => (i === 3 ? b ^ 1 : b))).toString("hex"),
+    result: "invalid",
+    error: "no_matching_signature",
+  });
+}
+{
+  const big = JSON.stringify({ data: "x".repeat(16 * 1024 - 11) });
+  verifyCase("16 KiB body", { ...signed(CODAT_SECRET, "msg_big", 1700000003, big), body: big, result: "valid" });
+}
+verifyCase("an id containing dots is signed as it is", {
+  ...signed(CODAT_SECRET, "msg.with.dots", 1700000004, CODAT_BODY),
+  body: CODAT_BODY,
+  result: "valid",
+});
+{
+  const body = "x".repeat(100);
+  const base = signed(CODAT_SECRET, "msg_max", 1700000005, body);
+  verifyCase("body exactly at maxPayload", { ...base, body, maxPayload: 100, result: "valid" });
+  verifyCase("body one byte over maxPayload", {
+    ...base,
+    body,
+    maxPayload: 99,
+    result: "invalid",
+    error: "payload_too_large",
+  });
+}
+
+// Bounds.
+{
+  const id256 = `msg_${"a".repeat(252)}`;
+  verifyCase("webhook-id of 256 bytes (the limit)", {
+    ...signed(CODAT_SECRET, id256, CODAT_TS, CODAT_BODY),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  const id257 = `msg_${"a".repeat(253)}`;
+  verifyCase("webhook-id of 257 bytes", {
+    ...signed(CODAT_SECRET, id257, CODAT_TS, CODAT_BODY),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "header_too_large",
+    header: "webhook-id",
+  });
+  const filler = (n) => Array.from({ length: n }, (_, i) => `v2,f${i}`).join(" ");
+  verifyCase("64 entries, the good one last (the limit)", {
+    headers: codatHeaders({ sig: `${filler(63)} ${GOOD}` }),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("65 entries", {
+    headers: codatHeaders({ sig: `${filler(64)} ${GOOD}` }),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "too_many_signatures",
+  });
+  const pad = (len) => {
+    const head = `v2,${"p".repeat(len - GOOD.length - 4)}`;
+    return `${head} ${GOOD}`;
+  };
+  if (pad(8192).length !== 8192 - 1 + 1) throw new Error("pad");
+  verifyCase("signature header of exactly 8192 bytes", {
+    headers: codatHeaders({ sig: pad(8192) }),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("signature header of 8193 bytes", {
+    headers: codatHeaders({ sig: pad(8193) }),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "header_too_large",
+    header: "webhook-signature",
+  });
+  verifyCase("10,000 entries are refused by size before any is decoded", {
+    headers: codatHeaders({ sig: Array.from({ length: 10000 }, () => "v1,").join(" ") }),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "header_too_large",
+    header: "webhook-signature",
+  });
+}
+
+// Secrets and rotation.
+const SECRET_B = "whsec_dGhlIHNlY29uZCBzZWNyZXQgZm9yIHJvdGF0aW9u";
+const SECRET_C = "whsec_YSB0aGlyZCBzZWNyZXQsIG5ldmVyIGNvbmZpZ3VyZWQ=";
+{
+  const byB = peerSign(SECRET_B, CODAT_ID, CODAT_TS, CODAT_BODY);
+  const byC = peerSign(SECRET_C, CODAT_ID, CODAT_TS, CODAT_BODY);
+  verifyCase("rotation: signed by the second of two secrets", {
+    secrets: [CODAT_SECRET, SECRET_B],
+    headers: codatHeaders({ sig: byB }),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("rotation: signed by the first of two secrets", {
+    secrets: [SECRET_B, CODAT_SECRET],
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("rotation: signed by a third, unconfigured secret", {
+    secrets: [CODAT_SECRET, SECRET_B],
+    headers: codatHeaders({ sig: byC }),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "no_matching_signature",
+  });
+  verifyCase("rotation on the sender side: two signatures, the verifier knows the new one", {
+    secrets: [SECRET_B],
+    headers: codatHeaders({ sig: `${GOOD} ${byB}` }),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  const many = Array.from({ length: 16 }, (_, i) =>
+    `whsec_${Buffer.from(`rotation secret number ${i}`).toString("base64")}`,
+  );
+  verifyCase("16 secrets (the limit), signed by the last", {
+    secrets: many,
+    headers: codatHeaders({ sig: peerSign(many[15], CODAT_ID, CODAT_TS, CODAT_BODY) }),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("17 secrets", {
+    secrets: [...many, CODAT_SECRET],
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "too_many_secrets",
+  });
+  verifyCase("no secrets", {
+    secrets: [],
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_secret",
+  });
+}
+verifyCase("secret as bare base64, without whsec_", {
+  secrets: [CODAT_SECRET.slice(6)],
+  headers: codatHeaders(),
+  body: CODAT_BODY,
+  result: "valid",
+});
+{
+  const padded = "whsec_dGhlIHNlY3JldA==";
+  verifyCase("secret without its base64 padding", {
+    ...signed(padded, "msg_pad", 1700000006, CODAT_BODY),
+    secrets: [padded.replace(/=+$/, "")],
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("secret with its base64 padding", {
+    ...signed(padded, "msg_pad", 1700000006, CODAT_BODY),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+}
+{
+  const raw = { hex: Buffer.from("raw key bytes, not base64 \x00\xff", "latin1").toString("hex") };
+  verifyCase("raw-bytes secret", { ...signed(raw, "msg_raw", 1700000007, CODAT_BODY), body: CODAT_BODY, result: "valid" });
+}
+for (const [secret, comment] of [
+  ["", "empty secret"],
+  ["whsec_", "prefix only"],
+  ["whsec_!!!!", "not base64"],
+  ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n", "trailing newline"],
+  [" whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "leading space"],
+  ["whsec_MfKQ9r8G KYqrTwjUPD8ILPZIo2LaLaSw", "space inside"],
+  ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa-_", "URL-safe alphabet"],
+  ["whsec_A", "a single base64 character"],
+  [`whsec_${"A".repeat(4096)}`, "longer than 4096 characters"],
+  [{ hex: "" }, "empty raw secret"],
+]) {
+  verifyCase(`secret: ${comment}`, {
+    secrets: [secret],
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_secret",
+  });
+}
+
+// Signing, byte for byte.
+function signCase(comment, secret, id, ts, body) {
+  const t = { op: "sign", comment, secrets: [secret], id, timestamp: ts };
+  if (typeof body === "string") t.body = body;
+  else t.bodyHex = Buffer.from(body).toString("hex");
+  t.expected =
+    typeof body === "string" ? peerSign(secret, id, ts, body) : nodeSign(secret, id, ts, Buffer.from(body));
+  sig.push(t);
+}
+signCase("Codat's documented example", CODAT_SECRET, CODAT_ID, CODAT_TS, CODAT_BODY);
+signCase("svix's Rust test vector", SVIX_SECRET, SVIX_ID, SVIX_TS, SVIX_BODY);
+signCase("empty body", CODAT_SECRET, "msg_empty", 1700000000, "");
+signCase("unicode body", SECRET_B, "msg_unicode", 1700000001, "héllo wörld ✓ 🚀");
+signCase("non-UTF-8 body (node:crypto)", CODAT_SECRET, "msg_binary", 1700000002, [0xff, 0x00, 0xc3, 0x28, 0x80]);
+signCase("every byte value (node:crypto)", CODAT_SECRET, "msg_all", 1700000003, Array.from({ length: 256 }, (_, i) => i));
+signCase("raw-bytes secret", { hex: "000102030405060708090a0b0c0d0e0f101112131415161718" }, "msg_raw", 1700000004, CODAT_BODY);
+signCase("secret longer than a SHA-256 block (hashed first)", `whsec_${Buffer.alloc(100, 7).toString("base64")}`, "msg_long", 1700000005, CODAT_BODY);
+
+// ---------------------------------------------------------------------------------------------
+// hmac.json: RFC 4231 HMAC-SHA256 known answers, so every host checks its primitive.
+
+const rfc4231 = [
+  ["Test Case 1", "0b".repeat(20), Buffer.from("Hi There").toString("hex"),
+    "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"],
+  ["Test Case 2", Buffer.from("Jefe").toString("hex"), Buffer.from("what do ya want for nothing?").toString("hex"),
+    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"],
+  ["Test Case 3", "aa".repeat(20), "dd".repeat(50),
+    "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"],
+  ["Test Case 4", "0102030405060708090a0b0c0d0e0f10111213141516171819", "cd".repeat(50),
+    "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"],
+  ["Test Case 5 (truncated to 128 bits)", "0c".repeat(20), Buffer.from("Test With Truncation").toString("hex"),
+    "a3b6167473100ee06e0c796c2955552b"],
+  ["Test Case 6", "aa".repeat(131), Buffer.from("Test Using Larger Than Block-Size Key - Hash Key First").toString("hex"),
+    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"],
+  ["Test Case 7", "aa".repeat(131),
+    Buffer.from("This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.").toString("hex"),
+    "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"],
+];
+const hmac = rfc4231.map(([comment, key, msg, tag]) => {
+  const full = createHmac("sha256", Buffer.from(key, "hex")).update(Buffer.from(msg, "hex")).digest("hex");
+  if (!full.startsWith(tag)) throw new Error(`node:crypto disagrees with RFC 4231 ${comment}`);
+  return { comment: `RFC 4231 ${comment}`, keyHex: key, msgHex: msg, tagHex: tag };
+});
+
+// ---------------------------------------------------------------------------------------------
+// authorization.json
+
+const auth = [];
+const basic = (u, p) => `Basic ${Buffer.from(`${u}:${p}`, "utf8").toString("base64")}`;
+const B = { basic: { username: "codat", password: "s3cret-pa55" } };
+const T = { bearer: "tok_2f9c1e0b7a4d4c3e9f8a" };
+const a = (comment, expected, header, result, error) =>
+  auth.push({ comment, expected, header, result, ...(error ? { error } : {}) });
+a("Basic, exact", B, basic("codat", "s3cret-pa55"), "valid");
+a("Basic, scheme in lower case", B, basic("codat", "s3cret-pa55").replace("Basic", "basic"), "valid");
+a("Basic, scheme in upper case", B, basic("codat", "s3cret-pa55").replace("Basic", "BASIC"), "valid");
+a("Basic, several spaces after the scheme", B, basic("codat", "s3cret-pa55").replace(" ", "   "), "valid");
+a("Basic, spaces around the value", B, ` ${basic("codat", "s3cret-pa55")} `, "valid");
+a("Basic, base64 without padding", B, basic("codat", "s3cret-pa55").replace(/=+$/, ""), "valid");
+a("Basic, password containing colons", { basic: { username: "codat", password: "a:b:c" } }, basic("codat", "a:b:c"), "valid");
+a("Basic, UTF-8 password", { basic: { username: "zoë", password: "pässwörd✓" } }, basic("zoë", "pässwörd✓"), "valid");
+a("Basic, empty password", { basic: { username: "codat", password: "" } }, basic("codat", ""), "valid");
+a("Basic, wrong password", B, basic("codat", "s3cret-pa56"), "invalid", "authorization_mismatch");
+a("Basic, wrong user", B, basic("Codat", "s3cret-pa55"), "invalid", "authorization_mismatch");
+a("Basic, password prefix only", B, basic("codat", "s3cret"), "invalid", "authorization_mismatch");
+a("Basic, password with extra suffix", B, basic("codat", "s3cret-pa55x"), "invalid", "authorization_mismatch");
+a("Basic expected, Bearer sent", B, `Bearer ${T.bearer}`, "invalid", "wrong_scheme");
+a("Basic expected, Digest sent", B, 'Digest username="codat"', "invalid", "wrong_scheme");
+a("Basic with no credentials", B, "Basic", "invalid", "malformed_authorization");
+a("Basic followed by spaces only", B, "Basic    ", "invalid", "malformed_authorization");
+a("Basic, not base64", B, "Basic !!!notbase64", "invalid", "malformed_authorization");
+a("Basic, decoded value has no colon", B, `Basic ${Buffer.from("codat").toString("base64")}`, "invalid", "malformed_authorization");
+a("Basic, two credential tokens", B, `${basic("codat", "s3cret-pa55")} extra`, "invalid", "malformed_authorization");
+a("no header", B, null, "invalid", "missing_authorization");
+a("empty header", B, "", "invalid", "missing_authorization");
+a("blank header", B, "   ", "invalid", "missing_authorization");
+a("credentials without a scheme", B, Buffer.from("codat:s3cret-pa55").toString("base64"), "invalid", "malformed_authorization");
+a("header longer than 4096 bytes", B, `Basic ${"A".repeat(4096)}`, "invalid", "malformed_authorization");
+a("Bearer, exact", T, `Bearer ${T.bearer}`, "valid");
+a("Bearer, scheme in lower case", T, `bearer ${T.bearer}`, "valid");
+a("Bearer, wrong token", T, "Bearer tok_2f9c1e0b7a4d4c3e9f8b", "invalid", "authorization_mismatch");
+a("Bearer, token prefix only", T, "Bearer tok_2f9c", "invalid", "authorization_mismatch");
+a("Bearer, token case differs", T, `Bearer ${T.bearer.toUpperCase()}`, "invalid", "authorization_mismatch");
+a("Bearer expected, Basic sent", T, basic("codat", T.bearer), "invalid", "wrong_scheme");
+a("Bearer with no token", T, "Bearer", "invalid", "malformed_authorization");
+a("Bearer, token with an inner space", T, "Bearer tok_2f9c1e0b 7a4d4c3e9f8a", "invalid", "malformed_authorization");
+a("configured Basic user name containing ':'", { basic: { username: "co:dat", password: "x" } }, basic("co:dat", "x"), "invalid", "invalid_credentials");
+a("configured Bearer token empty", { bearer: "" }, "Bearer x", "invalid", "invalid_credentials");
+a("configured Bearer token with a space", { bearer: "a b" }, "Bearer a", "invalid", "invalid_credentials");
+
+// ---------------------------------------------------------------------------------------------
+// classify.json
+
+const cls = [];
+const NOW = 1700000000;
+const c = (comment, policy, outcome, expected, extra = {}) =>
+  cls.push({ comment, policy, outcome, attempt: 1, now: NOW, ...extra, expected });
+const retryIn = (s) => ({ classification: "retry", decision: { action: "retry", at: NOW + s } });
+const giveUp = (classification, reason) => ({ classification, decision: { action: "give_up", reason } });
+const delivered = { classification: "delivered", decision: { action: "delivered" } };
+
+for (const s of [200, 201, 202, 204, 226, 299]) c(`legacy ${s} is delivered`, "legacy", { status: s }, delivered);
+for (const s of [300, 301, 302, 303, 307, 308, 399])
+  c(`legacy ${s} is a redirect`, "legacy", { status: s }, { classification: "redirect", decision: { action: "follow_redirect" } });
+for (const s of [408, 420, 429, 460, 502, 503, 504, 522, 524])
+  c(`legacy ${s} is transient`, "legacy", { status: s }, retryIn(15));
+for (const s of [100, 101, 103, 400, 401, 403, 404, 405, 409, 410, 413, 422, 425, 500, 501, 505, 520, 521, 523, 525, 599, 600, 999])
+  c(`legacy ${s} is unrecoverable`, "legacy", { status: s }, giveUp("failed", "unrecoverable"));
+c("legacy timeout (no answer in 15 s) is transient", "legacy", "timeout", retryIn(15));
+c("legacy connection error is transient", "legacy", "connection_error", retryIn(15));
+c("legacy second retry after 30 s", "legacy", { status: 503 }, retryIn(30), { attempt: 2 });
+c("legacy third retry after 60 s", "legacy", { status: 503 }, retryIn(60), { attempt: 3 });
+c("legacy gives up after three retries", "legacy", { status: 503 }, giveUp("retry", "retries_exhausted"), { attempt: 4 });
+c("legacy timeout on the last attempt", "legacy", "timeout", giveUp("retry", "retries_exhausted"), { attempt: 4 });
+c("legacy Retry-After seconds replace the interval", "legacy", { status: 429 }, retryIn(120), { headers: { "retry-after": "120" } });
+c("legacy Retry-After 0 retries at once", "legacy", { status: 503 }, retryIn(0), { headers: { "retry-after": "0" } });
+c("legacy Retry-After on the third retry", "legacy", { status: 503 }, retryIn(5), { attempt: 3, headers: { "retry-after": "5" } });
+c("legacy Retry-After HTTP-date in the future", "legacy", { status: 503 }, retryIn(90), {
+  headers: { "retry-after": new Date((NOW + 90) * 1000).toUTCString() },
+});
+c("legacy Retry-After HTTP-date in the past retries at once", "legacy", { status: 503 }, retryIn(0), {
+  headers: { "retry-after": "Wed, 21 Oct 2015 07:28:00 GMT" },
+});
+c("legacy malformed Retry-After keeps the schedule", "legacy", { status: 429 }, retryIn(15), { headers: { "retry-after": "soon" } });
+c("legacy negative Retry-After keeps the schedule", "legacy", { status: 429 }, retryIn(30), { attempt: 2, headers: { "retry-after": "-5" } });
+c("legacy Retry-After cannot add a fourth retry", "legacy", { status: 429 }, giveUp("retry", "retries_exhausted"), {
+  attempt: 4,
+  headers: { "retry-after": "1" },
+});
+c("legacy ignores webhook-delivery", "legacy", { status: 503 }, retryIn(15), { headers: { "webhook-delivery": "abort-message" } });
+c("legacy 400 with Retry-After is still unrecoverable", "legacy", { status: 400 }, giveUp("failed", "unrecoverable"), {
+  headers: { "retry-after": "10" },
+});
+
+for (const s of [200, 201, 204, 299]) c(`current ${s} is delivered`, "current", { status: s }, delivered);
+for (const s of [100, 199, 300, 301, 302, 304, 307, 400, 401, 404, 408, 410, 429, 500, 502, 503, 504, 600])
+  c(`current ${s} is a failed attempt, retried`, "current", { status: s }, retryIn(5));
+c("current timeout is retried", "current", "timeout", retryIn(5));
+c("current connection error is retried", "current", "connection_error", retryIn(5));
+[5, 300, 1800, 7200, 18000, 36000, 36000].forEach((delay, i) =>
+  c(`current attempt ${i + 1} fails: next in ${delay} s`, "current", { status: 500 }, retryIn(delay), { attempt: i + 1 }),
+);
+c("current gives up after 8 attempts", "current", { status: 500 }, giveUp("retry", "retries_exhausted"), { attempt: 8 });
+c("current ignores Retry-After", "current", { status: 429 }, retryIn(5), { headers: { "retry-after": "120" } });
+c("current webhook-delivery: abort-message", "current", { status: 500 }, giveUp("failed", "aborted"), {
+  headers: { "webhook-delivery": "abort-message" },
+});
+c("current webhook-delivery: disable", "current", { status: 410 }, giveUp("failed", "endpoint_disabled"), {
+  headers: { "webhook-delivery": "disable" },
+});
+c("current webhook-delivery value is case-insensitive", "current", { status: 400 }, giveUp("failed", "aborted"), {
+  headers: { "webhook-delivery": " Abort-Message " },
+});
+c("current unknown webhook-delivery value is ignored", "current", { status: 500 }, retryIn(5), {
+  headers: { "webhook-delivery": "pause" },
+});
+c("current 2xx with abort-message is still delivered", "current", { status: 200 }, delivered, {
+  headers: { "webhook-delivery": "abort-message" },
+});
+
+// ---------------------------------------------------------------------------------------------
+// retry_after.json
+
+const ra = [];
+const r = (comment, value, now, expected) => ra.push({ kind: "retry_after", comment, value, now, expected });
+const d = (comment, value, now, expected) => ra.push({ kind: "http_date", comment, value, now, expected });
+const f = (comment, unix) => ra.push({ kind: "format", comment, unix, expected: new Date(unix * 1000).toUTCString() });
+const codatDate = Date.UTC(2015, 9, 21, 7, 28, 0) / 1000;
+r("delta-seconds (Codat's example)", "120", NOW, 120);
+r("zero", "0", NOW, 0);
+r("leading zeros", "0042", NOW, 42);
+r("surrounding spaces and tabs", " \t120\t ", NOW, 120);
+r("u64::MAX", "18446744073709551615", NOW, 18446744073709551615n.toString());
+r("u64::MAX + 1 overflows", "18446744073709551616", NOW, null);
+r("negative", "-1", NOW, null);
+r("plus sign", "+120", NOW, null);
+r("fraction", "1.5", NOW, null);
+r("unit suffix", "120s", NOW, null);
+r("empty", "", NOW, null);
+r("garbage", "soon", NOW, null);
+r("longer than 64 bytes", `${"1".repeat(65)}`, NOW, null);
+r("IMF-fixdate (Codat's example), 60 s ahead", "Wed, 21 Oct 2015 07:28:00 GMT", codatDate - 60, 60);
+r("IMF-fixdate in the past gives 0", "Wed, 21 Oct 2015 07:28:00 GMT", codatDate + 3600, 0);
+r("IMF-fixdate exactly now gives 0", "Wed, 21 Oct 2015 07:28:00 GMT", codatDate, 0);
+r("RFC 850 date, 1 h ahead", "Wednesday, 21-Oct-15 07:28:00 GMT", codatDate - 3600, 3600);
+r("asctime date, 2 s ahead", "Wed Oct 21 07:28:00 2015", codatDate - 2, 2);
+r("HTTP-date in another time zone", "Wed, 21 Oct 2015 07:28:00 UTC", codatDate - 60, null);
+const LONG = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MON = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+function rfc850(y, m, day) {
+  const dt = new Date(Date.UTC(y, m, day));
+  const dd = String(day).padStart(2, "0");
+  return `${LONG[dt.getUTCDay()]}, ${dd}-${MON[m]}-${String(y % 100).padStart(2, "0")} 00:00:00 GMT`;
+}
+const dates = [
+  ["IMF-fixdate", "Sun, 06 Nov 1994 08:49:37 GMT", Date.UTC(1994, 10, 6, 8, 49, 37) / 1000],
+  ["RFC 850, two-digit year 94 read in 2023 is 1994", "Sunday, 06-Nov-94 08:49:37 GMT", Date.UTC(1994, 10, 6, 8, 49, 37) / 1000],
+  ["asctime with a space-padded day", "Sun Nov  6 08:49:37 1994", Date.UTC(1994, 10, 6, 8, 49, 37) / 1000],
+  ["asctime with a two-digit day", "Wed Oct 21 07:28:00 2015", codatDate],
+  ["IMF-fixdate leap day", "Mon, 29 Feb 2016 12:00:00 GMT", Date.UTC(2016, 1, 29, 12) / 1000],
+  ["IMF-fixdate 2000-02-29 (a leap century)", "Tue, 29 Feb 2000 00:00:00 GMT", Date.UTC(2000, 1, 29) / 1000],
+  ["IMF-fixdate before 1970", "Thu, 01 Jan 1920 00:00:00 GMT", Date.UTC(1920, 0, 1) / 1000],
+  ["IMF-fixdate year 9999", "Fri, 31 Dec 9999 23:59:59 GMT", Date.UTC(9999, 11, 31, 23, 59, 59) / 1000],
+  ["RFC 850, year 73 read in 2023 is 2073 (50 years ahead)", rfc850(2073, 0, 1), Date.UTC(2073, 0, 1) / 1000],
+  ["RFC 850, year 74 read in 2023 is 1974 (51 years ahead goes back a century)", rfc850(1974, 0, 1), Date.UTC(1974, 0, 1) / 1000],
+  ["IMF-fixdate with a mismatched day name is still read", "Mon, 21 Oct 2015 07:28:00 GMT", codatDate],
+];
+for (const [comment, value, unix] of dates) d(comment, value, NOW, unix);
+for (const [comment, value] of [
+  ["day 32", "Wed, 32 Oct 2015 07:28:00 GMT"],
+  ["29 Feb in a common year", "Sun, 29 Feb 2015 07:28:00 GMT"],
+  ["29 Feb 1900 (not a leap year)", "Thu, 29 Feb 1900 00:00:00 GMT"],
+  ["31 April", "Thu, 31 Apr 2015 07:28:00 GMT"],
+  ["hour 24", "Wed, 21 Oct 2015 24:00:00 GMT"],
+  ["minute 60", "Wed, 21 Oct 2015 07:60:00 GMT"],
+  ["lower-case month", "Wed, 21 oct 2015 07:28:00 GMT"],
+  ["unknown day name", "Xyz, 21 Oct 2015 07:28:00 GMT"],
+  ["no space after the comma", "Wed,21 Oct 2015 07:28:00 GMT"],
+  ["two-digit year in an IMF-fixdate", "Wed, 21 Oct 15 07:28:00 GMT"],
+  ["one-digit day in an IMF-fixdate", "Wed, 1 Oct 2015 07:28:00 GMT"],
+  ["numeric offset instead of GMT", "Wed, 21 Oct 2015 07:28:00 +0000"],
+  ["trailing text", "Wed, 21 Oct 2015 07:28:00 GMT extra"],
+  ["short day name in an RFC 850 date", "Wed, 21-Oct-15 07:28:00 GMT"],
+  ["long day name in an IMF-fixdate", "Wednesday, 21 Oct 2015 07:28:00 GMT"],
+  ["asctime with a missing pad", "Sun Nov 6 08:49:37 1994"],
+  ["ISO 8601", "2015-10-21T07:28:00Z"],
+  ["time without seconds", "Wed, 21 Oct 2015 07:28 GMT"],
+  ["empty", ""],
+]) d(comment, value, NOW, null);
+f("the epoch", 0);
+f("Codat's example", codatDate);
+f("RFC 9110's example", Date.UTC(1994, 10, 6, 8, 49, 37) / 1000);
+f("a leap day", Date.UTC(2016, 1, 29, 23, 59, 59) / 1000);
+f("before 1970", Date.UTC(1901, 11, 13, 20, 45, 52) / 1000);
+f("year 9999", Date.UTC(9999, 11, 31, 23, 59, 59) / 1000);
+f("now in these vectors", NOW);
+
+// ---------------------------------------------------------------------------------------------
+// tags.json
+
+const tags = [];
+const tg = (comment, fields) => tags.push({ comment, ...fields });
+tg("Codat's example: one tag in common is enough", {
+  filter: ["region:us", "service:t2k"],
+  company: { region: "us", service: "minerva" },
+  matches: true,
+});
+tg("Codat's example: region uk is ignored", { filter: ["region:us"], company: { region: "uk" }, matches: false });
+tg("empty filter matches every company", { filter: [], company: { region: "uk" }, matches: true });
+tg("empty filter matches a company without tags", { filter: [], company: {}, matches: true });
+tg("a company without tags never matches a non-empty filter", { filter: ["region:us"], company: {}, matches: false });
+tg("keys are case-sensitive", { filter: ["Region:us"], company: { region: "us" }, matches: false });
+tg("values are case-sensitive", { filter: ["region:US"], company: { region: "us" }, matches: false });
+tg("split at the first colon: colons in the value", {
+  filter: ["portal:https://app.codat.io:443/x"],
+  company: { portal: "https://app.codat.io:443/x" },
+  matches: true,
+});
+tg("a value with colons does not match its prefix", { filter: ["a:b:c"], company: { a: "b" }, matches: false });
+tg("same value under another key", { filter: ["region:us"], company: { country: "us" }, matches: false });
+tg("empty value is a value", { filter: ["flag:"], company: { flag: "" }, matches: true });
+tg("empty value does not match a non-empty one", { filter: ["flag:"], company: { flag: "x" }, matches: false });
+tg("spaces are kept in the array form", { filter: [" region:us"], company: { region: "us" }, matches: false });
+tg("list form: comma-separated, spaces trimmed", {
+  filterList: "region:us, service:t2k",
+  company: { service: "t2k" },
+  matches: true,
+});
+tg("list form: blank is the empty filter", { filterList: "  ", company: { region: "uk" }, matches: true });
+tg("unicode keys and values", { filter: ["région:Zürich"], company: { "région": "Zürich" }, matches: true });
+tg("ten tags (the limit), the last matches", {
+  filter: Array.from({ length: 10 }, (_, i) => `k${i}:v${i}`),
+  company: { k9: "v9" },
+  matches: true,
+});
+tg("eleven tags", { filter: Array.from({ length: 11 }, (_, i) => `k${i}:v${i}`), error: "too_many_tags" });
+tg("list form: eleven tags", { filterList: Array.from({ length: 11 }, (_, i) => `k${i}:v${i}`).join(","), error: "too_many_tags" });
+tg("no colon", { filter: ["region:us", "regionus"], error: "invalid_tag", index: 1 });
+tg("empty key", { filter: [":us"], error: "invalid_tag", index: 0 });
+tg("empty tag", { filter: ["a:b", "c:d", ""], error: "invalid_tag", index: 2 });
+tg("key of 27 characters (the limit)", { filter: [`${"k".repeat(27)}:v`], company: { [`${"k".repeat(27)}`]: "v" }, matches: true });
+tg("key of 28 characters", { filter: [`${"k".repeat(28)}:v`], error: "invalid_tag", index: 0 });
+tg("key of 27 two-byte characters (limits count characters)", { filter: [`${"é".repeat(27)}:v`], company: { [`${"é".repeat(27)}`]: "v" }, matches: true });
+tg("value of 100 characters (the limit)", { filter: [`k:${"v".repeat(100)}`], company: { k: "v".repeat(100) }, matches: true });
+tg("value of 101 characters", { filter: [`k:${"v".repeat(101)}`], error: "invalid_tag", index: 0 });
+tg("value of 100 emoji", { filter: [`k:${"🚀".repeat(100)}`], company: { k: "🚀".repeat(100) }, matches: true });
+
+// ---------------------------------------------------------------------------------------------
+// events.json
+
+const ev = [];
+const e = (comment, body, expected) =>
+  ev.push({ comment, ...(typeof body === "string" ? { body } : { bodyHex: Buffer.from(body).toString("hex") }), ...expected });
+const readCompleted = {
+  id: "743ec94a-8aa4-44bb-8bd4-e1855ee0e74b",
+  eventType: "read.completed",
+  generatedDate: "2024-09-01T00:00:00Z",
+  payload: {
+    referenceCompany: {
+      id: "0498e921-9b53-4396-a412-4f2f5983b0a2",
+      name: "Toft stores",
+      description: "Scottish retailer",
+      links: { portal: "https://app.codat.io/companies/0498e921-9b53-4396-a412-4f2f5983b0a2/summary" },
+      tags: { region: "us", service: "t2k" },
+    },
+    dataType: "invoices",
+  },
+};
+e("read.completed with referenceCompany tags", JSON.stringify(readCompleted), {
+  result: "valid",
+  event: {
+    kind: "current",
+    id: readCompleted.id,
+    eventType: "read.completed",
+    generatedDate: "2024-09-01T00:00:00Z",
+    companyId: "0498e921-9b53-4396-a412-4f2f5983b0a2",
+    companyTags: { region: "us", service: "t2k" },
+  },
+});
+const companyCreated = {
+  id: "ba29118f-5406-4e59-b05c-ba307ca38d01",
+  type: "company.created",
+  generatedDate: "2022-10-23T00:00:00Z",
+  payload: {
+    id: "0498e921-9b53-4396-a412-4f2f5983b0a2",
+    name: "Toft stores",
+    tags: { region: "uk" },
+  },
+};
+e("company.created as in Codat's own example, with `type`", JSON.stringify(companyCreated), {
+  result: "valid",
+  event: {
+    kind: "current",
+    id: companyCreated.id,
+    eventType: "company.created",
+    generatedDate: "2022-10-23T00:00:00Z",
+    companyId: companyCreated.payload.id,
+    companyTags: { region: "uk" },
+  },
+});
+e("eventType wins over type", JSON.stringify({ eventType: "connection.connected", type: "company.created", payload: {} }), {
+  result: "valid",
+  event: { kind: "current", id: null, eventType: "connection.connected", generatedDate: null, companyId: null, companyTags: {} },
+});
+e("no payload", JSON.stringify({ id: "x", eventType: "client.rateLimit.reached" }), {
+  result: "valid",
+  event: { kind: "current", id: "x", eventType: "client.rateLimit.reached", generatedDate: null, companyId: null, companyTags: {} },
+});
+e("referenceCompany without tags", JSON.stringify({ eventType: "read.completed", payload: { referenceCompany: { id: "c1" } } }), {
+  result: "valid",
+  event: { kind: "current", id: null, eventType: "read.completed", generatedDate: null, companyId: "c1", companyTags: {} },
+});
+e("referenceCompany null", JSON.stringify({ eventType: "read.completed", payload: { referenceCompany: null } }), {
+  result: "valid",
+  event: { kind: "current", id: null, eventType: "read.completed", generatedDate: null, companyId: null, companyTags: {} },
+});
+e("unknown fields are ignored", JSON.stringify({ ...readCompleted, extra: [1, 2, { deep: true }] }), {
+  result: "valid",
+  event: {
+    kind: "current",
+    id: readCompleted.id,
+    eventType: "read.completed",
+    generatedDate: "2024-09-01T00:00:00Z",
+    companyId: "0498e921-9b53-4396-a412-4f2f5983b0a2",
+    companyTags: { region: "us", service: "t2k" },
+  },
+});
+e("write event with company tags", JSON.stringify({
+  id: "a1", eventType: "invoices.write.successful", generatedDate: "2024-01-01T00:00:00Z",
+  payload: { referenceCompany: { id: "c2", tags: { "us-compliant": "true" } }, dataType: "invoices" },
+}), {
+  result: "valid",
+  event: { kind: "current", id: "a1", eventType: "invoices.write.successful", generatedDate: "2024-01-01T00:00:00Z", companyId: "c2", companyTags: { "us-compliant": "true" } },
+});
+const legacy = {
+  CompanyId: "0498e921-9b53-4396-a412-4f2f5983b0a2",
+  ClientId: "bae71d36-ff47-420a-b4a6-f8c9ddf41140",
+  ClientName: "Toft",
+  DataConnectionId: "c5e1f3b2-6d2c-4a52-9b0e-0c9e3a7d7a11",
+  RuleId: "70af3071-65d9-4ec3-b3cb-5283e8d55dac",
+  RuleType: "DataConnectionStatusChanged",
+  AlertId: "a9367074-b5c3-42c4-9be4-be129f43577e",
+  Message: "Data connection for SandBox status changed from PendingAuth to Linked",
+  Data: { dataConnectionId: "c5e1f3b2-6d2c-4a52-9b0e-0c9e3a7d7a11", newStatus: "Linked", oldStatus: "PendingAuth", platformKey: "mqjo" },
+};
+e("legacy DataConnectionStatusChanged (Codat's example)", JSON.stringify(legacy), {
+  result: "valid",
+  event: { kind: "legacy", eventType: "DataConnectionStatusChanged", companyId: legacy.CompanyId, clientId: legacy.ClientId, companyTags: {} },
+});
+e("legacy rule type with spaces and a null field", JSON.stringify({ RuleType: "Data sync completed", CompanyId: "c3", ClientId: null, Message: "done" }), {
+  result: "valid",
+  event: { kind: "legacy", eventType: "Data sync completed", companyId: "c3", clientId: null, companyTags: {} },
+});
+for (const [comment, body, error] of [
+  ["not JSON", "hello", "invalid_payload"],
+  ["empty body", "", "invalid_payload"],
+  ["truncated JSON", '{"eventType": "read.completed"', "invalid_payload"],
+  ["trailing garbage after JSON", '{"eventType":"read.completed"} x', "invalid_payload"],
+  ["JSON nested 200 deep", `${"[".repeat(200)}${"]".repeat(200)}`, "invalid_payload"],
+  ["object nested 200 deep", `{"eventType":"x","payload":${'{"a":'.repeat(200)}1${"}".repeat(200)}}`, "invalid_payload"],
+  ["a JSON array", "[1,2,3]", "invalid_event"],
+  ["JSON null", "null", "invalid_event"],
+  ["a JSON string", '"read.completed"', "invalid_event"],
+  ["no eventType", JSON.stringify({ id: "x", payload: {} }), "invalid_event"],
+  ["empty eventType", JSON.stringify({ eventType: "" }), "invalid_event"],
+  ["eventType is a number", JSON.stringify({ eventType: 7 }), "invalid_event"],
+  ["id is a number", JSON.stringify({ eventType: "read.completed", id: 7 }), "invalid_event"],
+  ["payload is an array", JSON.stringify({ eventType: "read.completed", payload: [] }), "invalid_event"],
+  ["referenceCompany is a string", JSON.stringify({ eventType: "read.completed", payload: { referenceCompany: "c1" } }), "invalid_event"],
+  ["tags is an array", JSON.stringify({ eventType: "read.completed", payload: { referenceCompany: { tags: ["region:us"] } } }), "invalid_event"],
+  ["a tag value is a number", JSON.stringify({ eventType: "read.completed", payload: { referenceCompany: { tags: { n: 1 } } } }), "invalid_event"],
+  ["legacy RuleType is a number", JSON.stringify({ RuleType: 3 }), "invalid_event"],
+  ["legacy CompanyId is an object", JSON.stringify({ RuleType: "Sync Completed", CompanyId: {} }), "invalid_event"],
+]) e(comment, body, { result: "invalid", error });
+e("invalid UTF-8 inside a string", [0x7b, 0x22, 0x65, 0x76, 0x65, 0x6e, 0x74, 0x54, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d], {
+  result: "invalid",
+  error: "invalid_payload",
+});
+e("101 company tags", JSON.stringify({
+  eventType: "read.completed",
+  payload: { referenceCompany: { tags: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])) } },
+}), { result: "invalid", error: "invalid_event" });
+
+// ---------------------------------------------------------------------------------------------
+// filters.json: event types, X-Codat-ClientId, source addresses.
+
+const fl = [];
+const et = (comment, patterns, eventType, matches) => fl.push({ kind: "event_type", comment, patterns, eventType, matches });
+et("exact name", ["read.completed"], "read.completed", true);
+et("exact name does not match a longer one", ["read.completed"], "read.completed.initial", false);
+et("prefix pattern", ["connection.*"], "connection.connected", true);
+et("prefix pattern matches deeper names", ["read.*"], "read.completed.initial", true);
+et("prefix pattern does not match the bare prefix", ["connection.*"], "connection", false);
+et("prefix pattern does not match a sibling", ["connection.*"], "connections.created", false);
+et("write events by data type", ["invoices.write.*"], "invoices.write.unsuccessful", true);
+et("case-sensitive", ["client.ratelimit.reached"], "client.rateLimit.reached", false);
+et("star matches everything", ["*"], "AccountCategoriesUpdated", true);
+et("empty filter matches everything", [], "company.deleted", true);
+et("one of several", ["company.created", "read.*"], "read.completed", true);
+et("none of several", ["company.created", "read.*"], "connection.failed", false);
+et("legacy rule type as a name", ["Data sync completed"], "Data sync completed", true);
+et("list form", { list: "company.created, connection.*" }, "connection.deleted", true);
+for (const [comment, patterns, index] of [
+  ["empty pattern", ["read.completed", ""], 1],
+  ["star in the middle", ["read.*.initial"], 0],
+  ["star without a dot", ["read*"], 0],
+  ["double star", ["read.**"], 0],
+  ["bare dot-star", [".*"], 0],
+  ["control character", ["read.completed\n"], 0],
+  ["longer than 128 bytes", [`${"a".repeat(129)}`], 0],
+]) fl.push({ kind: "event_type", comment, patterns, error: "invalid_event_type", index });
+fl.push({ kind: "event_type", comment: "65 patterns", patterns: Array.from({ length: 65 }, (_, i) => `t${i}`), error: "too_many_event_types" });
+const cid = (comment, expected, header, result, error) =>
+  fl.push({ kind: "client_id", comment, expected, header, result, ...(error ? { error } : {}) });
+const CLIENT = "bae71d36-ff47-420a-b4a6-f8c9ddf41140";
+cid("same client id", CLIENT, CLIENT, "valid");
+cid("UUIDs compare case-insensitively", CLIENT, CLIENT.toUpperCase(), "valid");
+cid("surrounding spaces are ignored", CLIENT, ` ${CLIENT} `, "valid");
+cid("another client", CLIENT, "0c5c2b3a-1111-4a52-9b0e-0c9e3a7d7a11", "invalid", "client_id_mismatch");
+cid("missing header", CLIENT, null, "invalid", "missing_client_id");
+cid("empty header", CLIENT, "", "invalid", "missing_client_id");
+const src = (comment, allowlist, address, allowed) => fl.push({ kind: "source", comment, allowlist, address, allowed });
+for (const ip of ["4.159.114.108", "20.117.190.191", "20.77.82.168", "51.142.76.22"]) src(`Codat default: ${ip}`, null, ip, true);
+src("Codat default: a neighbour", null, "4.159.114.109", false);
+src("Codat default: IPv4-mapped IPv6", null, "::ffff:4.159.114.108", true);
+src("Codat default: loopback", null, "127.0.0.1", false);
+src("CIDR /24 inside", ["10.1.2.0/24"], "10.1.2.254", true);
+src("CIDR /24 outside", ["10.1.2.0/24"], "10.1.3.0", false);
+src("CIDR with host bits set is masked", ["10.1.2.3/8"], "10.200.0.1", true);
+src("/0 matches every IPv4 address", ["0.0.0.0/0"], "203.0.113.9", true);
+src("IPv6 exact", ["2001:db8::1"], "2001:db8::1", true);
+src("IPv6 written differently", ["2001:db8::1"], "2001:0db8:0:0:0:0:0:1", true);
+src("IPv6 /32", ["2001:db8::/32"], "2001:db8:ffff::1", true);
+src("IPv6 /32 outside", ["2001:db8::/32"], "2001:db9::1", false);
+src("IPv4 entry, IPv6 address", ["4.159.114.108"], "2001:db8::1", false);
+for (const [comment, allowlist, index] of [
+  ["prefix 33 on IPv4", ["10.0.0.0/33"], 0],
+  ["prefix 129 on IPv6", ["2001:db8::/129"], 0],
+  ["empty prefix", ["10.0.0.0/"], 0],
+  ["not an address", ["4.159.114.108", "codat.io"], 1],
+  ["address with a port", ["4.159.114.108:443"], 0],
+  ["signed prefix", ["10.0.0.0/+8"], 0],
+]) fl.push({ kind: "source", comment, allowlist, error: "invalid_source", index });
+fl.push({ kind: "source", comment: "257 entries", allowlist: Array.from({ length: 257 }, (_, i) => `10.0.${i >> 8}.${i & 255}`), error: "too_many_sources" });
+for (const [comment, address] of [
+  ["address with a port", "4.159.114.108:443"],
+  ["bracketed IPv6", "[2001:db8::1]"],
+  ["zone id", "fe80::1%eth0"],
+  ["empty address", ""],
+  ["leading zeros", "004.159.114.108"],
+]) fl.push({ kind: "source", comment, allowlist: null, address, error: "invalid_address" });
+
+// ---------------------------------------------------------------------------------------------
+
+const files = {
+  "signature.json": {
+    description:
+      "Standard Webhooks v1 verify and sign. `secrets`: whsec_/base64 strings or {hex} raw keys; `headers`: [name, value] pairs in order; body as `body` (UTF-8) or `bodyHex`; `now` Unix seconds; `tolerance` seconds or \"ignore\" (default 300); `maxPayload` optional. Errors `missing_header` and `header_too_large` name the header. `peers` records what svix 2.5.0 and standardwebhooks 1.1.1 decide.",
+    tests: sig,
+  },
+  "hmac.json": { description: "RFC 4231 HMAC-SHA256 known answers; `tagHex` may be truncated (Test Case 5).", tests: hmac },
+  "authorization.json": {
+    description: "Legacy Authorization header check. `expected`: {basic:{username,password}} or {bearer}; `header` null when absent.",
+    tests: auth,
+  },
+  "classify.json": {
+    description:
+      "Response classification and the sender's next step. `outcome`: {status} | \"timeout\" | \"connection_error\"; `attempt` is 1 for the first delivery; `decision.at` Unix seconds.",
+    tests: cls,
+  },
+  "retry_after.json": {
+    description:
+      "kind retry_after: seconds from `now` (a string when above 2^53) or null. kind http_date: Unix seconds or null. kind format: IMF-fixdate of `unix`, from JavaScript's Date.prototype.toUTCString.",
+    tests: ra,
+  },
+  "tags.json": {
+    description: "Company-tag filters. `filter` array or `filterList` comma-separated string; `company` tags object; `matches` or `error` (+ `index`).",
+    tests: tags,
+  },
+  "events.json": {
+    description: "Event parsing from raw bodies (`body` UTF-8 or `bodyHex`). `event` lists the fields every host must extract.",
+    tests: ev,
+  },
+  "filters.json": {
+    description:
+      "kind event_type: `patterns` (array, or {list}) against `eventType`. kind client_id: X-Codat-ClientId check. kind source: IP allowlist (`allowlist` null = Codat's documented sources).",
+    tests: fl,
+  },
+};
+
+let stale = 0;
+let total = 0;
+for (const [name, { description, tests }] of Object.entries(files)) {
+  const doc = {
+    description,
+    source: "tests/vectors/generate.mjs",
+    numberOfTests: tests.length,
+    tests: tests.map((t, i) => ({ tcId: i + 1, ...t })),
+  };
+  total += tests.length;
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  const path = join(here, name);
+  if (check) {
+    let current = "";
+    try {
+      current = readFileSync(path, "utf8");
+    } catch {}
+    if (current !== text) {
+      console.error(`stale: tests/vectors/${name} (run node tests/vectors/generate.mjs)`);
+      stale++;
+    }
+  } else {
+    writeFileSync(path, text);
+  }
+}
+console.log(`${total} vectors in ${Object.keys(files).length} files${check ? (stale ? `, ${stale} stale` : ", up to date") : " written"}`);
+process.exit(stale ? 1 : 0);
