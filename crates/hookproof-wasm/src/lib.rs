@@ -1,0 +1,410 @@
+//! wasm-bindgen binding of the hookproof core for the `hookproof` npm package (`js/`).
+//!
+//! This layer only converts types: JS strings and bytes in, and either `undefined` (success)
+//! or one `"code|message"` string out, which `js/src/api.js` turns into a
+//! `WebhookVerificationError`. The hot path (`verify_*`) is one call with no exceptions and
+//! no allocation on success.
+
+use std::fmt::Display;
+
+use hookproof::classify::{Attempt, Outcome};
+use hookproof::{
+    Classification, Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy,
+    Secret, SourceAllowlist, TagFilter, Tolerance, Verifier,
+};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+/// The one error shape that crosses into JS: `code|message`.
+fn fail<E: ErrorCode + Display>(e: E) -> String {
+    format!("{}|{e}", e.code())
+}
+
+fn usage(code: &str, message: &str) -> String {
+    format!("{code}|{message}")
+}
+
+/// Secrets collected one by one (text or raw bytes), then handed to a verifier.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Keys {
+    secrets: Vec<Secret>,
+}
+
+#[wasm_bindgen]
+impl Keys {
+    /// An empty list.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Keys {
+        Keys::default()
+    }
+
+    /// Adds a `whsec_…` or bare base64 secret; returns an error string or nothing.
+    pub fn add_text(&mut self, text: &str) -> Option<String> {
+        Secret::parse(text)
+            .map(|s| self.secrets.push(s))
+            .err()
+            .map(fail)
+    }
+
+    /// Adds a raw-bytes secret; returns an error string or nothing.
+    pub fn add_bytes(&mut self, bytes: &[u8]) -> Option<String> {
+        Secret::from_bytes(bytes)
+            .map(|s| self.secrets.push(s))
+            .err()
+            .map(fail)
+    }
+}
+
+/// A verifier with its secrets' HMAC state precomputed.
+#[wasm_bindgen]
+pub struct WebhookVerifier {
+    inner: Verifier,
+}
+
+#[wasm_bindgen]
+impl WebhookVerifier {
+    /// `tolerance` in seconds, or negative to ignore timestamps; `max_payload` in bytes, or
+    /// negative for none.
+    #[wasm_bindgen(constructor)]
+    pub fn new(keys: &Keys, tolerance: f64, max_payload: f64) -> Result<WebhookVerifier, String> {
+        let mut inner = Verifier::with_secrets(&keys.secrets).map_err(fail)?;
+        inner = inner.tolerance(if tolerance < 0.0 {
+            Tolerance::Ignore
+        } else {
+            // Float-to-int `as` saturates (and maps NaN to 0): no trap on any input.
+            Tolerance::Seconds(tolerance as u64)
+        });
+        if max_payload >= 0.0 {
+            inner = inner.max_payload(max_payload as usize);
+        }
+        Ok(WebhookVerifier { inner })
+    }
+
+    /// Verifies a UTF-8 body; `undefined` when valid, else `code|message`.
+    pub fn verify_str(
+        &self,
+        id: &str,
+        ts: &str,
+        sig: &str,
+        body: &str,
+        now: f64,
+    ) -> Option<String> {
+        self.verify_bytes(id, ts, sig, body.as_bytes(), now)
+    }
+
+    /// Verifies a byte body; `undefined` when valid, else `code|message`.
+    pub fn verify_bytes(
+        &self,
+        id: &str,
+        ts: &str,
+        sig: &str,
+        body: &[u8],
+        now: f64,
+    ) -> Option<String> {
+        self.inner
+            .verify_parts(id, ts, sig, body, now as i64)
+            .err()
+            .map(fail)
+    }
+
+    /// `v1,…` for a UTF-8 body.
+    pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> String {
+        self.inner.sign(id, ts as i64, body.as_bytes())
+    }
+
+    /// `v1,…` for a byte body.
+    pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> String {
+        self.inner.sign(id, ts as i64, body)
+    }
+}
+
+fn policy(name: &str) -> Result<Policy, String> {
+    Policy::parse(name)
+        .ok_or_else(|| usage("invalid_policy", "policy must be \"legacy\" or \"current\""))
+}
+
+/// `status` ≥ 0 is an HTTP status; -1 a timeout; anything else a connection error.
+fn outcome(status: i32) -> Option<Outcome> {
+    match status {
+        -1 => Some(Outcome::Timeout),
+        s => Some(u16::try_from(s).map_or(Outcome::ConnectionError, Outcome::Status)),
+    }
+}
+
+/// `"delivered" | "redirect" | "retry" | "failed"`.
+#[wasm_bindgen]
+pub fn classify_response(
+    policy_name: &str,
+    status: i32,
+    webhook_delivery: Option<String>,
+) -> Result<String, String> {
+    let attempt = Attempt {
+        outcome: outcome(status),
+        retry_after: None,
+        webhook_delivery: webhook_delivery.as_deref(),
+    };
+    Ok(hookproof::classify(policy(policy_name)?, &attempt)
+        .name()
+        .to_owned())
+}
+
+/// The sender's next step as JSON: `{"classification", "action", "at"?, "reason"?}`.
+#[wasm_bindgen]
+pub fn next_attempt(
+    policy_name: &str,
+    attempt_number: u32,
+    status: i32,
+    retry_after: Option<String>,
+    webhook_delivery: Option<String>,
+    now: f64,
+) -> Result<String, String> {
+    let policy = policy(policy_name)?;
+    let attempt = Attempt {
+        outcome: outcome(status),
+        retry_after: retry_after.as_deref(),
+        webhook_delivery: webhook_delivery.as_deref(),
+    };
+    let classification: Classification = hookproof::classify(policy, &attempt);
+    let decision = match hookproof::next_attempt(policy, attempt_number, &attempt, now as i64) {
+        Decision::Delivered => json!({"action": "delivered"}),
+        Decision::FollowRedirect => json!({"action": "follow_redirect"}),
+        Decision::RetryAt(at) => json!({"action": "retry", "at": at}),
+        Decision::GiveUp(reason) => json!({"action": "give_up", "reason": reason.name()}),
+    };
+    Ok(json!({"classification": classification.name(), "decision": decision}).to_string())
+}
+
+/// Delay in seconds, or `undefined`.
+#[wasm_bindgen]
+pub fn parse_retry_after(value: &str, now: f64) -> Option<f64> {
+    hookproof::parse_retry_after(value, now as i64).map(|s| s as f64)
+}
+
+/// Unix seconds of an HTTP-date, or `undefined`.
+#[wasm_bindgen]
+pub fn parse_http_date(value: &str, now: f64) -> Option<f64> {
+    hookproof::parse_http_date(value, now as i64).map(|s| s as f64)
+}
+
+/// IMF-fixdate of a Unix time, or `undefined` outside years 1–9999.
+#[wasm_bindgen]
+pub fn format_http_date(unix: f64) -> Option<String> {
+    if !unix.is_finite() {
+        return None;
+    }
+    HttpDate::new(unix as i64).map(|d| d.to_string())
+}
+
+/// A parsed company-tag filter.
+#[wasm_bindgen]
+pub struct Tags {
+    inner: TagFilter,
+}
+
+#[wasm_bindgen]
+impl Tags {
+    /// Parses `key:value` tags.
+    #[wasm_bindgen(constructor)]
+    pub fn new(tags: Vec<String>) -> Result<Tags, String> {
+        TagFilter::new(&tags)
+            .map(|inner| Tags { inner })
+            .map_err(|e| with_index(fail(e), tag_index(&e)))
+    }
+
+    /// Parses a comma-separated list.
+    pub fn parse_list(list: &str) -> Result<Tags, String> {
+        TagFilter::parse_list(list)
+            .map(|inner| Tags { inner })
+            .map_err(|e| with_index(fail(e), tag_index(&e)))
+    }
+
+    /// `flat` is `[key, value, key, value, …]`.
+    pub fn matches(&self, flat: Vec<String>) -> bool {
+        self.inner
+            .matches(flat.chunks_exact(2).filter_map(|kv| match kv {
+                [k, v] => Some((k.as_str(), v.as_str())),
+                _ => None,
+            }))
+    }
+
+    /// Parses a raw body and matches its company's tags.
+    pub fn matches_body(&self, body: &[u8]) -> Result<bool, String> {
+        let event = hookproof::parse_event(body).map_err(fail)?;
+        Ok(self.inner.matches(event.company_tags()))
+    }
+}
+
+fn tag_index(e: &hookproof::TagError) -> Option<usize> {
+    match e {
+        hookproof::TagError::InvalidTag { index, .. } => Some(*index),
+        _ => None,
+    }
+}
+
+/// Appends `|index` when an error names an entry.
+fn with_index(error: String, index: Option<usize>) -> String {
+    match index {
+        Some(i) => format!("{error}|{i}"),
+        None => error,
+    }
+}
+
+/// A parsed event-type filter.
+#[wasm_bindgen]
+pub struct EventTypes {
+    inner: EventTypeFilter,
+}
+
+#[wasm_bindgen]
+impl EventTypes {
+    /// Parses names, `prefix.*` and `*`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(patterns: Vec<String>) -> Result<EventTypes, String> {
+        EventTypeFilter::new(&patterns)
+            .map(|inner| EventTypes { inner })
+            .map_err(event_type_error)
+    }
+
+    /// Parses a comma-separated list.
+    pub fn parse_list(list: &str) -> Result<EventTypes, String> {
+        EventTypeFilter::parse_list(list)
+            .map(|inner| EventTypes { inner })
+            .map_err(event_type_error)
+    }
+
+    /// Whether the event type is accepted.
+    pub fn matches(&self, event_type: &str) -> bool {
+        self.inner.matches(event_type)
+    }
+}
+
+fn event_type_error(e: hookproof::EventTypeError) -> String {
+    let index = match e {
+        hookproof::EventTypeError::InvalidEventType { index } => Some(index),
+        _ => None,
+    };
+    with_index(fail(e), index)
+}
+
+/// The event as JSON in the package's documented shape, or `code|message`.
+#[wasm_bindgen]
+pub fn parse_event(body: &[u8]) -> Result<String, String> {
+    let event = hookproof::parse_event(body).map_err(fail)?;
+    let tags: serde_json::Map<String, Value> = event
+        .company_tags()
+        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+        .collect();
+    let value = match &event {
+        Event::Current {
+            id,
+            event_type,
+            generated_date,
+            company,
+            payload,
+        } => json!({
+            "kind": "current",
+            "id": id,
+            "eventType": event_type,
+            "generatedDate": generated_date,
+            "companyId": event.company_id(),
+            "companyName": company.as_ref().and_then(|c| c.name.as_deref()),
+            "companyTags": tags,
+            "payload": payload,
+        }),
+        Event::Legacy {
+            rule_type,
+            company_id,
+            client_id,
+            client_name,
+            data_connection_id,
+            rule_id,
+            alert_id,
+            message,
+            data,
+        } => json!({
+            "kind": "legacy",
+            "eventType": rule_type,
+            "ruleType": rule_type,
+            "companyId": company_id,
+            "clientId": client_id,
+            "clientName": client_name,
+            "dataConnectionId": data_connection_id,
+            "ruleId": rule_id,
+            "alertId": alert_id,
+            "message": message,
+            "companyTags": tags,
+            "data": data,
+        }),
+        _ => return Err(usage("invalid_event", "unsupported event kind")),
+    };
+    Ok(value.to_string())
+}
+
+/// Checks `Authorization`; `scheme` is `"basic"` (with `user`, `secret` = password) or
+/// `"bearer"` (with `secret` = token).
+#[wasm_bindgen]
+pub fn check_authorization(
+    header: Option<String>,
+    scheme: &str,
+    user: &str,
+    secret: &str,
+) -> Option<String> {
+    let expected = match scheme {
+        "basic" => Credentials::basic(user, secret),
+        "bearer" => Credentials::bearer(secret),
+        _ => {
+            return Some(usage(
+                "invalid_credentials",
+                "expected { basic: { username, password } } or { bearer: token }",
+            ));
+        }
+    };
+    expected
+        .and_then(|c| hookproof::check_authorization(header.as_deref(), &c))
+        .err()
+        .map(fail)
+}
+
+/// Checks `X-Codat-ClientId`.
+#[wasm_bindgen]
+pub fn check_client_id(expected: &str, header: Option<String>) -> Option<String> {
+    hookproof::check_client_id(expected, header.as_deref())
+        .err()
+        .map(fail)
+}
+
+/// A parsed source-address allowlist.
+#[wasm_bindgen]
+pub struct Sources {
+    inner: SourceAllowlist,
+}
+
+#[wasm_bindgen]
+impl Sources {
+    /// Parses entries; `codat()` gives Codat's documented sources.
+    #[wasm_bindgen(constructor)]
+    pub fn new(entries: Vec<String>) -> Result<Sources, String> {
+        SourceAllowlist::new(&entries)
+            .map(|inner| Sources { inner })
+            .map_err(|e| {
+                let index = match e {
+                    hookproof::SourceError::InvalidSource { index } => Some(index),
+                    _ => None,
+                };
+                with_index(fail(e), index)
+            })
+    }
+
+    /// Codat's documented sources, current and legacy.
+    pub fn codat() -> Sources {
+        Sources {
+            inner: SourceAllowlist::codat(),
+        }
+    }
+
+    /// Whether the address is allowed.
+    pub fn is_allowed(&self, address: &str) -> Result<bool, String> {
+        self.inner.is_allowed(address).map_err(fail)
+    }
+}
