@@ -3,8 +3,14 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
+# Must equal the `wasm-bindgen` crate pinned in crates/hookproof-wasm/Cargo.toml.
+WASM_BINDGEN_VERSION := 0.2.129
+WASM_OPT := node_modules/.bin/wasm-opt
+WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
+	--enable-sign-ext --enable-mutable-globals --enable-multivalue
+WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
 
-.PHONY: all demo test setup setup-rust setup-node fmt-check clippy test-rust nostd vectors vectors-check
+.PHONY: all demo test setup setup-rust setup-node setup-wasm fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
 
 all: test
 
@@ -13,7 +19,7 @@ demo: setup-rust
 	$(CARGO) run --quiet --release --example demo
 
 ## Everything CI checks.
-test: setup fmt-check clippy test-rust nostd vectors-check
+test: setup fmt-check clippy test-rust nostd vectors-check js js-check test-js
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -24,6 +30,31 @@ setup-rust:
 
 setup-node:
 	npm ci --no-audit --no-fund --loglevel=error
+
+## wasm32 target and the wasm-bindgen CLI at exactly the crate's version.
+setup-wasm:
+	rustup target add wasm32-unknown-unknown >/dev/null
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+		$(CARGO) install --locked --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+## The npm package: core → wasm (release: opt 3, LTO, 1 CGU) → wasm-bindgen → wasm-opt → js/dist.
+js: setup-node setup-wasm
+	$(CARGO) build -p hookproof-wasm --release --target wasm32-unknown-unknown
+	wasm-bindgen --target web --out-dir js/pkg --out-name hookproof $(WASM_TARGET_DIR)/hookproof_wasm.wasm
+	$(WASM_OPT) -O3 $(WASM_FEATURES) js/pkg/hookproof_bg.wasm -o js/pkg/hookproof_bg.wasm
+	node js/build.mjs
+
+## The package as users get it: `npm pack`, installed into throwaway CJS and ESM projects.
+test-js: js
+	node tests/js/install.mjs
+	node --test tests/js/
+
+## The JS sources pass node's syntax check and the declarations match the exports.
+js-check:
+	node --check js/src/api.js
+	node tests/js/check-exports.mjs
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

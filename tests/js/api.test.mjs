@@ -1,0 +1,182 @@
+// Every input form, the error contract, and memory, through the installed package.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { importInstalled, requireInstalled } from "./load.mjs";
+
+const api = await importInstalled();
+const { Webhook, WebhookVerificationError, HookproofError } = api;
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ID = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+const TS = 1614265330;
+const BODY = '{"test": 2432232314}';
+const SIG = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+const HEADERS = { "webhook-id": ID, "webhook-timestamp": String(TS), "webhook-signature": SIG };
+const NOW = { now: TS };
+
+test("Codat's documented example, through every payload form", () => {
+  const wh = new Webhook(SECRET);
+  const bytes = new TextEncoder().encode(BODY);
+  const forms = {
+    string: BODY,
+    Buffer: Buffer.from(BODY),
+    Uint8Array: bytes,
+    ArrayBuffer: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    "Uint8Array view into a larger buffer": new Uint8Array([0, ...bytes, 0]).subarray(1, bytes.length + 1),
+    DataView: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+  };
+  for (const [name, payload] of Object.entries(forms)) {
+    assert.deepEqual(wh.verify(payload, HEADERS, NOW), { test: 2432232314 }, name);
+    assert.equal(wh.verifySignature(payload, HEADERS, NOW), undefined, name);
+    assert.deepEqual(wh.safeVerify(payload, HEADERS, NOW), { ok: true, id: ID, timestamp: TS }, name);
+  }
+});
+
+test("every header form, in any case", () => {
+  const wh = new Webhook(SECRET);
+  const pairs = Object.entries(HEADERS).map(([k, v]) => [k.toUpperCase(), v]);
+  const forms = {
+    object: HEADERS,
+    "object, mixed case": Object.fromEntries(pairs),
+    "object, string[] values": Object.fromEntries(Object.entries(HEADERS).map(([k, v]) => [k, [v]])),
+    Headers: new Headers(HEADERS),
+    Map: new Map(pairs),
+    pairs,
+    "svix-* names": { "svix-id": ID, "svix-timestamp": String(TS), "svix-signature": SIG },
+  };
+  for (const [name, headers] of Object.entries(forms)) {
+    assert.doesNotThrow(() => wh.verifySignature(BODY, headers, NOW), name);
+  }
+});
+
+test("the clock: options.now as seconds or Date, and the system clock by default", () => {
+  const wh = new Webhook(SECRET);
+  assert.doesNotThrow(() => wh.verifySignature(BODY, HEADERS, { now: new Date((TS + 300) * 1000) }));
+  assert.throws(() => wh.verifySignature(BODY, HEADERS, { now: TS + 301 }), { code: "timestamp_too_old" });
+  assert.throws(() => wh.verifySignature(BODY, HEADERS), { code: "timestamp_too_old" });
+  const fresh = Math.floor(Date.now() / 1000);
+  const sig = wh.sign("msg_now", fresh, BODY);
+  assert.doesNotThrow(() =>
+    wh.verifySignature(BODY, { "webhook-id": "msg_now", "webhook-timestamp": String(fresh), "webhook-signature": sig }),
+  );
+  assert.doesNotThrow(() => new Webhook(SECRET, { toleranceInSeconds: Infinity }).verifySignature(BODY, HEADERS));
+  assert.doesNotThrow(() => new Webhook(SECRET, { toleranceInSeconds: false }).verifySignature(BODY, HEADERS));
+  assert.throws(() => new Webhook(SECRET, { toleranceInSeconds: 10 }).verifySignature(BODY, HEADERS, { now: TS + 11 }), {
+    code: "timestamp_too_old",
+  });
+});
+
+test("errors are classes with stable codes and helpful messages", () => {
+  const wh = new Webhook(SECRET);
+  try {
+    wh.verify("{}", HEADERS, NOW);
+    assert.fail("verified a tampered body");
+  } catch (e) {
+    assert.ok(e instanceof WebhookVerificationError);
+    assert.ok(e instanceof HookproofError);
+    assert.ok(e instanceof Error);
+    assert.equal(e.code, "no_matching_signature");
+    assert.equal(e.name, "WebhookVerificationError");
+    assert.match(e.message, /raw request body/);
+    assert.doesNotMatch(e.message, /MfKQ9r8G/);
+  }
+  assert.throws(() => wh.verify(BODY, { "webhook-id": ID }, NOW), { code: "missing_header", message: /webhook-timestamp/ });
+  assert.throws(() => new Webhook("whsec_!!!"), (e) => e instanceof WebhookVerificationError && e.code === "invalid_secret");
+  assert.throws(() => new Webhook(""), { code: "invalid_secret" });
+  assert.throws(() => new Webhook(42), { code: "invalid_secret" });
+  assert.throws(() => wh.verify({ test: 2432232314 }, HEADERS, NOW), { code: "invalid_payload_type", message: /raw request body/ });
+  assert.deepEqual(wh.safeVerify({ parsed: true }, HEADERS, NOW).code, "invalid_payload_type");
+  assert.deepEqual(wh.safeVerify(BODY, null, NOW), {
+    ok: false,
+    code: "missing_header",
+    message: "missing header webhook-id (or svix-id); pass the request's headers unchanged",
+  });
+});
+
+test("verify parses JSON; an empty body is undefined; a non-JSON body is invalid_payload", () => {
+  const wh = new Webhook(SECRET);
+  const signed = (body) => ({ "webhook-id": "m", "webhook-timestamp": String(TS), "webhook-signature": wh.sign("m", TS, body) });
+  assert.equal(wh.verify("", signed(""), NOW), undefined);
+  assert.throws(() => wh.verify("not json", signed("not json"), NOW), { code: "invalid_payload" });
+  assert.equal(wh.verifySignature("not json", signed("not json"), NOW), undefined);
+  assert.deepEqual(wh.verify('["é"]', signed('["é"]'), NOW), ["é"]);
+});
+
+test("secrets: rotation arrays, raw bytes, { format: 'raw' }", () => {
+  const other = "whsec_dGhlIHNlY29uZCBzZWNyZXQgZm9yIHJvdGF0aW9u";
+  assert.doesNotThrow(() => new Webhook([other, SECRET]).verifySignature(BODY, HEADERS, NOW));
+  assert.throws(() => new Webhook([other]).verifySignature(BODY, HEADERS, NOW), { code: "no_matching_signature" });
+  const key = Buffer.from(SECRET.slice(6), "base64");
+  assert.doesNotThrow(() => new Webhook(new Uint8Array(key)).verifySignature(BODY, HEADERS, NOW));
+  assert.doesNotThrow(() => new Webhook(key.buffer.slice(key.byteOffset, key.byteOffset + key.length)).verifySignature(BODY, HEADERS, NOW));
+  const raw = new Webhook("plain-text-key", { format: "raw" });
+  const same = new Webhook(new TextEncoder().encode("plain-text-key"));
+  assert.equal(raw.sign("m", TS, BODY), same.sign("m", TS, BODY));
+});
+
+test("sign: Date or seconds, any bytes", () => {
+  const wh = new Webhook(SECRET);
+  assert.equal(wh.sign(ID, TS, BODY), SIG);
+  assert.equal(wh.sign(ID, new Date(TS * 1000), BODY), SIG);
+  assert.equal(wh.sign(ID, TS, new TextEncoder().encode(BODY)), SIG);
+  const binary = new Uint8Array([0xff, 0x00, 0xfe]);
+  const sig = wh.sign("b", TS, binary);
+  assert.doesNotThrow(() => wh.verifySignature(binary, { "webhook-id": "b", "webhook-timestamp": String(TS), "webhook-signature": sig }, NOW));
+  assert.throws(() => wh.sign(ID, "yesterday", BODY), { code: "invalid_argument" });
+});
+
+test("classification, Retry-After, routing helpers", () => {
+  assert.equal(api.classifyResponse(301, { policy: "legacy" }), "redirect");
+  assert.equal(api.classifyResponse(301, { policy: "current" }), "retry");
+  assert.equal(api.classifyResponse(null, { policy: "legacy" }), "retry");
+  assert.equal(api.classifyResponse(500, { policy: "current", headers: new Headers({ "webhook-delivery": "disable" }) }), "failed");
+  assert.throws(() => api.classifyResponse(200, { policy: "nope" }), { code: "invalid_policy" });
+  assert.throws(() => api.classifyResponse(-5), { code: "invalid_argument" });
+  assert.deepEqual(api.nextAttempt({ policy: "legacy", attempt: 1, status: 429, headers: { "Retry-After": "120" }, now: 1000 }), {
+    classification: "retry",
+    action: "retry",
+    at: 1120,
+  });
+  assert.equal(api.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", new Date(Date.UTC(2015, 9, 21, 7, 27))), 60);
+  assert.equal(api.parseRetryAfter("soon"), null);
+  assert.equal(api.formatHttpDate(new Date(Date.UTC(2015, 9, 21, 7, 28))), "Wed, 21 Oct 2015 07:28:00 GMT");
+  const tags = new api.TagFilter("region:us, service:t2k");
+  assert.equal(tags.matches({ region: "us", service: "minerva" }), true);
+  assert.equal(tags.matches(["region:uk"]), false);
+  assert.throws(() => new api.TagFilter(["a:b", "nocolon"]), { code: "invalid_tag", index: 1 });
+  const event = { eventType: "read.completed", payload: { referenceCompany: { id: "c", tags: { region: "us" } } } };
+  assert.equal(tags.matchesEvent(event), true);
+  assert.equal(tags.matchesEvent(JSON.stringify(event)), true);
+  assert.equal(api.parseEvent(JSON.stringify(event)).companyId, "c");
+  assert.throws(() => api.parseEvent("nope"), { code: "invalid_payload" });
+  assert.equal(new api.EventTypeFilter("read.*").matches("read.completed"), true);
+  assert.equal(api.checkAuthorization("Bearer t", { bearer: "t" }).ok, true);
+  assert.equal(api.checkAuthorization("Bearer x", { bearer: "t" }).code, "authorization_mismatch");
+  assert.equal(api.checkClientId("A", "a").ok, true);
+  assert.equal(api.isAllowedSource("4.159.114.108"), true);
+  assert.equal(api.isAllowedSource("not an ip"), false);
+  assert.throws(() => api.isAllowedSource("1.2.3.4", ["bad"]), { code: "invalid_source", index: 0 });
+});
+
+test("CommonJS and ESM builds agree", () => {
+  const cjs = requireInstalled();
+  assert.equal(new cjs.Webhook(SECRET).sign(ID, TS, BODY), SIG);
+});
+
+test("10^6 verifies leave wasm memory bounded", () => {
+  const wh = new Webhook(SECRET);
+  const body = "x".repeat(1024);
+  const headers = { "webhook-id": "m", "webhook-timestamp": String(TS), "webhook-signature": wh.sign("m", TS, body) };
+  const bytes = new TextEncoder().encode(body);
+  for (let i = 0; i < 1000; i++) wh.verifySignature(body, headers, NOW);
+  const before = api.wasmMemoryBytes();
+  for (let i = 0; i < 500_000; i++) {
+    wh.verifySignature(body, headers, NOW);
+    wh.verifySignature(bytes, headers, NOW);
+  }
+  for (let i = 0; i < 10_000; i++) wh.safeVerify("tampered", headers, NOW);
+  const after = api.wasmMemoryBytes();
+  console.log(`# wasm memory: ${before} bytes before, ${after} after 10^6 verifies`);
+  assert.ok(before > 0);
+  assert.equal(after, before);
+});

@@ -1,0 +1,202 @@
+// The conformance vector suite over the `hookproof` JS API, for any host: Node (CJS and ESM),
+// Deno, workerd, edge-runtime. Pure ECMAScript: no Node, Deno or Web-only APIs beyond
+// TextEncoder. `vectors` maps file names (`signature.json`, …) to their parsed contents.
+//
+//   const { total, failures } = runVectors(await import("hookproof"), vectors);
+//
+// Each failure is a string naming the file and tcId.
+
+export const VECTOR_FILES = [
+  "signature.json",
+  "authorization.json",
+  "classify.json",
+  "retry_after.json",
+  "tags.json",
+  "events.json",
+  "filters.json",
+];
+
+function hex(text) {
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function body(t) {
+  return t.body !== undefined ? t.body : hex(t.bodyHex);
+}
+
+function secretOf(s) {
+  return typeof s === "string" ? s : hex(s.hex);
+}
+
+function same(what, got, want) {
+  const g = JSON.stringify(got);
+  const w = JSON.stringify(want);
+  if (g !== w) throw new Error(`${what}: got ${g}, want ${w}`);
+}
+
+function codeOf(fn) {
+  try {
+    fn();
+    return "valid";
+  } catch (e) {
+    if (typeof e.code !== "string") throw e;
+    return e.code;
+  }
+}
+
+const want = (t) => (t.result === "valid" ? "valid" : t.error);
+
+function verifyCase(api, t) {
+  const secrets = t.secrets.map(secretOf);
+  const options = {};
+  if (t.tolerance !== undefined) options.toleranceInSeconds = t.tolerance === "ignore" ? Infinity : t.tolerance;
+  if (t.maxPayload !== undefined) options.maxPayloadBytes = t.maxPayload;
+  let wh;
+  const made = codeOf(() => {
+    wh = new api.Webhook(secrets, options);
+  });
+  if (made !== "valid") return same("verdict", made, want(t));
+  if (t.op === "sign") {
+    const signed = wh.sign(t.id, t.timestamp, body(t));
+    same("signature", signed, t.expected);
+    // A Date timestamp signs the same.
+    if (t.timestamp * 1000 <= 8.64e15) same("signature (Date)", wh.sign(t.id, new Date(t.timestamp * 1000), body(t)), t.expected);
+    return;
+  }
+  const headers = t.headers; // [name, value] pairs, in order
+  const b = body(t);
+  const verdict = codeOf(() => wh.verifySignature(b, headers, { now: t.now }));
+  same("verdict", verdict, want(t));
+  // The same through every other door: bytes, safeVerify, a plain object.
+  const bytes = typeof b === "string" ? new TextEncoder().encode(b) : b;
+  same("verdict (bytes)", codeOf(() => wh.verifySignature(bytes, headers, { now: t.now })), want(t));
+  const safe = wh.safeVerify(b, headers, { now: t.now });
+  same("safeVerify", safe.ok ? "valid" : safe.code, want(t));
+  const object = {};
+  for (const [k, v] of headers) if (!(k in object)) object[k] = v;
+  if (Object.keys(object).length === headers.length) {
+    same("verdict (object)", codeOf(() => wh.verifySignature(b, object, { now: t.now })), want(t));
+  }
+}
+
+function authCase(api, t) {
+  const r = api.checkAuthorization(t.header, t.expected);
+  same("verdict", r.ok ? "valid" : r.code, want(t));
+}
+
+function classifyCase(api, t) {
+  const status = typeof t.outcome === "string" ? t.outcome : t.outcome.status;
+  same("classification", api.classifyResponse(status, { policy: t.policy, headers: t.headers }), t.expected.classification);
+  const next = api.nextAttempt({ policy: t.policy, attempt: t.attempt, status, headers: t.headers, now: t.now });
+  const { classification, ...decision } = next;
+  same("classification", classification, t.expected.classification);
+  same("decision", decision, t.expected.decision);
+}
+
+function retryAfterCase(api, t) {
+  if (t.kind === "retry_after") {
+    const got = api.parseRetryAfter(t.value, t.now);
+    // Past 2^53 a JS number cannot hold the exact value; compare as the closest double.
+    const expected = typeof t.expected === "string" ? Number(t.expected) : t.expected;
+    same("delay", got, expected);
+  } else if (t.kind === "http_date") {
+    same("unix", api.parseHttpDate(t.value, t.now), t.expected);
+  } else {
+    same("text", api.formatHttpDate(t.unix), t.expected);
+    same("round trip", api.parseHttpDate(t.expected, 0), t.unix);
+  }
+}
+
+function errorOf(fn) {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    if (typeof e.code !== "string") throw e;
+    return { error: e.code, index: e.index };
+  }
+}
+
+function expectError(got, t) {
+  const wanted = { error: t.error };
+  if (t.index !== undefined) wanted.index = t.index;
+  const g = { error: got.error };
+  if (got.index !== undefined) g.index = got.index;
+  same("error", g, wanted);
+}
+
+function tagCase(api, t) {
+  const made = errorOf(() => new api.TagFilter(t.filterList !== undefined ? t.filterList : t.filter));
+  if (t.error !== undefined) return expectError(made, t);
+  if (made.error) throw new Error(`refused: ${made.error}`);
+  same("matches", made.value.matches(t.company), t.matches);
+  same("matches (Map)", made.value.matches(new Map(Object.entries(t.company))), t.matches);
+}
+
+function eventCase(api, t) {
+  const got = errorOf(() => api.parseEvent(body(t)));
+  if (t.result !== "valid") return same("verdict", got.error ?? "valid", t.error);
+  if (got.error) throw new Error(`refused: ${got.error}`);
+  const e = got.value;
+  const picked = { kind: e.kind, eventType: e.eventType, companyId: e.companyId, companyTags: e.companyTags };
+  if (e.kind === "current") Object.assign(picked, { id: e.id, generatedDate: e.generatedDate });
+  else picked.clientId = e.clientId;
+  const sorted = (o) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  same("event", sorted({ ...picked, companyTags: sorted(picked.companyTags) }), sorted({ ...t.event, companyTags: sorted(t.event.companyTags) }));
+  // A tag filter agrees on the same body.
+  const tags = Object.entries(t.event.companyTags);
+  if (tags.length > 0) {
+    const [k, v] = tags[0];
+    same("matchesEvent", new api.TagFilter([`${k}:${v}`]).matchesEvent(body(t)), true);
+  }
+}
+
+function filterCase(api, t) {
+  if (t.kind === "event_type") {
+    const made = errorOf(() => new api.EventTypeFilter(Array.isArray(t.patterns) ? t.patterns : t.patterns.list));
+    if (t.error !== undefined) return expectError(made, t);
+    if (made.error) throw new Error(`refused: ${made.error}`);
+    return same("matches", made.value.matches(t.eventType), t.matches);
+  }
+  if (t.kind === "client_id") {
+    const r = api.checkClientId(t.expected, t.header);
+    return same("verdict", r.ok ? "valid" : r.code, want(t));
+  }
+  const allowlist = t.allowlist === null ? undefined : t.allowlist;
+  const got = errorOf(() => api.isAllowedSource(t.address ?? "127.0.0.1", allowlist));
+  if (t.error === "invalid_address") return same("allowed", got.value, false);
+  if (t.error !== undefined) return expectError(got, t);
+  same("allowed", got.value, t.allowed);
+}
+
+const RUNNERS = {
+  "signature.json": verifyCase,
+  "authorization.json": authCase,
+  "classify.json": classifyCase,
+  "retry_after.json": retryAfterCase,
+  "tags.json": tagCase,
+  "events.json": eventCase,
+  "filters.json": filterCase,
+};
+
+export function runVectors(api, vectors) {
+  let total = 0;
+  const failures = [];
+  for (const file of VECTOR_FILES) {
+    const doc = vectors[file];
+    if (!doc) {
+      failures.push(`${file}: missing`);
+      continue;
+    }
+    for (const t of doc.tests) {
+      total++;
+      try {
+        RUNNERS[file](api, t);
+      } catch (e) {
+        failures.push(`${file} tcId ${t.tcId} (${t.comment}): ${e.message}`);
+      }
+    }
+  }
+  return { total, failures };
+}
