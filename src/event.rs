@@ -12,17 +12,16 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde_json::{Map, Value};
-
 use crate::ErrorCode;
+use crate::json::{self, Node, Value};
 
 /// Largest body [`parse_event`] reads, in bytes (Standard Webhooks asks for < 20 KB; Codat's
 /// events are references, not data).
 pub const MAX_EVENT_LEN: usize = 1024 * 1024;
 /// Most company tags read from one event (Codat's schema allows 10).
 pub const MAX_EVENT_TAGS: usize = 100;
-/// Deepest JSON nesting accepted; deeper input is refused by the JSON parser itself.
-pub const MAX_EVENT_DEPTH: usize = 128;
+/// Deepest JSON nesting accepted; deeper input is `invalid_payload`.
+pub const MAX_EVENT_DEPTH: usize = json::MAX_DEPTH;
 
 /// Why a body is not a Codat event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,7 +68,8 @@ pub struct Company {
     pub id: Option<String>,
     /// Company name.
     pub name: Option<String>,
-    /// Company tags as `(key, value)` pairs, sorted by key.
+    /// Company tags as `(key, value)` pairs in document order (a repeated key keeps its last
+    /// value, as `JSON.parse` does).
     pub tags: Vec<(String, String)>,
 }
 
@@ -81,7 +81,7 @@ impl Company {
 }
 
 /// A parsed Codat webhook body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
     /// The current service's envelope.
@@ -94,8 +94,8 @@ pub enum Event {
         generated_date: Option<String>,
         /// The company, from `payload.referenceCompany` or, for `company.*`, `payload`.
         company: Option<Company>,
-        /// The whole `payload` object (`Value::Null` when absent).
-        payload: Value,
+        /// The `payload` object's JSON text, exactly as received (`None` when absent or null).
+        payload: Option<String>,
     },
     /// A legacy rule webhook body.
     Legacy {
@@ -115,8 +115,8 @@ pub enum Event {
         alert_id: Option<String>,
         /// `Message`.
         message: Option<String>,
-        /// `Data` (`Value::Null` when absent).
-        data: Value,
+        /// The `Data` member's JSON text, exactly as received (`None` when absent or null).
+        data: Option<String>,
     },
 }
 
@@ -160,87 +160,100 @@ pub fn parse_event(body: &[u8]) -> Result<Event, EventError> {
     if body.len() > MAX_EVENT_LEN {
         return Err(EventError::EventTooLarge);
     }
-    let value: Value = serde_json::from_slice(body).map_err(|_| EventError::InvalidPayload)?;
-    let Value::Object(mut root) = value else {
+    let root = json::parse(body).map_err(|_| EventError::InvalidPayload)?;
+    if !matches!(root.value, Value::Object(_)) {
         return Err(EventError::InvalidEvent("body (not an object)"));
-    };
-    if root.contains_key("RuleType") {
-        return parse_legacy(root);
+    }
+    if root.get("RuleType").is_some() {
+        return parse_legacy(&root);
     }
     let event_type = match (root.get("eventType"), root.get("type")) {
-        (Some(Value::String(t)), _) | (None, Some(Value::String(t))) if !t.is_empty() => {
-            t.to_string()
-        }
-        _ => return Err(EventError::InvalidEvent("eventType")),
+        (Some(node), _) | (None, Some(node)) => match &node.value {
+            Value::String(t) if !t.is_empty() => t.to_string(),
+            _ => return Err(EventError::InvalidEvent("eventType")),
+        },
+        (None, None) => return Err(EventError::InvalidEvent("eventType")),
     };
     let id = opt_string(&root, "id")?;
     let generated_date = opt_string(&root, "generatedDate")?;
-    let payload = root.remove("payload").unwrap_or(Value::Null);
-    let company = match &payload {
-        Value::Null => None,
-        Value::Object(p) => match p.get("referenceCompany") {
-            Some(Value::Object(c)) => Some(company(c)?),
-            Some(Value::Null) | None if event_type.starts_with("company.") => Some(company(p)?),
-            Some(Value::Null) | None => None,
-            Some(_) => return Err(EventError::InvalidEvent("payload.referenceCompany")),
-        },
-        _ => return Err(EventError::InvalidEvent("payload")),
+    let payload = root.get("payload");
+    let company = match payload.map(|p| &p.value) {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(_)) => {
+            let p = payload.ok_or(EventError::InvalidEvent("payload"))?;
+            match p.get("referenceCompany").map(|c| &c.value) {
+                Some(Value::Object(_)) => p.get("referenceCompany").map(company).transpose()?,
+                Some(Value::Null) | None if event_type.starts_with("company.") => Some(company(p)?),
+                Some(Value::Null) | None => None,
+                Some(_) => return Err(EventError::InvalidEvent("payload.referenceCompany")),
+            }
+        }
+        Some(_) => return Err(EventError::InvalidEvent("payload")),
     };
     Ok(Event::Current {
         id,
         event_type,
         generated_date,
         company,
-        payload,
+        payload: raw(payload),
     })
 }
 
-fn parse_legacy(mut root: Map<String, Value>) -> Result<Event, EventError> {
-    let rule_type = match root.get("RuleType") {
+fn raw(node: Option<&Node<'_>>) -> Option<String> {
+    node.filter(|n| n.value != Value::Null)
+        .map(|n| n.raw.to_string())
+}
+
+fn parse_legacy(root: &Node<'_>) -> Result<Event, EventError> {
+    let rule_type = match root.get("RuleType").map(|n| &n.value) {
         Some(Value::String(t)) if !t.is_empty() => t.to_string(),
         _ => return Err(EventError::InvalidEvent("RuleType")),
     };
     Ok(Event::Legacy {
         rule_type,
-        company_id: opt_string(&root, "CompanyId")?,
-        client_id: opt_string(&root, "ClientId")?,
-        client_name: opt_string(&root, "ClientName")?,
-        data_connection_id: opt_string(&root, "DataConnectionId")?,
-        rule_id: opt_string(&root, "RuleId")?,
-        alert_id: opt_string(&root, "AlertId")?,
-        message: opt_string(&root, "Message")?,
-        data: root.remove("Data").unwrap_or(Value::Null),
+        company_id: opt_string(root, "CompanyId")?,
+        client_id: opt_string(root, "ClientId")?,
+        client_name: opt_string(root, "ClientName")?,
+        data_connection_id: opt_string(root, "DataConnectionId")?,
+        rule_id: opt_string(root, "RuleId")?,
+        alert_id: opt_string(root, "AlertId")?,
+        message: opt_string(root, "Message")?,
+        data: raw(root.get("Data")),
     })
 }
 
-/// A string field that may be absent or `null`; any other type is a shape error.
-fn opt_string(map: &Map<String, Value>, field: &'static str) -> Result<Option<String>, EventError> {
-    match map.get(field) {
+/// A string member that may be absent or `null`; any other type is a shape error.
+fn opt_string(node: &Node<'_>, field: &'static str) -> Result<Option<String>, EventError> {
+    match node.get(field).map(|n| &n.value) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.to_string())),
         Some(_) => Err(EventError::InvalidEvent(field)),
     }
 }
 
-fn company(map: &Map<String, Value>) -> Result<Company, EventError> {
-    let tags = match map.get("tags") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(tags)) => {
-            if tags.len() > MAX_EVENT_TAGS {
+fn company(node: &Node<'_>) -> Result<Company, EventError> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    match node.get("tags").map(|n| &n.value) {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(members)) => {
+            if members.len() > MAX_EVENT_TAGS {
                 return Err(EventError::InvalidEvent("tags (too many)"));
             }
-            tags.iter()
-                .map(|(k, v)| match v {
-                    Value::String(v) => Ok((k.to_string(), v.to_string())),
-                    _ => Err(EventError::InvalidEvent("tags (values must be strings)")),
-                })
-                .collect::<Result<_, _>>()?
+            for (key, value) in members {
+                let Value::String(value) = &value.value else {
+                    return Err(EventError::InvalidEvent("tags (values must be strings)"));
+                };
+                match tags.iter_mut().find(|(k, _)| k == key) {
+                    Some(slot) => slot.1 = value.to_string(),
+                    None => tags.push((key.to_string(), value.to_string())),
+                }
+            }
         }
         Some(_) => return Err(EventError::InvalidEvent("tags")),
-    };
+    }
     Ok(Company {
-        id: opt_string(map, "id")?,
-        name: opt_string(map, "name")?,
+        id: opt_string(node, "id")?,
+        name: opt_string(node, "name")?,
         tags,
     })
 }

@@ -23,6 +23,7 @@ mod base64;
 pub mod classify;
 pub mod event;
 pub mod filter;
+mod json;
 pub mod retry_after;
 pub mod signature;
 pub mod source;
