@@ -248,8 +248,7 @@ export function nextAttempt({ policy = "current", attempt = 1, status = null, he
       nowSeconds({ now }),
     ),
   );
-  const { classification, decision } = JSON.parse(json);
-  return { classification, ...decision };
+  return JSON.parse(json);
 }
 
 /** Seconds to wait for a `Retry-After` value (delta-seconds or HTTP-date), or `null`. */

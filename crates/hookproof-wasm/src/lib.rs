@@ -12,7 +12,6 @@ use hookproof::{
     Classification, Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy,
     Secret, SourceAllowlist, TagFilter, Tolerance, Verifier,
 };
-use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 /// The one error shape that crosses into JS: `code|message`.
@@ -167,12 +166,15 @@ pub fn next_attempt(
     };
     let classification: Classification = hookproof::classify(policy, &attempt);
     let decision = match hookproof::next_attempt(policy, attempt_number, &attempt, now as i64) {
-        Decision::Delivered => json!({"action": "delivered"}),
-        Decision::FollowRedirect => json!({"action": "follow_redirect"}),
-        Decision::RetryAt(at) => json!({"action": "retry", "at": at}),
-        Decision::GiveUp(reason) => json!({"action": "give_up", "reason": reason.name()}),
+        Decision::Delivered => r#""action":"delivered""#.to_owned(),
+        Decision::FollowRedirect => r#""action":"follow_redirect""#.to_owned(),
+        Decision::RetryAt(at) => format!(r#""action":"retry","at":{at}"#),
+        Decision::GiveUp(reason) => format!(r#""action":"give_up","reason":"{}""#, reason.name()),
     };
-    Ok(json!({"classification": classification.name(), "decision": decision}).to_string())
+    Ok(format!(
+        r#"{{"classification":"{}",{decision}}}"#,
+        classification.name()
+    ))
 }
 
 /// Delay in seconds, or `undefined`.
@@ -287,31 +289,60 @@ fn event_type_error(e: hookproof::EventTypeError) -> String {
     with_index(fail(e), index)
 }
 
-/// The event as JSON in the package's documented shape, or `code|message`.
+/// Appends `value` as a JSON string (or `null`).
+fn json_str(out: &mut String, value: Option<&str>) {
+    let Some(value) = value else {
+        out.push_str("null");
+        return;
+    };
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends `"key":` and the value: a string, or raw JSON text, or `null`.
+fn member(out: &mut String, key: &str, value: Option<&str>, raw: bool) {
+    if out.len() > 1 {
+        out.push(',');
+    }
+    json_str(out, Some(key));
+    out.push(':');
+    match value {
+        Some(v) if raw => out.push_str(v),
+        v => json_str(out, v),
+    }
+}
+
+/// The event as JSON in the package's documented shape, or `code|message`. Member values are
+/// the core's strings; `payload` and `data` are the body's own JSON text.
 #[wasm_bindgen]
 pub fn parse_event(body: &[u8]) -> Result<String, String> {
     let event = hookproof::parse_event(body).map_err(fail)?;
-    let tags: serde_json::Map<String, Value> = event
-        .company_tags()
-        .map(|(k, v)| (k.to_owned(), Value::from(v)))
-        .collect();
-    let value = match &event {
+    let mut out = String::from("{");
+    match &event {
         Event::Current {
             id,
             event_type,
             generated_date,
             company,
             payload,
-        } => json!({
-            "kind": "current",
-            "id": id,
-            "eventType": event_type,
-            "generatedDate": generated_date,
-            "companyId": event.company_id(),
-            "companyName": company.as_ref().and_then(|c| c.name.as_deref()),
-            "companyTags": tags,
-            "payload": payload,
-        }),
+        } => {
+            member(&mut out, "kind", Some("current"), false);
+            member(&mut out, "id", id.as_deref(), false);
+            member(&mut out, "eventType", Some(event_type), false);
+            member(&mut out, "generatedDate", generated_date.as_deref(), false);
+            member(&mut out, "companyId", event.company_id(), false);
+            let name = company.as_ref().and_then(|c| c.name.as_deref());
+            member(&mut out, "companyName", name, false);
+            member(&mut out, "payload", payload.as_deref(), true);
+        }
         Event::Legacy {
             rule_type,
             company_id,
@@ -322,23 +353,37 @@ pub fn parse_event(body: &[u8]) -> Result<String, String> {
             alert_id,
             message,
             data,
-        } => json!({
-            "kind": "legacy",
-            "eventType": rule_type,
-            "ruleType": rule_type,
-            "companyId": company_id,
-            "clientId": client_id,
-            "clientName": client_name,
-            "dataConnectionId": data_connection_id,
-            "ruleId": rule_id,
-            "alertId": alert_id,
-            "message": message,
-            "companyTags": tags,
-            "data": data,
-        }),
+        } => {
+            member(&mut out, "kind", Some("legacy"), false);
+            member(&mut out, "eventType", Some(rule_type), false);
+            member(&mut out, "ruleType", Some(rule_type), false);
+            member(&mut out, "companyId", company_id.as_deref(), false);
+            member(&mut out, "clientId", client_id.as_deref(), false);
+            member(&mut out, "clientName", client_name.as_deref(), false);
+            member(
+                &mut out,
+                "dataConnectionId",
+                data_connection_id.as_deref(),
+                false,
+            );
+            member(&mut out, "ruleId", rule_id.as_deref(), false);
+            member(&mut out, "alertId", alert_id.as_deref(), false);
+            member(&mut out, "message", message.as_deref(), false);
+            member(&mut out, "data", data.as_deref(), true);
+        }
         _ => return Err(usage("invalid_event", "unsupported event kind")),
-    };
-    Ok(value.to_string())
+    }
+    out.push_str(",\"companyTags\":{");
+    for (i, (k, v)) in event.company_tags().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_str(&mut out, Some(k));
+        out.push(':');
+        json_str(&mut out, Some(v));
+    }
+    out.push_str("}}");
+    Ok(out)
 }
 
 /// Checks `Authorization`; `scheme` is `"basic"` (with `user`, `secret` = password) or
