@@ -10,7 +10,7 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
 
-.PHONY: all demo test setup setup-rust setup-node setup-wasm fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
+.PHONY: all demo test setup setup-rust setup-node setup-wasm setup-deno fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
 
 all: test
 
@@ -30,6 +30,16 @@ setup-rust:
 
 setup-node:
 	npm ci --no-audit --no-fund --loglevel=error
+
+## Deno from npm (its binary ships in @deno/linux-x64-glibc). Installed beside, not in, the
+## lockfile: the registry here lacks the other platforms' optional packages, which `npm ci` wants.
+DENO_VERSION := 2.9.6
+DENO := target/tools/deno/node_modules/.bin/deno
+setup-deno:
+	@if [ "$$($(DENO) --version 2>/dev/null | head -1 | cut -d' ' -f2)" != "$(DENO_VERSION)" ]; then \
+		npm install --prefix target/tools/deno --no-save --no-package-lock --no-audit --no-fund \
+			--loglevel=error deno@$(DENO_VERSION); \
+	fi
 
 ## wasm32 target and the wasm-bindgen CLI at exactly the crate's version.
 setup-wasm:

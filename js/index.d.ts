@@ -164,3 +164,16 @@ export function isAllowedSource(ip: string, allowlist?: Iterable<string>): boole
 
 /** Bytes of WebAssembly linear memory held by this instance (it grows, never shrinks). */
 export function wasmMemoryBytes(): number;
+
+/** GCRA rate limiter: at most `perSecond` on average, `burst` (default `perSecond`) at once. */
+export class RateLimiter {
+  constructor(options: { perSecond: number; burst?: number });
+  check(now?: Date | number): { allowed: true } | { allowed: false; retryAfter: number };
+}
+
+/** Remembers verified webhook ids for `ttlSeconds` (default 600), at most `capacity` (default 10,000). */
+export class ReplayGuard {
+  constructor(options?: { capacity?: number; ttlSeconds?: number });
+  check(id: string, now?: Date | number): "new" | "duplicate";
+  readonly size: number;
+}

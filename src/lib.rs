@@ -24,6 +24,8 @@ pub mod classify;
 pub mod event;
 pub mod filter;
 mod json;
+pub mod rate_limit;
+pub mod replay;
 pub mod retry_after;
 pub mod signature;
 pub mod source;
@@ -35,6 +37,8 @@ pub use classify::{
 };
 pub use event::{Company, Event, EventError, parse_event};
 pub use filter::{ClientIdError, EventTypeError, EventTypeFilter, check_client_id};
+pub use rate_limit::{RateDecision, RateLimitError, RateLimiter};
+pub use replay::{ReplayError, ReplayGuard, Seen};
 pub use retry_after::{HttpDate, parse_http_date, parse_retry_after};
 pub use signature::{
     Header, HeaderSource, Secret, SecretError, Tolerance, Verified, Verifier, VerifyError, sign,

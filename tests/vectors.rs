@@ -487,6 +487,49 @@ fn filter_vectors() {
 }
 
 #[test]
+fn guard_vectors() {
+    run("guards.json", |t| match t["kind"].as_str().unwrap() {
+        "rate_limit" => {
+            let made = hookproof::RateLimiter::new(
+                t["perSecond"].as_u64().unwrap() as u32,
+                t["burst"].as_u64().unwrap() as u32,
+            );
+            let mut limiter = match made {
+                Err(e) => return expect_eq("error", json!(e.code()), t["error"].clone()),
+                Ok(l) => l,
+            };
+            for (i, step) in t["steps"].as_array().unwrap().iter().enumerate() {
+                let got = match limiter.check(step[0].as_u64().unwrap()) {
+                    hookproof::RateDecision::Allow => json!("allow"),
+                    hookproof::RateDecision::RetryAfter(s) => json!(s),
+                };
+                expect_eq(&format!("step {i}"), &got, &step[1])?;
+            }
+            Ok(())
+        }
+        "replay" => {
+            let made = hookproof::ReplayGuard::new(
+                t["capacity"].as_u64().unwrap() as usize,
+                t["ttl"].as_u64().unwrap(),
+            );
+            let mut guard = match made {
+                Err(e) => return expect_eq("error", json!(e.code()), t["error"].clone()),
+                Ok(g) => g,
+            };
+            for (i, step) in t["steps"].as_array().unwrap().iter().enumerate() {
+                let got = match guard.check(step[0].as_str().unwrap(), step[1].as_i64().unwrap()) {
+                    hookproof::Seen::New => "new",
+                    hookproof::Seen::Duplicate => "duplicate",
+                };
+                expect_eq(&format!("step {i}"), got, step[2].as_str().unwrap())?;
+            }
+            Ok(())
+        }
+        k => Err(format!("unknown kind {k}")),
+    });
+}
+
+#[test]
 fn suite_size() {
     let names = [
         "signature.json",
@@ -496,6 +539,7 @@ fn suite_size() {
         "tags.json",
         "events.json",
         "filters.json",
+        "guards.json",
         "hmac.json",
     ];
     let total: usize = names.iter().map(|n| load(n).len()).sum();

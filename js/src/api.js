@@ -383,3 +383,54 @@ export function isAllowedSource(ip, allowlist) {
     if (list !== codatSources) list.free();
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Load shedding and de-duplication for a consumer
+
+function toMillis(value) {
+  if (value === undefined) return Date.now();
+  if (value instanceof Date) return value.getTime();
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new HookproofError("invalid_argument", "now must be a Date or Unix seconds");
+  }
+  return Math.round(value * 1000);
+}
+
+/**
+ * At most `perSecond` messages per second on average and `burst` at once (GCRA). `check()`
+ * answers `{ allowed: true }` or `{ allowed: false, retryAfter }` (whole seconds, ≥ 1), ready
+ * for a `429` with `Retry-After`.
+ */
+export class RateLimiter {
+  #inner;
+
+  constructor({ perSecond, burst = perSecond } = {}) {
+    this.#inner = call(() => new core.Limiter(perSecond >>> 0 === perSecond ? perSecond : 0, burst >>> 0 === burst ? burst : 0));
+  }
+
+  check(now) {
+    const wait = this.#inner.check(toMillis(now));
+    return wait === 0 ? { allowed: true } : { allowed: false, retryAfter: wait };
+  }
+}
+
+/**
+ * Remembers verified webhook ids for `ttlSeconds` (default 600: twice the tolerance), at most
+ * `capacity` of them (default 10,000, oldest forgotten first). `check(id)` is `"new"` (and
+ * records it) or `"duplicate"`.
+ */
+export class ReplayGuard {
+  #inner;
+
+  constructor({ capacity = 10_000, ttlSeconds = 600 } = {}) {
+    this.#inner = call(() => new core.Replay(capacity >>> 0 === capacity ? capacity : 0, ttlSeconds));
+  }
+
+  check(id, now) {
+    return this.#inner.check(String(id), nowSeconds({ now })) ? "duplicate" : "new";
+  }
+
+  get size() {
+    return this.#inner.size();
+  }
+}

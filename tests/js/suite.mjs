@@ -14,6 +14,7 @@ export const VECTOR_FILES = [
   "tags.json",
   "events.json",
   "filters.json",
+  "guards.json",
 ];
 
 function hex(text) {
@@ -170,6 +171,24 @@ function filterCase(api, t) {
   same("allowed", got.value, t.allowed);
 }
 
+function guardCase(api, t) {
+  const made = errorOf(() =>
+    t.kind === "rate_limit"
+      ? new api.RateLimiter({ perSecond: t.perSecond, burst: t.burst })
+      : new api.ReplayGuard({ capacity: t.capacity, ttlSeconds: t.ttl }),
+  );
+  if (t.error !== undefined) return expectError(made, t);
+  if (made.error) throw new Error(`refused: ${made.error}`);
+  t.steps.forEach((step, i) => {
+    if (t.kind === "rate_limit") {
+      const r = made.value.check(step[0] / 1000);
+      same(`step ${i}`, r.allowed ? "allow" : r.retryAfter, step[1]);
+    } else {
+      same(`step ${i}`, made.value.check(step[0], step[1]), step[2]);
+    }
+  });
+}
+
 const RUNNERS = {
   "signature.json": verifyCase,
   "authorization.json": authCase,
@@ -178,6 +197,7 @@ const RUNNERS = {
   "tags.json": tagCase,
   "events.json": eventCase,
   "filters.json": filterCase,
+  "guards.json": guardCase,
 };
 
 export function runVectors(api, vectors) {

@@ -1076,6 +1076,39 @@ for (const [comment, address] of [
 ]) fl.push({ kind: "source", comment, allowlist: null, address, error: "invalid_address" });
 
 // ---------------------------------------------------------------------------------------------
+// guards.json: the consumer-side rate limiter (GCRA) and replay guard, step by step. Expected
+// values follow from the definitions: GCRA with interval T = 1 s / perSecond and tolerance
+// T × (burst − 1); a refusal waits until the theoretical arrival time minus the tolerance,
+// rounded up to whole seconds (at least 1). Ids are remembered for [seen, seen + ttl).
+
+const gd = [];
+const rl = (comment, perSecond, burst, steps) => gd.push({ kind: "rate_limit", comment, perSecond, burst, steps });
+rl("1/s, burst 1", 1, 1, [[0, "allow"], [0, 1], [999, 1], [1000, "allow"], [1000, 1], [5000, "allow"]]);
+rl("2/s, burst 2: two at once, then every 500 ms", 2, 2, [[0, "allow"], [0, "allow"], [0, 1], [499, 1], [500, "allow"], [500, 1], [1000, "allow"], [2000, "allow"], [2000, "allow"], [2000, 1]]);
+rl("1/s, burst 3: the fourth waits a second", 1, 3, [[0, "allow"], [0, "allow"], [0, "allow"], [0, 1], [1000, "allow"], [1000, 1]]);
+rl("10/s, burst 1: 100 ms apart", 10, 1, [[0, "allow"], [50, 1], [99, 1], [100, "allow"], [150, 1], [200, "allow"]]);
+rl("refusals do not use up capacity", 1, 1, [[0, "allow"], [100, 1], [200, 1], [300, 1], [1000, "allow"]]);
+rl("a clock that goes backwards never allows more than the burst", 1, 1, [[10000, "allow"], [5000, 6], [9000, 2], [11000, "allow"]]);
+rl("a burst of 5 at 5/s refills one per 200 ms", 5, 5, [[0, "allow"], [0, "allow"], [0, "allow"], [0, "allow"], [0, "allow"], [0, 1], [200, "allow"], [200, 1], [1000, "allow"], [1000, "allow"], [1000, "allow"], [1000, "allow"], [1000, 1]]);
+rl("real Unix milliseconds", 3, 1, [[1700000000000, "allow"], [1700000000100, 1], [1700000000334, "allow"]]);
+for (const [perSecond, burst] of [[0, 1], [1, 0], [1000001, 1], [1, 1000001]]) {
+  gd.push({ kind: "rate_limit", comment: `perSecond ${perSecond}, burst ${burst}`, perSecond, burst, error: "invalid_rate" });
+}
+const rp = (comment, capacity, ttl, steps) => gd.push({ kind: "replay", comment, capacity, ttl, steps });
+rp("a repeat within the TTL is a duplicate", 10, 600, [["msg_a", 0, "new"], ["msg_a", 1, "duplicate"], ["msg_a", 599, "duplicate"], ["msg_a", 600, "new"], ["msg_a", 1199, "duplicate"], ["msg_a", 1200, "new"]]);
+rp("ids are independent", 10, 600, [["msg_a", 0, "new"], ["msg_b", 0, "new"], ["msg_a", 10, "duplicate"], ["msg_b", 10, "duplicate"], ["msg_c", 10, "new"]]);
+rp("when full the oldest id is forgotten first", 2, 600, [["a", 0, "new"], ["a", 1, "duplicate"], ["b", 2, "new"], ["c", 3, "new"], ["a", 4, "new"], ["b", 5, "new"], ["c", 6, "new"], ["c", 7, "duplicate"]]);
+rp("capacity 1", 1, 600, [["a", 0, "new"], ["a", 0, "duplicate"], ["b", 0, "new"], ["a", 0, "new"]]);
+rp("a TTL of 1 s", 10, 1, [["a", 100, "new"], ["a", 100, "duplicate"], ["a", 101, "new"]]);
+rp("a clock that goes backwards still sees the duplicate", 10, 600, [["y", 1000, "new"], ["y", 500, "duplicate"]]);
+rp("ids are case-sensitive and exact", 10, 600, [["msg_A", 0, "new"], ["msg_a", 0, "new"], ["msg_a ", 0, "new"]]);
+rp("ids longer than 256 bytes are never remembered (they never verify)", 10, 600, [["x".repeat(257), 0, "new"], ["x".repeat(257), 1, "new"], ["x".repeat(256), 2, "new"], ["x".repeat(256), 3, "duplicate"]]);
+rp("unicode ids", 10, 600, [["msg_é🚀", 0, "new"], ["msg_é🚀", 1, "duplicate"]]);
+for (const [capacity, ttl] of [[0, 600], [1000001, 600], [10, 0]]) {
+  gd.push({ kind: "replay", comment: `capacity ${capacity}, ttl ${ttl}`, capacity, ttl, error: "invalid_capacity" });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const files = {
   "signature.json": {
@@ -1105,6 +1138,11 @@ const files = {
   "events.json": {
     description: "Event parsing from raw bodies (`body` UTF-8 or `bodyHex`). `event` lists the fields every host must extract.",
     tests: ev,
+  },
+  "guards.json": {
+    description:
+      "kind rate_limit: `steps` of [now in Unix milliseconds, \"allow\" or Retry-After seconds]. kind replay: `steps` of [id, now in Unix seconds, \"new\" or \"duplicate\"]. `error` when the configuration is refused.",
+    tests: gd,
   },
   "filters.json": {
     description:

@@ -10,7 +10,8 @@ use std::fmt::Display;
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     Classification, Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy,
-    Secret, SourceAllowlist, TagFilter, Tolerance, Verifier,
+    RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist, TagFilter, Tolerance,
+    Verifier,
 };
 use wasm_bindgen::prelude::*;
 
@@ -451,5 +452,57 @@ impl Sources {
     /// Whether the address is allowed.
     pub fn is_allowed(&self, address: &str) -> Result<bool, String> {
         self.inner.is_allowed(address).map_err(fail)
+    }
+}
+
+/// A GCRA rate limiter.
+#[wasm_bindgen]
+pub struct Limiter {
+    inner: RateLimiter,
+}
+
+#[wasm_bindgen]
+impl Limiter {
+    /// At most `per_second` on average, `burst` at once.
+    #[wasm_bindgen(constructor)]
+    pub fn new(per_second: u32, burst: u32) -> Result<Limiter, String> {
+        RateLimiter::new(per_second, burst)
+            .map(|inner| Limiter { inner })
+            .map_err(fail)
+    }
+
+    /// 0 to allow (and count) a message at `now_ms`, else the seconds to put in `Retry-After`.
+    pub fn check(&mut self, now_ms: f64) -> f64 {
+        match self.inner.check(now_ms as u64) {
+            RateDecision::Allow => 0.0,
+            RateDecision::RetryAfter(secs) => secs as f64,
+        }
+    }
+}
+
+/// A bounded, expiring set of recently seen webhook ids.
+#[wasm_bindgen]
+pub struct Replay {
+    inner: ReplayGuard,
+}
+
+#[wasm_bindgen]
+impl Replay {
+    /// At most `capacity` ids, each remembered `ttl` seconds.
+    #[wasm_bindgen(constructor)]
+    pub fn new(capacity: u32, ttl: f64) -> Result<Replay, String> {
+        ReplayGuard::new(capacity as usize, ttl as u64)
+            .map(|inner| Replay { inner })
+            .map_err(fail)
+    }
+
+    /// `true` when `id` was already seen within its TTL; otherwise records it.
+    pub fn check(&mut self, id: &str, now: f64) -> bool {
+        self.inner.check(id, now as i64) == Seen::Duplicate
+    }
+
+    /// Ids currently remembered.
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
     }
 }
