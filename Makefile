@@ -56,10 +56,11 @@ js: setup-node setup-wasm
 	$(WASM_OPT) -O3 $(WASM_FEATURES) js/pkg/hookproof_bg.wasm -o js/pkg/hookproof_bg.wasm
 	node js/build.mjs
 
-## The package as users get it: `npm pack`, installed into throwaway CJS and ESM projects.
-test-js: js
+## The package as users get it (`npm pack`, installed into throwaway CJS, ESM and worker
+## projects), on Node, then on workerd (miniflare), Deno and Vercel's edge-runtime.
+test-js: js setup-deno
 	node tests/js/install.mjs
-	node --test tests/js/
+	node --test tests/js/ tests/edge/
 
 ## The JS sources pass node's syntax check and the declarations match the exports.
 js-check:

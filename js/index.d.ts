@@ -175,5 +175,7 @@ export class RateLimiter {
 export class ReplayGuard {
   constructor(options?: { capacity?: number; ttlSeconds?: number });
   check(id: string, now?: Date | number): "new" | "duplicate";
+  /** Forgets `id` so a redelivery is accepted; whether it was remembered. */
+  forget(id: string): boolean;
   readonly size: number;
 }

@@ -99,7 +99,7 @@ impl ReplayGuard {
         // twice the capacity.
         while self.ids.len() >= self.capacity || self.order.len() >= 2 * self.capacity {
             match self.order.pop_front() {
-                Some((expiry, old)) => self.forget(&old, expiry),
+                Some((expiry, old)) => self.drop_record(&old, expiry),
                 None => break,
             }
         }
@@ -109,19 +109,25 @@ impl ReplayGuard {
         Seen::New
     }
 
+    /// Forgets `id`, e.g. when the message it came with could not be processed after all and
+    /// a redelivery must be accepted. Returns whether it was remembered.
+    pub fn forget(&mut self, id: &str) -> bool {
+        self.ids.remove(id).is_some()
+    }
+
     fn expire(&mut self, now: i64) {
         while let Some((expiry, _)) = self.order.front() {
             if *expiry > now {
                 break;
             }
             if let Some((expiry, id)) = self.order.pop_front() {
-                self.forget(&id, expiry);
+                self.drop_record(&id, expiry);
             }
         }
     }
 
     /// Forgets `id` if `expiry` is its latest record.
-    fn forget(&mut self, id: &str, expiry: i64) {
+    fn drop_record(&mut self, id: &str, expiry: i64) {
         if self.ids.get(id) == Some(&expiry) {
             self.ids.remove(id);
         }

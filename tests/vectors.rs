@@ -517,6 +517,10 @@ fn guard_vectors() {
                 Ok(g) => g,
             };
             for (i, step) in t["steps"].as_array().unwrap().iter().enumerate() {
+                if step[2] == "forget" {
+                    guard.forget(step[0].as_str().unwrap());
+                    continue;
+                }
                 let got = match guard.check(step[0].as_str().unwrap(), step[1].as_i64().unwrap()) {
                     hookproof::Seen::New => "new",
                     hookproof::Seen::Duplicate => "duplicate",

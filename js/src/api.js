@@ -430,6 +430,11 @@ export class ReplayGuard {
     return this.#inner.check(String(id), nowSeconds({ now })) ? "duplicate" : "new";
   }
 
+  /** Forgets `id` (say, when enqueueing its message failed), so a redelivery is accepted. */
+  forget(id) {
+    return this.#inner.forget(String(id));
+  }
+
   get size() {
     return this.#inner.size();
   }

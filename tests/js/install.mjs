@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const packaging = join(root, "target/js-packaging");
-export const projects = { cjs: join(packaging, "cjs"), esm: join(packaging, "esm") };
+export const projects = { cjs: join(packaging, "cjs"), esm: join(packaging, "esm"), worker: join(packaging, "worker") };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   rmSync(packaging, { recursive: true, force: true });
@@ -19,7 +19,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     mkdirSync(dir);
     writeFileSync(
       join(dir, "package.json"),
-      JSON.stringify({ name: `hookproof-${kind}-consumer`, private: true, type: kind === "esm" ? "module" : "commonjs", dependencies: { hookproof: `file:../${tarball}` } }, null, 2),
+      JSON.stringify({ name: `hookproof-${kind}-consumer`, private: true, type: kind === "cjs" ? "commonjs" : "module", dependencies: { hookproof: `file:../${tarball}` } }, null, 2),
     );
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
     // The tests load hookproof through these, so Node's own resolver picks the entry point.

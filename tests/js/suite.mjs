@@ -183,6 +183,8 @@ function guardCase(api, t) {
     if (t.kind === "rate_limit") {
       const r = made.value.check(step[0] / 1000);
       same(`step ${i}`, r.allowed ? "allow" : r.retryAfter, step[1]);
+    } else if (step[2] === "forget") {
+      made.value.forget(step[0]);
     } else {
       same(`step ${i}`, made.value.check(step[0], step[1]), step[2]);
     }

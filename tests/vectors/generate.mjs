@@ -1103,6 +1103,7 @@ rp("a TTL of 1 s", 10, 1, [["a", 100, "new"], ["a", 100, "duplicate"], ["a", 101
 rp("a clock that goes backwards still sees the duplicate", 10, 600, [["y", 1000, "new"], ["y", 500, "duplicate"]]);
 rp("ids are case-sensitive and exact", 10, 600, [["msg_A", 0, "new"], ["msg_a", 0, "new"], ["msg_a ", 0, "new"]]);
 rp("ids longer than 256 bytes are never remembered (they never verify)", 10, 600, [["x".repeat(257), 0, "new"], ["x".repeat(257), 1, "new"], ["x".repeat(256), 2, "new"], ["x".repeat(256), 3, "duplicate"]]);
+rp("a forgotten id is new again", 10, 600, [["f", 0, "new"], ["f", 1, "duplicate"], ["f", 2, "forget"], ["f", 3, "new"], ["f", 4, "duplicate"]]);
 rp("unicode ids", 10, 600, [["msg_é🚀", 0, "new"], ["msg_é🚀", 1, "duplicate"]]);
 for (const [capacity, ttl] of [[0, 600], [1000001, 600], [10, 0]]) {
   gd.push({ kind: "replay", comment: `capacity ${capacity}, ttl ${ttl}`, capacity, ttl, error: "invalid_capacity" });
@@ -1141,7 +1142,7 @@ const files = {
   },
   "guards.json": {
     description:
-      "kind rate_limit: `steps` of [now in Unix milliseconds, \"allow\" or Retry-After seconds]. kind replay: `steps` of [id, now in Unix seconds, \"new\" or \"duplicate\"]. `error` when the configuration is refused.",
+      "kind rate_limit: `steps` of [now in Unix milliseconds, \"allow\" or Retry-After seconds]. kind replay: `steps` of [id, now in Unix seconds, \"new\" or \"duplicate\", or \"forget\" to forget it]. `error` when the configuration is refused.",
     tests: gd,
   },
   "filters.json": {

@@ -501,6 +501,11 @@ impl Replay {
         self.inner.check(id, now as i64) == Seen::Duplicate
     }
 
+    /// Forgets `id`; whether it was remembered.
+    pub fn forget(&mut self, id: &str) -> bool {
+        self.inner.forget(id)
+    }
+
     /// Ids currently remembered.
     pub fn size(&self) -> u32 {
         u32::try_from(self.inner.len()).unwrap_or(u32::MAX)

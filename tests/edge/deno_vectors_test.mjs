@@ -1,0 +1,15 @@
+// The vector suite under `deno test`, importing the installed package by name (Deno picks its
+// `deno` export condition). Copied into the throwaway project by deno.test.mjs and run there.
+import * as api from "hookproof";
+import { runVectors, VECTOR_FILES } from "./suite.mjs";
+
+Deno.test("hookproof vector suite", () => {
+  const vectors = {};
+  for (const file of VECTOR_FILES) {
+    vectors[file] = JSON.parse(Deno.readTextFileSync(new URL(`./vectors/${file}`, import.meta.url)));
+  }
+  const { total, failures } = runVectors(api, vectors);
+  if (failures.length > 0) throw new Error(`${failures.length} failures:\n${failures.join("\n")}`);
+  if (total < 400) throw new Error(`only ${total} vectors ran`);
+  console.log(`${total} vectors passed under Deno ${Deno.version.deno}`);
+});

@@ -1,0 +1,34 @@
+// The vector suite as one module for edge runtimes: imports the package by name (resolved
+// with the runtime's export condition) and the vectors as JSON, and exposes `run()`.
+import * as api from "hookproof";
+import { runVectors } from "../js/suite.mjs";
+import authorization from "../vectors/authorization.json";
+import classify from "../vectors/classify.json";
+import events from "../vectors/events.json";
+import filters from "../vectors/filters.json";
+import guards from "../vectors/guards.json";
+import retryAfter from "../vectors/retry_after.json";
+import signature from "../vectors/signature.json";
+import tags from "../vectors/tags.json";
+
+const vectors = {
+  "signature.json": signature,
+  "authorization.json": authorization,
+  "classify.json": classify,
+  "retry_after.json": retryAfter,
+  "tags.json": tags,
+  "events.json": events,
+  "filters.json": filters,
+  "guards.json": guards,
+};
+
+export function run() {
+  return runVectors(api, vectors);
+}
+
+/** As a module worker: GET / answers the suite's result as JSON. */
+export default {
+  fetch() {
+    return Response.json(run());
+  },
+};
