@@ -12,11 +12,11 @@ const deno = join(root, "target/tools/deno/node_modules/.bin/deno");
 
 test("the vector suite runs green under deno test", () => {
   const dir = projects.worker;
-  cpSync(join(root, "tests/edge/deno_vectors_test.mjs"), join(dir, "deno_vectors_test.mjs"));
+  cpSync(join(root, "tests/edge/deno-suite.mjs"), join(dir, "hookproof_vectors_test.mjs"));
   cpSync(join(root, "tests/js/suite.mjs"), join(dir, "suite.mjs"));
   mkdirSync(join(dir, "vectors"), { recursive: true });
   cpSync(join(root, "tests/vectors"), join(dir, "vectors"), { recursive: true });
-  const run = spawnSync(deno, ["test", "--no-prompt", "--allow-read=.", "deno_vectors_test.mjs"], {
+  const run = spawnSync(deno, ["test", "--no-prompt", "--allow-read=.", "hookproof_vectors_test.mjs"], {
     cwd: dir,
     encoding: "utf8",
     timeout: 120_000,
