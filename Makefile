@@ -10,7 +10,7 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
 
-.PHONY: all demo test setup setup-rust setup-node setup-wasm setup-deno fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
+.PHONY: all demo test setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
 
 all: test
 
@@ -19,7 +19,7 @@ demo: setup-rust
 	$(CARGO) run --quiet --release --example demo
 
 ## Everything CI checks.
-test: setup fmt-check clippy test-rust nostd vectors-check js js-check test-js
+test: setup fmt-check clippy component test-rust nostd vectors-check js js-check test-js test-component
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -40,6 +40,26 @@ setup-deno:
 		npm install --prefix target/tools/deno --no-save --no-package-lock --no-audit --no-fund \
 			--loglevel=error deno@$(DENO_VERSION); \
 	fi
+
+## jco's componentize/WIT/transpile library, beside the lockfile for the same reason as Deno.
+JCO_TRANSPILE_VERSION := 0.15.0
+JCO_DIR := target/tools/jco/node_modules/@bytecodealliance/jco-transpile
+setup-jco:
+	@if ! grep -q '"version": "$(JCO_TRANSPILE_VERSION)"' $(JCO_DIR)/package.json 2>/dev/null; then \
+		npm install --prefix target/tools/jco --no-save --no-package-lock --no-audit --no-fund \
+			--loglevel=error @bytecodealliance/jco-transpile@$(JCO_TRANSPILE_VERSION); \
+	fi
+
+## The WebAssembly component: the core + wit-bindgen for wasm32-unknown-unknown, made a
+## component by jco (wasm-tools inside), checked to import nothing: dist/hookproof.component.wasm.
+component: setup-wasm setup-jco
+	$(CARGO) build -p hookproof-component --release --target wasm32-unknown-unknown
+	node tests/component/componentize.mjs
+
+## The component under jco (Wasmtime runs the whole suite in `cargo test`).
+test-component: component
+	$(CARGO) run --quiet -p hookproof-wasmtime-host --example verify
+	node --test tests/component/
 
 ## wasm32 target and the wasm-bindgen CLI at exactly the crate's version.
 setup-wasm:
@@ -73,8 +93,9 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+## (hookproof-component is wasm-only: its canonical-ABI export names do not link natively.)
 test-rust:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude hookproof-component
 
 ## The core builds for a target with no `std` at all: a stray `std::` fails here.
 nostd:

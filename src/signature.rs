@@ -530,6 +530,14 @@ impl Verifier {
     }
 }
 
+/// HMAC-SHA256 of `data` under `key` (any length): the primitive under every signature,
+/// exposed so every host can check it against RFC 4231.
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; MAC_LEN] {
+    let mut mac = Key::new(key).0;
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
 /// Signs `body` for `id` and `timestamp` (Unix seconds): `v1,` + base64 HMAC-SHA256 over
 /// `id.timestamp.body`. Byte-exact for any body, UTF-8 or not.
 pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {

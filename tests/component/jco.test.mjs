@@ -1,0 +1,157 @@
+// A second, independent component host: jco transpiles dist/hookproof.component.wasm to
+// JavaScript and Node runs a slice of the vector suite through it (signatures, HMAC,
+// classification, Retry-After, events, guards), with WIT's kebab-case error names mapped to
+// the suite's snake_case codes and nothing else.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { before, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { jco, root, wasmTools } from "./jco.mjs";
+
+const out = join(root, "target/component-js");
+let hp;
+
+const code = (tagOrName) => tagOrName.replaceAll("-", "_");
+const vectors = (name) => JSON.parse(readFileSync(join(root, "tests/vectors", name), "utf8")).tests;
+const hex = (s) => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
+const body = (t) => (t.body !== undefined ? new TextEncoder().encode(t.body) : hex(t.bodyHex));
+
+/** Calls a result-returning export: `{ ok }` or `{ err }`. jco throws the `err` value itself
+ *  (or, in some versions, an Error carrying it as `payload`). */
+function call(fn) {
+  try {
+    return { ok: fn() };
+  } catch (e) {
+    if (e instanceof Error && e.payload === undefined) throw e;
+    return { err: e instanceof Error ? e.payload : e };
+  }
+}
+
+before(async () => {
+  const component = readFileSync(join(root, "dist/hookproof.component.wasm"));
+  const wit = await wasmTools.componentWit(component);
+  assert.doesNotMatch(wit, /^\s*import /m, "the component imports nothing");
+  const { files } = await jco.transpileBytes(component, { name: "hookproof" });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(dirname(join(out, name)), { recursive: true });
+    writeFileSync(join(out, name), bytes);
+  }
+  hp = await import(pathToFileURL(join(out, "hookproof.js")).href);
+});
+
+function failures(name, check) {
+  const failed = [];
+  const tests = vectors(name);
+  for (const t of tests) {
+    try {
+      check(t);
+    } catch (e) {
+      failed.push(`${name} tcId ${t.tcId} (${t.comment}): ${e.message}`);
+    }
+  }
+  return { failed, total: tests.length };
+}
+
+test("signature vectors through jco", () => {
+  const { Verifier } = hp.signatures;
+  const { failed, total } = failures("signature.json", (t) => {
+    const secrets = t.secrets.map((s) => (typeof s === "string" ? { tag: "text", val: s } : { tag: "raw", val: hex(s.hex) }));
+    const tolerance =
+      t.tolerance === "ignore" ? { tag: "ignore" } : { tag: "seconds", val: BigInt(t.tolerance ?? 300) };
+    const options = { tolerance, maxPayload: t.maxPayload === undefined ? undefined : BigInt(t.maxPayload) };
+    const made = call(() => Verifier.create(secrets, options));
+    const want = t.result === "valid" ? "valid" : t.error;
+    if (made.err !== undefined) return assert.equal(code(made.err), want);
+    const v = made.ok;
+    if (t.op === "sign") return assert.equal(v.sign(t.id, BigInt(t.timestamp), body(t)), t.expected);
+    const r = call(() => v.verify(t.headers, body(t), BigInt(t.now)));
+    assert.equal(r.err === undefined ? "valid" : code(r.err.tag), want);
+  });
+  assert.deepEqual(failed, []);
+  assert.ok(total > 100);
+});
+
+test("RFC 4231 HMAC vectors through jco", () => {
+  const { failed } = failures("hmac.json", (t) => {
+    const tag = Buffer.from(hp.signatures.hmacSha256(hex(t.keyHex), hex(t.msgHex))).toString("hex");
+    assert.equal(tag.slice(0, t.tagHex.length), t.tagHex);
+  });
+  assert.deepEqual(failed, []);
+});
+
+test("classification vectors through jco", () => {
+  const { failed } = failures("classify.json", (t) => {
+    const outcome =
+      typeof t.outcome === "string" ? { tag: t.outcome.replaceAll("_", "-") } : { tag: "status", val: t.outcome.status };
+    const attempt = { outcome, retryAfter: t.headers?.["retry-after"], webhookDelivery: t.headers?.["webhook-delivery"] };
+    assert.equal(hp.delivery.classify(t.policy, attempt), t.expected.classification);
+    const d = hp.delivery.nextAttempt(t.policy, t.attempt, attempt, BigInt(t.now));
+    const got =
+      d.tag === "retry-at"
+        ? { action: "retry", at: Number(d.val) }
+        : d.tag === "give-up"
+          ? { action: "give_up", reason: code(d.val) }
+          : { action: code(d.tag) };
+    assert.deepEqual(got, t.expected.decision);
+  });
+  assert.deepEqual(failed, []);
+});
+
+test("Retry-After and HTTP-date vectors through jco", () => {
+  const { failed } = failures("retry_after.json", (t) => {
+    const now = BigInt(t.now ?? 0);
+    if (t.kind === "retry_after") {
+      const got = hp.delivery.parseRetryAfter(t.value, now);
+      assert.equal(got === undefined ? null : got.toString(), t.expected === null ? null : String(t.expected));
+    } else if (t.kind === "http_date") {
+      const got = hp.delivery.parseHttpDate(t.value, now);
+      assert.equal(got === undefined ? null : Number(got), t.expected);
+    } else {
+      assert.equal(hp.delivery.formatHttpDate(BigInt(t.unix)), t.expected);
+    }
+  });
+  assert.deepEqual(failed, []);
+});
+
+test("event vectors through jco", () => {
+  const { failed } = failures("events.json", (t) => {
+    const r = call(() => hp.routing.parseEvent(body(t)));
+    if (t.result !== "valid") return assert.equal(code(r.err?.tag ?? "valid"), t.error);
+    assert.equal(r.err, undefined);
+    const e = r.ok;
+    const tags = (pairs) => Object.fromEntries(pairs ?? []);
+    const got =
+      e.tag === "current"
+        ? { kind: "current", id: e.val.id ?? null, eventType: e.val.eventType, generatedDate: e.val.generatedDate ?? null, companyId: e.val.company?.id ?? null, companyTags: tags(e.val.company?.tags) }
+        : { kind: "legacy", eventType: e.val.ruleType, companyId: e.val.companyId ?? null, clientId: e.val.clientId ?? null, companyTags: {} };
+    const sorted = (o) => JSON.stringify(o, Object.keys(o).sort());
+    assert.equal(sorted(got), sorted(t.event));
+    assert.deepEqual(got.companyTags, t.event.companyTags);
+  });
+  assert.deepEqual(failed, []);
+});
+
+test("guard vectors through jco", () => {
+  const { failed } = failures("guards.json", (t) => {
+    if (t.kind === "rate_limit") {
+      const made = call(() => hp.guards.RateLimiter.create(t.perSecond, t.burst));
+      if (t.error) return assert.equal(code(made.err), t.error);
+      for (const [ms, want] of t.steps) {
+        const d = made.ok.check(BigInt(ms));
+        assert.deepEqual(d.tag === "allow" ? "allow" : Number(d.val), want);
+      }
+    } else {
+      const made = call(() => hp.guards.ReplayGuard.create(t.capacity, BigInt(t.ttl)));
+      if (t.error) return assert.equal(code(made.err), t.error);
+      for (const [id, now, want] of t.steps) {
+        if (want === "forget") made.ok.forget(id);
+        else assert.equal(made.ok.check(id, BigInt(now)), want);
+      }
+    }
+  });
+  assert.deepEqual(failed, []);
+});

@@ -1,0 +1,510 @@
+//! The conformance vector suite (`tests/vectors/*.json`) over any Rust-side host: the native
+//! core (`tests/vectors.rs`) and the Wasmtime component host (`tests/wasmtime-host`). A host
+//! implements [`Host`] by mapping plain inputs to its API; the expected values come only from
+//! the vector files. Every failure names its file and `tcId`.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+/// A secret as the vectors give it.
+#[derive(Debug, Clone)]
+pub enum SecretIn {
+    Text(String),
+    Raw(Vec<u8>),
+}
+
+/// Timestamp tolerance as the vectors give it.
+#[derive(Debug, Clone, Copy)]
+pub enum Tol {
+    Default,
+    Seconds(u64),
+    Ignore,
+}
+
+/// A verifier's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub secrets: Vec<SecretIn>,
+    pub tolerance: Tol,
+    pub max_payload: Option<u64>,
+}
+
+/// A filter given as a list or as one comma-separated string.
+#[derive(Debug, Clone)]
+pub enum Filter {
+    List(Vec<String>),
+    Text(String),
+}
+
+/// An error code, with the header name or entry index it names, if any.
+pub type Coded = (String, Option<Value>);
+
+pub trait Host {
+    /// `Ok((id, timestamp))` or the error code (+ header name for header errors).
+    fn verify(
+        &mut self,
+        cfg: &Config,
+        headers: &[(String, String)],
+        body: &[u8],
+        now: i64,
+    ) -> Result<(String, i64), Coded>;
+    fn sign(
+        &mut self,
+        cfg: &Config,
+        id: &str,
+        timestamp: i64,
+        body: &[u8],
+    ) -> Result<String, String>;
+    fn hmac(&mut self, key: &[u8], data: &[u8]) -> Vec<u8>;
+    fn authorization(&mut self, expected: &Value, header: Option<&str>) -> Result<(), String>;
+    /// `outcome` is `{"status": n}`, `"timeout"` or `"connection_error"`.
+    fn classify(
+        &mut self,
+        policy: &str,
+        outcome: &Value,
+        retry_after: Option<&str>,
+        delivery: Option<&str>,
+    ) -> String;
+    /// The decision in the vectors' shape: `{"action": …, "at"?: …, "reason"?: …}`.
+    fn next_attempt(
+        &mut self,
+        policy: &str,
+        attempt: u32,
+        outcome: &Value,
+        retry_after: Option<&str>,
+        delivery: Option<&str>,
+        now: i64,
+    ) -> Value;
+    fn parse_retry_after(&mut self, value: &str, now: i64) -> Option<u64>;
+    fn parse_http_date(&mut self, value: &str, now: i64) -> Option<i64>;
+    fn format_http_date(&mut self, unix: i64) -> Option<String>;
+    fn tag_filter(&mut self, filter: &Filter, company: &[(String, String)]) -> Result<bool, Coded>;
+    /// `{kind, eventType, companyId, companyTags}` plus `id`, `generatedDate` (current) or
+    /// `clientId` (legacy).
+    fn parse_event(&mut self, body: &[u8]) -> Result<Value, String>;
+    fn event_type_filter(&mut self, patterns: &Filter, event_type: &str) -> Result<bool, Coded>;
+    fn client_id(&mut self, expected: &str, header: Option<&str>) -> Result<(), String>;
+    /// `allowlist` `None` is Codat's default list.
+    fn source(&mut self, allowlist: Option<&[String]>, address: &str) -> Result<bool, Coded>;
+    /// `"allow"` or the Retry-After seconds, per step.
+    fn rate_limit(
+        &mut self,
+        per_second: u32,
+        burst: u32,
+        steps_ms: &[u64],
+    ) -> Result<Vec<Value>, String>;
+    /// Steps of `(id, now, forget)`; `"new"`/`"duplicate"` per checked step.
+    fn replay(
+        &mut self,
+        capacity: u32,
+        ttl: u64,
+        steps: &[(String, i64, bool)],
+    ) -> Result<Vec<Value>, String>;
+}
+
+pub const FILES: [&str; 9] = [
+    "signature.json",
+    "hmac.json",
+    "authorization.json",
+    "classify.json",
+    "retry_after.json",
+    "tags.json",
+    "events.json",
+    "filters.json",
+    "guards.json",
+];
+
+pub fn load(dir: &Path, name: &str) -> Vec<Value> {
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let tests = doc["tests"].as_array().unwrap().clone();
+    assert_eq!(
+        doc["numberOfTests"].as_u64().unwrap() as usize,
+        tests.len(),
+        "{name}"
+    );
+    tests
+}
+
+/// Runs every file; returns the number of cases and the failures.
+pub fn run_all(host: &mut impl Host, dir: &Path) -> (usize, Vec<String>) {
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for name in FILES {
+        let (n, mut f) = run_file(host, dir, name);
+        total += n;
+        failures.append(&mut f);
+    }
+    (total, failures)
+}
+
+/// Runs one file; returns the number of cases and the failures.
+pub fn run_file(host: &mut impl Host, dir: &Path, name: &str) -> (usize, Vec<String>) {
+    let tests = load(dir, name);
+    let mut failures = Vec::new();
+    for t in &tests {
+        let result = match name {
+            "signature.json" => signature(host, t),
+            "hmac.json" => hmac(host, t),
+            "authorization.json" => expect(
+                "verdict",
+                verdict(host.authorization(&t["expected"], t["header"].as_str())),
+                want(t),
+            ),
+            "classify.json" => classify(host, t),
+            "retry_after.json" => retry_after(host, t),
+            "tags.json" => tags(host, t),
+            "events.json" => events(host, t),
+            "filters.json" => filters(host, t),
+            "guards.json" => guards(host, t),
+            _ => Err(format!("no runner for {name}")),
+        };
+        if let Err(why) = result {
+            failures.push(format!(
+                "{name} tcId {} ({}): {why}",
+                t["tcId"], t["comment"]
+            ));
+        }
+    }
+    (tests.len(), failures)
+}
+
+/// Panics with every failure listed.
+pub fn assert_clean(total: usize, failures: &[String], at_least: usize) {
+    let mut text = String::new();
+    for f in failures {
+        writeln!(text, "  {f}").unwrap();
+    }
+    assert!(
+        failures.is_empty(),
+        "{} vector failures:\n{text}",
+        failures.len()
+    );
+    assert!(total >= at_least, "only {total} vectors ran");
+}
+
+fn expect<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:?}, want {want:?}"))
+    }
+}
+
+fn want(t: &Value) -> Value {
+    if t["result"] == "valid" {
+        json!("valid")
+    } else {
+        t["error"].clone()
+    }
+}
+
+fn verdict(r: Result<(), String>) -> Value {
+    match r {
+        Ok(()) => json!("valid"),
+        Err(code) => json!(code),
+    }
+}
+
+pub fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn body(t: &Value) -> Vec<u8> {
+    match (&t["body"], &t["bodyHex"]) {
+        (Value::String(s), _) => s.as_bytes().to_vec(),
+        (_, Value::String(h)) => hex(h),
+        _ => panic!("case without body"),
+    }
+}
+
+fn config(t: &Value) -> Config {
+    let secrets = t["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| match s {
+            Value::String(text) => SecretIn::Text(text.clone()),
+            o => SecretIn::Raw(hex(o["hex"].as_str().unwrap())),
+        })
+        .collect();
+    let tolerance = match &t["tolerance"] {
+        Value::Null => Tol::Default,
+        Value::String(s) if s == "ignore" => Tol::Ignore,
+        n => Tol::Seconds(n.as_u64().unwrap()),
+    };
+    Config {
+        secrets,
+        tolerance,
+        max_payload: t["maxPayload"].as_u64(),
+    }
+}
+
+fn signature(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let cfg = config(t);
+    if t["op"] == "sign" {
+        let got = host.sign(
+            &cfg,
+            t["id"].as_str().unwrap(),
+            t["timestamp"].as_i64().unwrap(),
+            &body(t),
+        )?;
+        return expect("signature", got.as_str(), t["expected"].as_str().unwrap());
+    }
+    let headers: Vec<(String, String)> = t["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    match host.verify(&cfg, &headers, &body(t), t["now"].as_i64().unwrap()) {
+        Ok((id, _)) => {
+            expect("verdict", json!("valid"), want(t))?;
+            let sent = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("svix-id"))
+                .or_else(|| {
+                    headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("webhook-id"))
+                })
+                .map(|(_, v)| v.clone());
+            expect("verified id", Some(id), sent)
+        }
+        Err((code, named)) => {
+            expect("verdict", json!(code), want(t))?;
+            if let Some(h) = t.get("header") {
+                expect("header", named.as_ref(), Some(h))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn hmac(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let tag: String = host
+        .hmac(
+            &hex(t["keyHex"].as_str().unwrap()),
+            &hex(t["msgHex"].as_str().unwrap()),
+        )
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let want = t["tagHex"].as_str().unwrap();
+    expect("tag", tag.get(..want.len()), Some(want))
+}
+
+fn classify(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let policy = t["policy"].as_str().unwrap();
+    let retry_after = t["headers"]["retry-after"].as_str();
+    let delivery = t["headers"]["webhook-delivery"].as_str();
+    let want = &t["expected"];
+    expect(
+        "classification",
+        json!(host.classify(policy, &t["outcome"], retry_after, delivery)),
+        want["classification"].clone(),
+    )?;
+    let attempt = t["attempt"].as_u64().unwrap() as u32;
+    let got = host.next_attempt(
+        policy,
+        attempt,
+        &t["outcome"],
+        retry_after,
+        delivery,
+        t["now"].as_i64().unwrap(),
+    );
+    expect("decision", &got, &want["decision"])
+}
+
+fn retry_after(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let now = t["now"].as_i64().unwrap_or(0);
+    match t["kind"].as_str().unwrap() {
+        "retry_after" => {
+            let want = match &t["expected"] {
+                Value::Null => None,
+                Value::String(s) => Some(s.parse::<u64>().unwrap()),
+                n => Some(n.as_u64().unwrap()),
+            };
+            expect(
+                "delay",
+                host.parse_retry_after(t["value"].as_str().unwrap(), now),
+                want,
+            )
+        }
+        "http_date" => expect(
+            "unix",
+            host.parse_http_date(t["value"].as_str().unwrap(), now),
+            t["expected"].as_i64(),
+        ),
+        "format" => {
+            let unix = t["unix"].as_i64().unwrap();
+            let text = host.format_http_date(unix);
+            expect("text", text.as_deref(), t["expected"].as_str())?;
+            expect(
+                "round trip",
+                host.parse_http_date(t["expected"].as_str().unwrap(), 0),
+                Some(unix),
+            )
+        }
+        k => Err(format!("unknown kind {k}")),
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn pairs(v: &Value) -> Vec<(String, String)> {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn expect_error(got: Coded, t: &Value) -> Result<(), String> {
+    let mut g = Map::new();
+    g.insert("error".into(), json!(got.0));
+    if let Some(i) = got.1 {
+        g.insert("index".into(), i);
+    }
+    let mut w = Map::new();
+    w.insert("error".into(), t["error"].clone());
+    if let Some(i) = t.get("index") {
+        w.insert("index".into(), i.clone());
+    }
+    expect("error", Value::Object(g), Value::Object(w))
+}
+
+fn filtered(t: &Value, got: Result<bool, Coded>, key: &str) -> Result<(), String> {
+    match got {
+        Err(e) => expect_error(e, t),
+        Ok(matches) => {
+            if t.get("error").is_some() {
+                return Err("accepted a bad filter".into());
+            }
+            expect(key, Some(matches), t[key].as_bool())
+        }
+    }
+}
+
+fn tags(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let filter = match &t["filterList"] {
+        Value::String(list) => Filter::Text(list.clone()),
+        _ => Filter::List(strings(&t["filter"])),
+    };
+    filtered(
+        t,
+        host.tag_filter(&filter, &pairs(&t["company"])),
+        "matches",
+    )
+}
+
+fn events(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    match host.parse_event(&body(t)) {
+        Err(code) => expect("verdict", json!(code), want(t)),
+        Ok(got) => {
+            if t["result"] != "valid" {
+                return Err(format!("parsed: {got}"));
+            }
+            expect("event", &got, &t["event"])
+        }
+    }
+}
+
+fn filters(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    match t["kind"].as_str().unwrap() {
+        "event_type" => {
+            let patterns = match &t["patterns"] {
+                Value::Object(o) => Filter::Text(o["list"].as_str().unwrap().to_owned()),
+                p => Filter::List(strings(p)),
+            };
+            let got = host.event_type_filter(&patterns, t["eventType"].as_str().unwrap_or(""));
+            filtered(t, got, "matches")
+        }
+        "client_id" => expect(
+            "verdict",
+            verdict(host.client_id(t["expected"].as_str().unwrap(), t["header"].as_str())),
+            want(t),
+        ),
+        "source" => {
+            let list = t["allowlist"].as_array().map(|_| strings(&t["allowlist"]));
+            let got = host.source(
+                list.as_deref(),
+                t["address"].as_str().unwrap_or("127.0.0.1"),
+            );
+            filtered(t, got, "allowed")
+        }
+        k => Err(format!("unknown kind {k}")),
+    }
+}
+
+fn guards(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let steps = t["steps"].as_array().cloned().unwrap_or_default();
+    let got = match t["kind"].as_str().unwrap() {
+        "rate_limit" => {
+            let times: Vec<u64> = steps.iter().map(|s| s[0].as_u64().unwrap()).collect();
+            host.rate_limit(
+                t["perSecond"].as_u64().unwrap() as u32,
+                t["burst"].as_u64().unwrap() as u32,
+                &times,
+            )
+            .map(|r| (r, steps.iter().map(|s| s[1].clone()).collect::<Vec<_>>()))
+        }
+        "replay" => {
+            let script: Vec<(String, i64, bool)> = steps
+                .iter()
+                .map(|s| {
+                    (
+                        s[0].as_str().unwrap().to_owned(),
+                        s[1].as_i64().unwrap(),
+                        s[2] == "forget",
+                    )
+                })
+                .collect();
+            host.replay(
+                t["capacity"].as_u64().unwrap() as u32,
+                t["ttl"].as_u64().unwrap(),
+                &script,
+            )
+            .map(|r| {
+                (
+                    r,
+                    steps
+                        .iter()
+                        .filter(|s| s[2] != "forget")
+                        .map(|s| s[2].clone())
+                        .collect::<Vec<_>>(),
+                )
+            })
+        }
+        k => return Err(format!("unknown kind {k}")),
+    };
+    match got {
+        Err(code) => expect("error", Some(json!(code)), t.get("error").cloned()),
+        Ok((got, want)) => {
+            if t.get("error").is_some() {
+                return Err("accepted a bad configuration".into());
+            }
+            expect("steps", got, want)
+        }
+    }
+}

@@ -1,0 +1,526 @@
+//! The whole vector suite through the WebAssembly component, in Wasmtime. Every resource the
+//! tests create is dropped again.
+
+#[path = "../../harness/mod.rs"]
+mod harness;
+
+use std::path::{Path, PathBuf};
+
+use harness::{Coded, Config, Filter, Host, SecretIn, Tol};
+use hookproof_wasmtime_host::exports::hookproof::webhooks::{
+    authorization, delivery, guards, routing, signatures,
+};
+use hookproof_wasmtime_host::{Loaded, load};
+use serde_json::{Map, Value, json};
+use wasmtime::component::ResourceAny;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Wasm(Loaded);
+
+impl Wasm {
+    fn drop_resource(&mut self, r: ResourceAny) {
+        r.resource_drop(&mut self.0.store).unwrap();
+    }
+
+    fn verifier(&mut self, cfg: &Config) -> Result<ResourceAny, String> {
+        let secrets: Vec<signatures::Secret> = cfg
+            .secrets
+            .iter()
+            .map(|s| match s {
+                SecretIn::Text(t) => signatures::Secret::Text(t.clone()),
+                SecretIn::Raw(b) => signatures::Secret::Raw(b.clone()),
+            })
+            .collect();
+        let options = signatures::Options {
+            tolerance: match cfg.tolerance {
+                Tol::Default => signatures::Tolerance::Seconds(300),
+                Tol::Seconds(s) => signatures::Tolerance::Seconds(s),
+                Tol::Ignore => signatures::Tolerance::Ignore,
+            },
+            max_payload: cfg.max_payload,
+        };
+        let Loaded { store, webhooks } = &mut self.0;
+        match webhooks
+            .hookproof_webhooks_signatures()
+            .verifier()
+            .call_create(store, &secrets, options)
+            .unwrap()
+        {
+            Ok(r) => Ok(r),
+            Err(signatures::SecretError::InvalidSecret) => Err("invalid_secret".into()),
+            Err(signatures::SecretError::TooManySecrets) => Err("too_many_secrets".into()),
+        }
+    }
+}
+
+fn header_name(h: signatures::Header) -> Value {
+    json!(match h {
+        signatures::Header::Id => "webhook-id",
+        signatures::Header::Timestamp => "webhook-timestamp",
+        signatures::Header::Signature => "webhook-signature",
+    })
+}
+
+fn verify_error(e: signatures::VerifyError) -> Coded {
+    use signatures::VerifyError as E;
+    let (code, named) = match e {
+        E::MissingHeader(h) => ("missing_header", Some(header_name(h))),
+        E::HeaderTooLarge(h) => ("header_too_large", Some(header_name(h))),
+        E::InvalidTimestamp => ("invalid_timestamp", None),
+        E::TimestampTooOld => ("timestamp_too_old", None),
+        E::TimestampTooNew => ("timestamp_too_new", None),
+        E::TooManySignatures => ("too_many_signatures", None),
+        E::PayloadTooLarge => ("payload_too_large", None),
+        E::NoMatchingSignature => ("no_matching_signature", None),
+    };
+    (code.to_owned(), named)
+}
+
+fn policy(p: &str) -> delivery::Policy {
+    if p == "legacy" {
+        delivery::Policy::Legacy
+    } else {
+        delivery::Policy::Current
+    }
+}
+
+fn attempt(
+    outcome: &Value,
+    retry_after: Option<&str>,
+    webhook_delivery: Option<&str>,
+) -> delivery::Attempt {
+    delivery::Attempt {
+        outcome: match outcome {
+            Value::String(s) if s == "timeout" => delivery::Outcome::Timeout,
+            Value::String(_) => delivery::Outcome::ConnectionError,
+            o => delivery::Outcome::Status(o["status"].as_u64().unwrap() as u16),
+        },
+        retry_after: retry_after.map(str::to_owned),
+        webhook_delivery: webhook_delivery.map(str::to_owned),
+    }
+}
+
+fn index(i: u32) -> Option<Value> {
+    Some(json!(i))
+}
+
+impl Host for Wasm {
+    fn verify(
+        &mut self,
+        cfg: &Config,
+        headers: &[(String, String)],
+        body: &[u8],
+        now: i64,
+    ) -> Result<(String, i64), Coded> {
+        let v = self.verifier(cfg).map_err(|code| (code, None))?;
+        let Loaded { store, webhooks } = &mut self.0;
+        let result = webhooks
+            .hookproof_webhooks_signatures()
+            .verifier()
+            .call_verify(&mut *store, v, headers, body, now)
+            .unwrap();
+        self.drop_resource(v);
+        result.map(|ok| (ok.id, ok.timestamp)).map_err(verify_error)
+    }
+
+    fn sign(
+        &mut self,
+        cfg: &Config,
+        id: &str,
+        timestamp: i64,
+        body: &[u8],
+    ) -> Result<String, String> {
+        let v = self.verifier(cfg)?;
+        let Loaded { store, webhooks } = &mut self.0;
+        let signed = webhooks
+            .hookproof_webhooks_signatures()
+            .verifier()
+            .call_sign(&mut *store, v, id, timestamp, body)
+            .unwrap();
+        self.drop_resource(v);
+        Ok(signed)
+    }
+
+    fn hmac(&mut self, key: &[u8], data: &[u8]) -> Vec<u8> {
+        let Loaded { store, webhooks } = &mut self.0;
+        webhooks
+            .hookproof_webhooks_signatures()
+            .call_hmac_sha256(store, key, data)
+            .unwrap()
+    }
+
+    fn authorization(&mut self, expected: &Value, header: Option<&str>) -> Result<(), String> {
+        use authorization::AuthorizationError as E;
+        let credentials = match expected.get("basic") {
+            Some(b) => authorization::Credentials::Basic(authorization::BasicCredentials {
+                username: b["username"].as_str().unwrap().to_owned(),
+                password: b["password"].as_str().unwrap().to_owned(),
+            }),
+            None => {
+                authorization::Credentials::Bearer(expected["bearer"].as_str().unwrap().to_owned())
+            }
+        };
+        let Loaded { store, webhooks } = &mut self.0;
+        webhooks
+            .hookproof_webhooks_authorization()
+            .call_check(store, header, &credentials)
+            .unwrap()
+            .map_err(|e| {
+                match e {
+                    E::MissingAuthorization => "missing_authorization",
+                    E::MalformedAuthorization => "malformed_authorization",
+                    E::WrongScheme => "wrong_scheme",
+                    E::AuthorizationMismatch => "authorization_mismatch",
+                    E::InvalidCredentials => "invalid_credentials",
+                }
+                .to_owned()
+            })
+    }
+
+    fn classify(
+        &mut self,
+        p: &str,
+        outcome: &Value,
+        retry_after: Option<&str>,
+        wd: Option<&str>,
+    ) -> String {
+        let Loaded { store, webhooks } = &mut self.0;
+        let c = webhooks
+            .hookproof_webhooks_delivery()
+            .call_classify(store, policy(p), &attempt(outcome, retry_after, wd))
+            .unwrap();
+        match c {
+            delivery::Classification::Delivered => "delivered",
+            delivery::Classification::Redirect => "redirect",
+            delivery::Classification::Retry => "retry",
+            delivery::Classification::Failed => "failed",
+        }
+        .to_owned()
+    }
+
+    fn next_attempt(
+        &mut self,
+        p: &str,
+        n: u32,
+        outcome: &Value,
+        retry_after: Option<&str>,
+        wd: Option<&str>,
+        now: i64,
+    ) -> Value {
+        let Loaded { store, webhooks } = &mut self.0;
+        let d = webhooks
+            .hookproof_webhooks_delivery()
+            .call_next_attempt(store, policy(p), n, &attempt(outcome, retry_after, wd), now)
+            .unwrap();
+        match d {
+            delivery::Decision::Delivered => json!({"action": "delivered"}),
+            delivery::Decision::FollowRedirect => json!({"action": "follow_redirect"}),
+            delivery::Decision::RetryAt(at) => json!({"action": "retry", "at": at}),
+            delivery::Decision::GiveUp(r) => json!({"action": "give_up", "reason": match r {
+                delivery::GiveUpReason::Unrecoverable => "unrecoverable",
+                delivery::GiveUpReason::RetriesExhausted => "retries_exhausted",
+                delivery::GiveUpReason::Aborted => "aborted",
+                delivery::GiveUpReason::EndpointDisabled => "endpoint_disabled",
+            }}),
+        }
+    }
+
+    fn parse_retry_after(&mut self, value: &str, now: i64) -> Option<u64> {
+        let Loaded { store, webhooks } = &mut self.0;
+        webhooks
+            .hookproof_webhooks_delivery()
+            .call_parse_retry_after(store, value, now)
+            .unwrap()
+    }
+
+    fn parse_http_date(&mut self, value: &str, now: i64) -> Option<i64> {
+        let Loaded { store, webhooks } = &mut self.0;
+        webhooks
+            .hookproof_webhooks_delivery()
+            .call_parse_http_date(store, value, now)
+            .unwrap()
+    }
+
+    fn format_http_date(&mut self, unix: i64) -> Option<String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        webhooks
+            .hookproof_webhooks_delivery()
+            .call_format_http_date(store, unix)
+            .unwrap()
+    }
+
+    fn tag_filter(&mut self, filter: &Filter, company: &[(String, String)]) -> Result<bool, Coded> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let guest = webhooks.hookproof_webhooks_routing().tag_filter();
+        let made = match filter {
+            Filter::List(l) => guest.call_create(&mut *store, l),
+            Filter::Text(t) => guest.call_parse_list(&mut *store, t),
+        }
+        .unwrap()
+        .map_err(|e| match e {
+            routing::TagError::TooManyTags => ("too_many_tags".to_owned(), None),
+            routing::TagError::InvalidTag(i) => ("invalid_tag".to_owned(), index(i)),
+        })?;
+        let matches = guest.call_matches(&mut *store, made, company).unwrap();
+        self.drop_resource(made);
+        Ok(matches)
+    }
+
+    fn parse_event(&mut self, body: &[u8]) -> Result<Value, String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let event = webhooks
+            .hookproof_webhooks_routing()
+            .call_parse_event(store, body)
+            .unwrap()
+            .map_err(|e| {
+                match e {
+                    routing::EventError::InvalidPayload => "invalid_payload",
+                    routing::EventError::InvalidEvent(_) => "invalid_event",
+                    routing::EventError::EventTooLarge => "event_too_large",
+                }
+                .to_owned()
+            })?;
+        let tags = |pairs: &[(String, String)]| -> Map<String, Value> {
+            pairs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
+        };
+        Ok(match event {
+            routing::Event::Current(e) => json!({
+                "kind": "current",
+                "id": e.id,
+                "eventType": e.event_type,
+                "generatedDate": e.generated_date,
+                "companyId": e.company.as_ref().and_then(|c| c.id.clone()),
+                "companyTags": e.company.as_ref().map(|c| tags(&c.tags)).unwrap_or_default(),
+            }),
+            routing::Event::Legacy(e) => json!({
+                "kind": "legacy",
+                "eventType": e.rule_type,
+                "companyId": e.company_id,
+                "clientId": e.client_id,
+                "companyTags": {},
+            }),
+        })
+    }
+
+    fn event_type_filter(&mut self, patterns: &Filter, event_type: &str) -> Result<bool, Coded> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let guest = webhooks.hookproof_webhooks_routing().event_type_filter();
+        let made = match patterns {
+            Filter::List(l) => guest.call_create(&mut *store, l),
+            Filter::Text(t) => guest.call_parse_list(&mut *store, t),
+        }
+        .unwrap()
+        .map_err(|e| match e {
+            routing::EventTypeError::TooManyEventTypes => ("too_many_event_types".to_owned(), None),
+            routing::EventTypeError::InvalidEventType(i) => {
+                ("invalid_event_type".to_owned(), index(i))
+            }
+        })?;
+        let matches = guest.call_matches(&mut *store, made, event_type).unwrap();
+        self.drop_resource(made);
+        Ok(matches)
+    }
+
+    fn client_id(&mut self, expected: &str, header: Option<&str>) -> Result<(), String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        webhooks
+            .hookproof_webhooks_routing()
+            .call_check_client_id(store, expected, header)
+            .unwrap()
+            .map_err(|e| {
+                match e {
+                    routing::ClientIdError::MissingClientId => "missing_client_id",
+                    routing::ClientIdError::ClientIdMismatch => "client_id_mismatch",
+                }
+                .to_owned()
+            })
+    }
+
+    fn source(&mut self, allowlist: Option<&[String]>, address: &str) -> Result<bool, Coded> {
+        let source_error = |e: routing::SourceError| match e {
+            routing::SourceError::TooManySources => ("too_many_sources".to_owned(), None),
+            routing::SourceError::InvalidSource(i) => ("invalid_source".to_owned(), index(i)),
+            routing::SourceError::InvalidAddress => ("invalid_address".to_owned(), None),
+        };
+        let Loaded { store, webhooks } = &mut self.0;
+        let guest = webhooks.hookproof_webhooks_routing().source_allowlist();
+        let list = match allowlist {
+            None => guest.call_codat(&mut *store).unwrap(),
+            Some(entries) => guest
+                .call_create(&mut *store, entries)
+                .unwrap()
+                .map_err(source_error)?,
+        };
+        let allowed = guest.call_is_allowed(&mut *store, list, address).unwrap();
+        self.drop_resource(list);
+        allowed.map_err(source_error)
+    }
+
+    fn rate_limit(
+        &mut self,
+        per_second: u32,
+        burst: u32,
+        steps_ms: &[u64],
+    ) -> Result<Vec<Value>, String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let guest = webhooks.hookproof_webhooks_guards().rate_limiter();
+        let limiter = guest
+            .call_create(&mut *store, per_second, burst)
+            .unwrap()
+            .map_err(|guards::RateLimitError::InvalidRate| "invalid_rate".to_owned())?;
+        let out = steps_ms
+            .iter()
+            .map(
+                |&t| match guest.call_check(&mut *store, limiter, t).unwrap() {
+                    guards::RateDecision::Allow => json!("allow"),
+                    guards::RateDecision::RetryAfter(s) => json!(s),
+                },
+            )
+            .collect();
+        self.drop_resource(limiter);
+        Ok(out)
+    }
+
+    fn replay(
+        &mut self,
+        capacity: u32,
+        ttl: u64,
+        steps: &[(String, i64, bool)],
+    ) -> Result<Vec<Value>, String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let guest = webhooks.hookproof_webhooks_guards().replay_guard();
+        let guard = guest
+            .call_create(&mut *store, capacity, ttl)
+            .unwrap()
+            .map_err(|guards::ReplayError::InvalidCapacity| "invalid_capacity".to_owned())?;
+        let mut out = Vec::new();
+        for (id, now, forget) in steps {
+            if *forget {
+                guest.call_forget(&mut *store, guard, id).unwrap();
+            } else {
+                out.push(json!(
+                    match guest.call_check(&mut *store, guard, id, *now).unwrap() {
+                        guards::Seen::New => "new",
+                        guards::Seen::Duplicate => "duplicate",
+                    }
+                ));
+            }
+        }
+        self.drop_resource(guard);
+        Ok(out)
+    }
+}
+
+fn component() -> Wasm {
+    let path = root().join("dist/hookproof.component.wasm");
+    assert!(
+        path.exists(),
+        "{} is missing: run `make component`",
+        path.display()
+    );
+    Wasm(load(&path).unwrap())
+}
+
+#[test]
+fn vector_suite_through_the_component() {
+    let mut wasm = component();
+    let (total, failures) = harness::run_all(&mut wasm, &root().join("tests/vectors"));
+    harness::assert_clean(total, &failures, 450);
+}
+
+#[test]
+fn hostile_inputs_get_typed_errors_and_the_instance_stays_usable() {
+    let mut wasm = component();
+    let cfg = Config {
+        secrets: vec![SecretIn::Text(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+        )],
+        tolerance: Tol::Default,
+        max_payload: None,
+    };
+    let huge = "v1,".repeat(10_000);
+    let nul = "\0".repeat(1000);
+    type Case = (Vec<(String, String)>, Vec<u8>, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![
+                ("webhook-id".into(), "x".repeat(1 << 20)),
+                ("webhook-timestamp".into(), "1".into()),
+                ("webhook-signature".into(), "v1,".into()),
+            ],
+            vec![],
+            "header_too_large",
+        ),
+        (
+            vec![
+                ("webhook-id".into(), "m".into()),
+                ("webhook-timestamp".into(), "1".into()),
+                ("webhook-signature".into(), huge),
+            ],
+            vec![],
+            "header_too_large",
+        ),
+        (
+            vec![
+                ("webhook-id".into(), nul.clone()),
+                ("webhook-timestamp".into(), "1".into()),
+                ("webhook-signature".into(), "v1,".into()),
+            ],
+            vec![0xff; 100],
+            "header_too_large",
+        ),
+        (
+            vec![
+                ("webhook-id".into(), "m".into()),
+                ("webhook-timestamp".into(), nul),
+                ("webhook-signature".into(), "v1,".into()),
+            ],
+            vec![0; 10],
+            "invalid_timestamp",
+        ),
+        (vec![], vec![0xfe, 0xff], "missing_header"),
+    ];
+    for (headers, body, want) in cases {
+        let got = wasm.verify(&cfg, &headers, &body, 1).unwrap_err();
+        assert_eq!(got.0, want);
+    }
+    assert_eq!(
+        wasm.parse_event(&[0xff; 4096]).unwrap_err(),
+        "invalid_payload"
+    );
+    assert_eq!(
+        wasm.parse_event("[".repeat(100_000).as_bytes())
+            .unwrap_err(),
+        "invalid_payload"
+    );
+    assert_eq!(wasm.parse_retry_after(&"9".repeat(100_000), 0), None);
+    // Still alive and correct afterwards.
+    let headers = [
+        (
+            "webhook-id".to_owned(),
+            "msg_p5jXN8AQM9LWM0D4loKWxJek".to_owned(),
+        ),
+        ("webhook-timestamp".to_owned(), "1614265330".to_owned()),
+        (
+            "webhook-signature".to_owned(),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=".to_owned(),
+        ),
+    ];
+    assert!(
+        wasm.verify(&cfg, &headers, br#"{"test": 2432232314}"#, 1614265330)
+            .is_ok()
+    );
+}
+
+#[test]
+fn readme_shows_the_example_verbatim() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let example = include_str!("../examples/verify.rs");
+    assert!(
+        readme.contains(example),
+        "README.md must quote examples/verify.rs exactly"
+    );
+}
