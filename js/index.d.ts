@@ -71,6 +71,9 @@ export class Webhook {
   sign(msgId: string, timestamp: Date | number, payload: Payload): string;
 }
 
+/** HMAC-SHA256 of `data` under `key` (strings are UTF-8); 32 bytes. */
+export function hmacSha256(key: Payload, data: Payload): Uint8Array;
+
 export type Policy = "legacy" | "current";
 export type Classification = "delivered" | "redirect" | "retry" | "failed";
 /** An HTTP status, or `null` / `"timeout"` / `"connection_error"` for no response. */

@@ -216,6 +216,11 @@ export class Webhook {
   }
 }
 
+/** HMAC-SHA256 of `data` under `key` (strings are UTF-8): the primitive under every signature. */
+export function hmacSha256(key, data) {
+  return core.hmac_sha256(bodyBytes(key), bodyBytes(data));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Classification: what Codat does with a response
 

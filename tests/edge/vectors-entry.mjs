@@ -7,12 +7,14 @@ import classify from "../vectors/classify.json";
 import events from "../vectors/events.json";
 import filters from "../vectors/filters.json";
 import guards from "../vectors/guards.json";
+import hmac from "../vectors/hmac.json";
 import retryAfter from "../vectors/retry_after.json";
 import signature from "../vectors/signature.json";
 import tags from "../vectors/tags.json";
 
 const vectors = {
   "signature.json": signature,
+  "hmac.json": hmac,
   "authorization.json": authorization,
   "classify.json": classify,
   "retry_after.json": retryAfter,

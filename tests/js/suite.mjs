@@ -8,6 +8,7 @@
 
 export const VECTOR_FILES = [
   "signature.json",
+  "hmac.json",
   "authorization.json",
   "classify.json",
   "retry_after.json",
@@ -80,6 +81,11 @@ function verifyCase(api, t) {
   if (Object.keys(object).length === headers.length) {
     same("verdict (object)", codeOf(() => wh.verifySignature(b, object, { now: t.now })), want(t));
   }
+}
+
+function hmacCase(api, t) {
+  const tag = Array.from(api.hmacSha256(hex(t.keyHex), hex(t.msgHex)), (b) => b.toString(16).padStart(2, "0")).join("");
+  same("tag", tag.slice(0, t.tagHex.length), t.tagHex);
 }
 
 function authCase(api, t) {
@@ -193,6 +199,7 @@ function guardCase(api, t) {
 
 const RUNNERS = {
   "signature.json": verifyCase,
+  "hmac.json": hmacCase,
   "authorization.json": authCase,
   "classify.json": classifyCase,
   "retry_after.json": retryAfterCase,

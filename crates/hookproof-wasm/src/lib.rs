@@ -119,6 +119,12 @@ impl WebhookVerifier {
     }
 }
 
+/// HMAC-SHA256 of `data` under `key`: the primitive under every signature.
+#[wasm_bindgen]
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    hookproof::signature::hmac_sha256(key, data).to_vec()
+}
+
 fn policy(name: &str) -> Result<Policy, String> {
     Policy::parse(name)
         .ok_or_else(|| usage("invalid_policy", "policy must be \"legacy\" or \"current\""))
