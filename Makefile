@@ -10,16 +10,26 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
 
-.PHONY: all demo test setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
+.PHONY: all demo cli tour test setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
 
 all: test
 
-## The main job, end to end.
-demo: setup-rust
-	$(CARGO) run --quiet --release --example demo
+## The main job, end to end: the example consumer under workerd on 127.0.0.1, driven by
+## `hookproof send` through Codat's scenarios.
+demo: js cli
+	node tests/js/install.mjs
+	node examples/demo/demo.mjs
+
+## The native CLI: target/debug/hookproof.
+cli: setup-rust
+	$(CARGO) build -p hookproof-cli
+
+## A tour of the Rust core alone, without Node or wasm.
+tour:
+	$(CARGO) run --quiet --example demo
 
 ## Everything CI checks.
-test: setup fmt-check clippy component test-rust nostd vectors-check js js-check test-js test-component
+test: setup fmt-check clippy component test-rust nostd vectors-check js js-check test-js test-component demo
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node

@@ -1,0 +1,292 @@
+//! `hookproof`: verify and sign Codat (Svix / Standard Webhooks) webhooks, and deliver example
+//! events to a consumer the way Codat would, reporting how Codat treats each response.
+
+mod catalog;
+mod send;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hookproof::{ErrorCode, Secret, Tolerance, Verifier, VerifyError};
+
+#[derive(Parser)]
+#[command(
+    name = "hookproof",
+    version,
+    about = "Verify, sign and deliver Codat webhooks (Svix / Standard Webhooks)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a message: exit 0 when valid, 1 with the error code and a hint otherwise.
+    Verify(VerifyArgs),
+    /// Sign a body: print the webhook-id, webhook-timestamp and webhook-signature headers.
+    Sign(SignArgs),
+    /// Deliver an example event to URL the way Codat does, following its retry policy.
+    Send(send::SendArgs),
+    /// List the example event types `send` can build.
+    Events,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Signing secret (`whsec_…`); repeat for rotation.
+    #[arg(long, required = true, value_name = "S")]
+    secret: Vec<String>,
+    /// The webhook-id header.
+    #[arg(long, value_name = "I", requires_all = ["timestamp", "signature"], conflicts_with = "headers")]
+    id: Option<String>,
+    /// The webhook-timestamp header.
+    #[arg(long, value_name = "T")]
+    timestamp: Option<String>,
+    /// The webhook-signature header.
+    #[arg(long, value_name = "V")]
+    signature: Option<String>,
+    /// A file of request headers: `Name: value` lines, or a JSON object.
+    #[arg(long, value_name = "FILE", required_unless_present = "id")]
+    headers: Option<PathBuf>,
+    /// Allowed clock difference in seconds (default 300).
+    #[arg(long, value_name = "N", conflicts_with = "ignore_timestamp")]
+    tolerance: Option<u64>,
+    /// Skip the timestamp window (for stored messages).
+    #[arg(long)]
+    ignore_timestamp: bool,
+    /// The current time, Unix seconds (default: the system clock).
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    now: Option<i64>,
+    /// The raw body: a file, or `-` / nothing for standard input.
+    body: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SignArgs {
+    /// Signing secret (`whsec_…`).
+    #[arg(long, value_name = "S")]
+    secret: String,
+    /// Message id (default: a fresh `msg_…`).
+    #[arg(long, value_name = "I")]
+    id: Option<String>,
+    /// Unix seconds (default: now).
+    #[arg(long, value_name = "T")]
+    timestamp: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SignFormat::Headers)]
+    format: SignFormat,
+    /// The raw body: a file, or `-` / nothing for standard input.
+    body: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SignFormat {
+    /// `Name: value` lines.
+    Headers,
+    /// A JSON object.
+    Json,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Verify(args) => verify(args),
+        Command::Sign(args) => sign(args),
+        Command::Send(args) => send::run(args),
+        Command::Events => {
+            println!("Current service (eventType), for `send --event-type`:");
+            for (name, what) in catalog::EVENT_TYPES {
+                println!("  {name:<44} {what}");
+            }
+            println!("\nLegacy rule types (RuleType), for `send --legacy-body --event-type`:");
+            for name in catalog::LEGACY_RULE_TYPES {
+                println!("  {name}");
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("hookproof: {message}");
+    ExitCode::from(2)
+}
+
+/// Reads the body from a file, or standard input for `-` or none.
+pub fn read_body(path: Option<&PathBuf>) -> std::io::Result<Vec<u8>> {
+    match path {
+        Some(p) if p.as_os_str() != "-" => std::fs::read(p),
+        _ => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf)?;
+            Ok(buf)
+        }
+    }
+}
+
+/// Parses a headers file: a JSON object (string values) or `Name: value` lines.
+fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
+    if text.trim_start().starts_with('{') {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("headers file: {e}"))?;
+        let object = value
+            .as_object()
+            .ok_or("headers file: expected a JSON object")?;
+        return object
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Ok((k.clone(), s.clone())),
+                _ => Err(format!("headers file: {k} is not a string")),
+            })
+            .collect();
+    }
+    text.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with("HTTP/") && !l.starts_with('#'))
+        .map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .ok_or_else(|| format!("headers file: `{l}` is not `Name: value`"))
+        })
+        .collect()
+}
+
+fn hint(e: VerifyError) -> &'static str {
+    match e {
+        VerifyError::MissingHeader(_) => {
+            "pass all three webhook-* (or svix-*) headers exactly as received"
+        }
+        VerifyError::InvalidTimestamp => {
+            "webhook-timestamp must be whole Unix seconds, digits only"
+        }
+        VerifyError::TimestampTooOld | VerifyError::TimestampTooNew => {
+            "compare your clock with the timestamp, or use --ignore-timestamp for a stored message"
+        }
+        VerifyError::NoMatchingSignature => {
+            "verify the raw body bytes (not re-serialized JSON) with this endpoint's whsec_ signing secret"
+        }
+        _ => "see the error code in the README's limits table",
+    }
+}
+
+fn verify(args: VerifyArgs) -> ExitCode {
+    let verifier = match Verifier::from_texts(args.secret.iter().map(String::as_str)) {
+        Ok(v) => v,
+        Err(e) => return fail(format_args!("{}: {e}", e.code())),
+    };
+    let verifier = match (args.ignore_timestamp, args.tolerance) {
+        (true, _) => verifier.tolerance(Tolerance::Ignore),
+        (false, Some(n)) => verifier.tolerance(Tolerance::Seconds(n)),
+        (false, None) => verifier,
+    };
+    let body = match read_body(args.body.as_ref()) {
+        Ok(b) => b,
+        Err(e) => return fail(format_args!("cannot read the body: {e}")),
+    };
+    let now = args.now.unwrap_or(unix_now() as i64);
+    let result = match &args.headers {
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return fail(format_args!("cannot read {}: {e}", path.display())),
+            };
+            let headers = match parse_headers(&text) {
+                Ok(h) => h,
+                Err(e) => return fail(e),
+            };
+            verifier
+                .verify(headers.as_slice(), &body, now)
+                .map(|v| (v.id.to_owned(), v.timestamp))
+        }
+        None => verifier
+            .verify_parts(
+                args.id.as_deref().unwrap_or(""),
+                args.timestamp.as_deref().unwrap_or(""),
+                args.signature.as_deref().unwrap_or(""),
+                &body,
+                now,
+            )
+            .map(|v| (v.id.to_owned(), v.timestamp)),
+    };
+    match result {
+        Ok((id, ts)) => {
+            println!("valid: id {id}, timestamp {ts}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("invalid: {}: {e}", e.code());
+            println!("hint: {}", hint(e));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A fresh `msg_` id: 27 base62 characters from a hash of the time, process and a counter.
+pub fn new_message_id() -> String {
+    format!("msg_{}", random_token(27))
+}
+
+/// `len` base62 characters, unpredictable enough for ids (not for secrets).
+pub fn random_token(len: usize) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!(
+        "{nanos}:{}:{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut out = String::new();
+    let mut block = 0u32;
+    while out.len() < len {
+        let bytes = hookproof::signature::hmac_sha256(seed.as_bytes(), &block.to_le_bytes());
+        for b in bytes {
+            if out.len() < len && usize::from(b) < 248 {
+                out.push(char::from(ALPHABET[usize::from(b) % 62]));
+            }
+        }
+        block += 1;
+    }
+    out
+}
+
+fn sign(args: SignArgs) -> ExitCode {
+    let secret = match Secret::parse(&args.secret) {
+        Ok(s) => s,
+        Err(e) => return fail(format_args!("{}: {e}", e.code())),
+    };
+    let body = match read_body(args.body.as_ref()) {
+        Ok(b) => b,
+        Err(e) => return fail(format_args!("cannot read the body: {e}")),
+    };
+    let id = args.id.unwrap_or_else(new_message_id);
+    let ts = args.timestamp.unwrap_or(unix_now() as i64);
+    let signature = hookproof::sign(&secret, &id, ts, &body);
+    match args.format {
+        SignFormat::Headers => {
+            println!("webhook-id: {id}");
+            println!("webhook-timestamp: {ts}");
+            println!("webhook-signature: {signature}");
+        }
+        SignFormat::Json => println!(
+            "{}",
+            serde_json::json!({"webhook-id": id, "webhook-timestamp": ts.to_string(), "webhook-signature": signature})
+        ),
+    }
+    ExitCode::SUCCESS
+}

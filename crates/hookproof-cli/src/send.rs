@@ -1,0 +1,538 @@
+//! `hookproof send`: deliver an example event the way Codat does. Each attempt is signed
+//! afresh (Svix stamps the attempt time), POSTed within the 15 s deadline, classified by the
+//! core under the chosen policy, and retried on that policy's schedule.
+//!
+//! Time: the policy's own waits are compressed by `--time-scale` (1 = real time) and shown on
+//! a virtual clock; a `Retry-After` the consumer sends is honoured in real time (it is the
+//! consumer's own request, and a rate limiter only frees up in real time).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use hookproof::classify::{Attempt, Outcome};
+use hookproof::{Decision, Policy, Secret, TagFilter};
+use serde_json::{Value, json};
+
+use crate::{catalog, new_message_id, random_token, read_body, unix_now};
+
+/// At most this many redirects are followed within one attempt (legacy policy).
+const MAX_REDIRECTS: usize = 5;
+/// Largest response body read, in bytes.
+const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PolicyArg {
+    /// Codat's legacy rule webhooks: 3 retries (15 s, 30 s, 60 s or Retry-After), 3xx followed.
+    Legacy,
+    /// Codat's current (Svix) service: 8 attempts over ≈ 28 h, anything but 2xx retried.
+    Current,
+}
+
+#[derive(Args)]
+pub struct SendArgs {
+    /// The consumer's URL (http://).
+    url: String,
+    /// Signing secret (`whsec_…`); without it no webhook-* headers are sent.
+    #[arg(long, value_name = "S")]
+    secret: Option<String>,
+    /// Event type from Codat's catalog (see `hookproof events`); with --legacy-body, a RuleType.
+    #[arg(long, value_name = "T", default_value = "read.completed")]
+    event_type: String,
+    /// The company's tags, `key:value,…`.
+    #[arg(long, value_name = "K:V,…", default_value = "region:us")]
+    company_tags: String,
+    /// Extra request header (`Name: value`); repeatable.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Which Codat delivery service to behave like.
+    #[arg(long, value_enum, default_value_t = PolicyArg::Current)]
+    policy: PolicyArg,
+    /// Multiply the policy's waits by this (0.001 turns 10 h into 36 s).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    time_scale: f64,
+    /// Send a legacy rule body instead of the current envelope.
+    #[arg(long)]
+    legacy_body: bool,
+    /// The Authorization header (legacy security), e.g. `Bearer tok_…`.
+    #[arg(long, value_name = "VALUE")]
+    authorization: Option<String>,
+    /// The X-Codat-ClientId header (and the legacy body's ClientId).
+    #[arg(long, value_name = "UUID")]
+    client_id: Option<String>,
+    /// Send this body file instead of a generated event.
+    #[arg(long, value_name = "FILE")]
+    body: Option<PathBuf>,
+    /// Use this message id (to show de-duplication).
+    #[arg(long, value_name = "ID")]
+    id: Option<String>,
+    /// Change one byte of the body after signing (to show a rejected tampered body).
+    #[arg(long)]
+    tamper: bool,
+    /// Shift webhook-timestamp by this many seconds (to show an expired signature).
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 0,
+        allow_hyphen_values = true
+    )]
+    timestamp_offset: i64,
+    /// Seconds to wait for each response (Codat: 15).
+    #[arg(long, value_name = "S", default_value_t = 15.0)]
+    deadline: f64,
+    /// Print the timeline as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// A label for the text output.
+    #[arg(long, value_name = "TEXT")]
+    label: Option<String>,
+}
+
+struct Response {
+    outcome: Outcome,
+    retry_after: Option<String>,
+    webhook_delivery: Option<String>,
+    location: Option<String>,
+    body: String,
+    millis: u128,
+}
+
+fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8]) -> Response {
+    let started = Instant::now();
+    let mut request = agent.post(url);
+    for (k, v) in headers {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    let result = request.send(body);
+    let millis = started.elapsed().as_millis();
+    match result {
+        Ok(mut response) => {
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let (retry_after, webhook_delivery, location) = (
+                header("retry-after"),
+                header("webhook-delivery"),
+                header("location"),
+            );
+            let status = response.status().as_u16();
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_RESPONSE_BYTES)
+                .read_to_string()
+                .unwrap_or_default();
+            Response {
+                outcome: Outcome::Status(status),
+                retry_after,
+                webhook_delivery,
+                location,
+                body,
+                millis,
+            }
+        }
+        Err(e) => {
+            let outcome = match e {
+                ureq::Error::Timeout(_) => Outcome::Timeout,
+                _ => Outcome::ConnectionError,
+            };
+            Response {
+                outcome,
+                retry_after: None,
+                webhook_delivery: None,
+                location: None,
+                body: e.to_string(),
+                millis,
+            }
+        }
+    }
+}
+
+/// Resolves a Location against the URL it came from (absolute http URLs and absolute paths).
+fn resolve(base: &str, location: &str) -> Option<String> {
+    if location.starts_with("http://") {
+        return Some(location.to_owned());
+    }
+    if location.starts_with("https://") {
+        return None;
+    }
+    let after_scheme = base.strip_prefix("http://")?;
+    let authority = after_scheme.split('/').next()?;
+    let path = if location.starts_with('/') {
+        location.to_owned()
+    } else {
+        format!("/{location}")
+    };
+    Some(format!("http://{authority}{path}"))
+}
+
+fn outcome_text(o: Outcome) -> String {
+    match o {
+        Outcome::Status(s) => s.to_string(),
+        Outcome::Timeout => "timeout".into(),
+        Outcome::ConnectionError => "connection error".into(),
+    }
+}
+
+fn duration_text(secs: f64) -> String {
+    let s = secs.round() as u64;
+    match s {
+        0..=119 => format!("{secs:.0}s"),
+        120..=7199 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Sleeps `real` seconds, showing a progress line on a terminal.
+fn wait(real: f64, virtual_secs: f64, next: u32) {
+    let total = Duration::from_secs_f64(real.max(0.0));
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    while started.elapsed() < total {
+        if tty {
+            let left = (total - started.elapsed()).as_secs_f64();
+            eprint!(
+                "\r  … attempt #{next} in {left:.1}s (Codat would wait {})   ",
+                duration_text(virtual_secs)
+            );
+            let _ = std::io::stderr().flush();
+        }
+        std::thread::sleep((total - started.elapsed()).min(Duration::from_millis(100)));
+    }
+    if tty {
+        eprint!("\r{:70}\r", "");
+    }
+}
+
+fn build_body(
+    args: &SendArgs,
+    tags: &[(String, String)],
+) -> Result<(Vec<u8>, Option<String>), String> {
+    if let Some(path) = &args.body {
+        return read_body(Some(path))
+            .map(|b| (b, None))
+            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+    }
+    let uuid = || {
+        let t = random_token(32)
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_hexdigit() { c } else { 'a' })
+            .collect::<String>();
+        format!(
+            "{}-{}-4{}-8{}-{}",
+            &t[0..8],
+            &t[8..12],
+            &t[13..16],
+            &t[17..20],
+            &t[20..32]
+        )
+    };
+    let event_id = uuid();
+    let value = if args.legacy_body {
+        let rule = if catalog::EVENT_TYPES
+            .iter()
+            .any(|(t, _)| *t == args.event_type)
+        {
+            "DataConnectionStatusChanged"
+        } else {
+            args.event_type.as_str()
+        };
+        let client = args.client_id.clone().unwrap_or_else(uuid);
+        catalog::legacy_event(rule, &event_id, &client)
+    } else {
+        let generated = hookproof::HttpDate::new(unix_now() as i64)
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        catalog::current_event(
+            &args.event_type,
+            &event_id,
+            &iso8601(unix_now() as i64).unwrap_or(generated),
+            tags,
+        )
+    };
+    Ok((value.to_string().into_bytes(), Some(event_id)))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` through the core's HTTP-date arithmetic.
+fn iso8601(unix: i64) -> Option<String> {
+    let text = hookproof::HttpDate::new(unix)?.to_string(); // "Sun, 06 Nov 1994 08:49:37 GMT"
+    let parts: Vec<&str> = text.split(' ').collect();
+    let name = *parts.get(2)?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == name)?
+        + 1;
+    Some(format!(
+        "{}-{month:02}-{}T{}Z",
+        parts.get(3)?,
+        parts.get(1)?,
+        parts.get(4)?
+    ))
+}
+
+pub fn run(args: SendArgs) -> ExitCode {
+    match deliver(&args) {
+        Ok(delivered) => {
+            if delivered {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("hookproof send: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn deliver(args: &SendArgs) -> Result<bool, String> {
+    if !args.url.starts_with("http://") {
+        return Err("URL must be http:// (send is for consumers on your machine)".into());
+    }
+    if !(args.time_scale.is_finite() && args.time_scale >= 0.0) {
+        return Err("--time-scale must be a number ≥ 0".into());
+    }
+    if !(args.deadline.is_finite() && args.deadline > 0.0) {
+        return Err("--deadline must be a positive number of seconds".into());
+    }
+    let policy = match args.policy {
+        PolicyArg::Legacy => Policy::Legacy,
+        PolicyArg::Current => Policy::Current,
+    };
+    let secret = args
+        .secret
+        .as_deref()
+        .map(Secret::parse)
+        .transpose()
+        .map_err(|e| format!("--secret: {e}"))?;
+    let tags =
+        TagFilter::parse_list(&args.company_tags).map_err(|e| format!("--company-tags: {e}"))?;
+    let tags: Vec<(String, String)> = tags
+        .tags()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let (body, event_id) = build_body(args, &tags)?;
+    let msg_id = args.id.clone().unwrap_or_else(new_message_id);
+
+    let mut fixed = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        (
+            "user-agent".to_owned(),
+            concat!("hookproof-send/", env!("CARGO_PKG_VERSION")).to_owned(),
+        ),
+    ];
+    if let Some(a) = &args.authorization {
+        fixed.push(("authorization".into(), a.clone()));
+    }
+    if let Some(c) = &args.client_id {
+        fixed.push(("x-codat-clientid".into(), c.clone()));
+    }
+    for h in &args.headers {
+        let (k, v) = h
+            .split_once(':')
+            .ok_or_else(|| format!("--header `{h}` is not `Name: value`"))?;
+        fixed.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs_f64(args.deadline)))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+
+    let started = unix_now();
+    let mut virtual_elapsed = 0.0f64;
+    let mut attempts: Vec<Value> = Vec::new();
+    let label = args
+        .label
+        .clone()
+        .unwrap_or_else(|| format!("{} → {}", args.event_type, args.url));
+    if !args.json {
+        println!("▶ {label}  [{} policy, message {msg_id}]", policy.name());
+    }
+    let mut number: u32 = 1;
+    let verdict: Value = loop {
+        let mut url = args.url.clone();
+        let mut redirects = 0;
+        let (response, decision) = loop {
+            let ts = unix_now() as i64 + args.timestamp_offset;
+            let mut headers = fixed.clone();
+            let mut sent = body.clone();
+            if let Some(s) = &secret {
+                headers.push(("webhook-id".into(), msg_id.clone()));
+                headers.push(("webhook-timestamp".into(), ts.to_string()));
+                headers.push((
+                    "webhook-signature".into(),
+                    hookproof::sign(s, &msg_id, ts, &body),
+                ));
+            }
+            if let Some(last) = sent
+                .iter()
+                .rposition(|b| b.is_ascii_alphanumeric())
+                .filter(|_| args.tamper)
+            {
+                sent[last] = if sent[last] == b'x' { b'y' } else { b'x' };
+            }
+            let response = post(&agent, &url, &headers, &sent);
+            virtual_elapsed += response.millis as f64 / 1000.0;
+            let now = (started + virtual_elapsed) as i64;
+            let attempt = Attempt {
+                outcome: Some(response.outcome),
+                retry_after: response.retry_after.as_deref(),
+                webhook_delivery: response.webhook_delivery.as_deref(),
+            };
+            let decision = hookproof::next_attempt(policy, number, &attempt, now);
+            if decision == Decision::FollowRedirect {
+                let target = response.location.as_deref().and_then(|l| resolve(&url, l));
+                if let (Some(target), true) = (target, redirects < MAX_REDIRECTS) {
+                    attempts.push(json!({
+                        "attempt": number, "at": virtual_elapsed, "url": url, "status": status_json(response.outcome),
+                        "classification": "redirect", "location": target, "millis": response.millis as u64,
+                    }));
+                    if !args.json {
+                        println!(
+                            "  #{number} +{}  {} → redirect to {target}",
+                            duration_text(virtual_elapsed),
+                            outcome_text(response.outcome)
+                        );
+                    }
+                    url = target;
+                    redirects += 1;
+                    continue;
+                }
+                break (
+                    response,
+                    Decision::GiveUp(hookproof::GiveUpReason::Unrecoverable),
+                );
+            }
+            break (response, decision);
+        };
+        let classification = hookproof::classify(
+            policy,
+            &Attempt {
+                outcome: Some(response.outcome),
+                retry_after: response.retry_after.as_deref(),
+                webhook_delivery: response.webhook_delivery.as_deref(),
+            },
+        );
+        let mut entry = json!({
+            "attempt": number,
+            "at": virtual_elapsed,
+            "url": url,
+            "status": status_json(response.outcome),
+            "classification": classification.name(),
+            "millis": response.millis as u64,
+            "response": response.body.chars().take(200).collect::<String>(),
+        });
+        if let Some(r) = &response.retry_after {
+            entry["retryAfter"] = json!(r);
+        }
+        let shown_body = response.body.chars().take(80).collect::<String>();
+        let line = format!(
+            "  #{number} +{}  {} ({} ms) {}",
+            duration_text(virtual_elapsed),
+            outcome_text(response.outcome),
+            response.millis,
+            if shown_body.is_empty() {
+                String::new()
+            } else {
+                format!("{shown_body} ")
+            }
+        );
+        match decision {
+            Decision::Delivered => {
+                entry["decision"] = json!({"action": "delivered"});
+                attempts.push(entry);
+                if !args.json {
+                    println!("{line}→ delivered");
+                }
+                break json!({"result": "delivered", "attempts": number});
+            }
+            Decision::GiveUp(reason) => {
+                let reason = if redirects >= MAX_REDIRECTS {
+                    "too_many_redirects"
+                } else {
+                    reason.name()
+                };
+                entry["decision"] = json!({"action": "give_up", "reason": reason});
+                attempts.push(entry);
+                if !args.json {
+                    println!("{line}→ dropped ({reason})");
+                }
+                break json!({"result": "dropped", "reason": reason, "attempts": number});
+            }
+            Decision::RetryAt(at) => {
+                let now = started + virtual_elapsed;
+                let delay = (at as f64 - now.floor()).max(0.0);
+                let honours_retry_after = policy == Policy::Legacy
+                    && response
+                        .retry_after
+                        .as_deref()
+                        .and_then(|v| hookproof::parse_retry_after(v, now as i64))
+                        .is_some();
+                let real = if honours_retry_after {
+                    delay
+                } else {
+                    delay * args.time_scale
+                };
+                entry["decision"] = json!({"action": "retry", "after": delay, "retryAfterHonoured": honours_retry_after});
+                attempts.push(entry);
+                if !args.json {
+                    let why = if honours_retry_after {
+                        " (Retry-After)"
+                    } else {
+                        ""
+                    };
+                    println!("{line}→ retry in {}{why}", duration_text(delay));
+                }
+                wait(real, delay, number + 1);
+                virtual_elapsed += delay;
+                number += 1;
+            }
+            // The inner loop turns every redirect into a follow or a give-up.
+            Decision::FollowRedirect => {
+                break json!({"result": "dropped", "reason": "too_many_redirects", "attempts": number});
+            }
+        }
+    };
+    let delivered = verdict["result"] == "delivered";
+    if args.json {
+        println!(
+            "{}",
+            json!({"policy": policy.name(), "messageId": msg_id, "eventId": event_id, "attempts": attempts, "verdict": verdict})
+        );
+    } else {
+        let span = duration_text(virtual_elapsed);
+        match verdict["result"].as_str() {
+            Some("delivered") => println!(
+                "  ✔ delivered after {} attempt(s), {span} on Codat's clock",
+                verdict["attempts"]
+            ),
+            _ => println!(
+                "  ✘ dropped after {} attempt(s), {span} on Codat's clock: {}",
+                verdict["attempts"],
+                verdict["reason"].as_str().unwrap_or("")
+            ),
+        }
+    }
+    Ok(delivered)
+}
+
+fn status_json(o: Outcome) -> Value {
+    match o {
+        Outcome::Status(s) => json!(s),
+        Outcome::Timeout => json!("timeout"),
+        Outcome::ConnectionError => json!("connection_error"),
+    }
+}

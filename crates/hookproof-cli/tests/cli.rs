@@ -1,0 +1,768 @@
+//! The `hookproof` binary: `verify` and `sign` against the vector suite and the svix test
+//! vector, and `send` against a scripted HTTP server on 127.0.0.1 under both policies. Every
+//! server thread is stopped and every child process reaped, also when an assertion fails.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hookproof");
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hookproof-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the binary with a hard time limit; the child is killed if it overruns.
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "hookproof {args:?} ran over 60 s: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify and sign
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn verify_and_sign_agree_with_the_vector_suite() {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/vectors/signature.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = temp_dir("vectors");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for t in doc["tests"].as_array().unwrap() {
+        let secrets: Vec<&str> = t["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        if secrets.len() != t["secrets"].as_array().unwrap().len() || secrets.is_empty() {
+            continue; // raw-byte secrets have no text form on the command line
+        }
+        if secrets
+            .iter()
+            .any(|s| s.starts_with('-') || s.contains('\n'))
+        {
+            continue;
+        }
+        let body = match (&t["body"], &t["bodyHex"]) {
+            (Value::String(s), _) => s.as_bytes().to_vec(),
+            (_, Value::String(h)) => hex(h),
+            _ => continue,
+        };
+        let body_path = dir.join(format!("{}.body", t["tcId"]));
+        std::fs::write(&body_path, &body).unwrap();
+        let mut args: Vec<String> = Vec::new();
+        let sub = t["op"].as_str().unwrap();
+        args.push(sub.into());
+        for s in &secrets {
+            args.push(format!("--secret={s}"));
+        }
+        if sub == "sign" {
+            if secrets.len() != 1 {
+                continue;
+            }
+            args.extend([
+                format!("--id={}", t["id"].as_str().unwrap()),
+                format!("--timestamp={}", t["timestamp"]),
+            ]);
+            args.push(body_path.display().to_string());
+            let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+            let want = format!("webhook-signature: {}", t["expected"].as_str().unwrap());
+            if !stdout(&out).lines().any(|l| l == want) {
+                failures.push(format!("tcId {}: {}", t["tcId"], stdout(&out)));
+            }
+            checked += 1;
+            continue;
+        }
+        let headers: String = t["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}: {}\n", p[0].as_str().unwrap(), p[1].as_str().unwrap()))
+            .collect();
+        if headers.contains('\t')
+            || t["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p[1].as_str().unwrap().trim() != p[1].as_str().unwrap())
+        {
+            continue; // a headers file trims values, as HTTP does
+        }
+        let headers_path = dir.join(format!("{}.headers", t["tcId"]));
+        std::fs::write(&headers_path, headers).unwrap();
+        args.push(format!("--headers={}", headers_path.display()));
+        args.push(format!("--now={}", t["now"]));
+        match &t["tolerance"] {
+            Value::Null => {}
+            Value::String(_) => args.push("--ignore-timestamp".into()),
+            n => args.push(format!("--tolerance={n}")),
+        }
+        if t.get("maxPayload").is_some() {
+            continue;
+        }
+        args.push(body_path.display().to_string());
+        let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+        let (want_code, want_text) = if t["result"] == "valid" {
+            (0, "valid:".to_owned())
+        } else if t["error"] == "invalid_secret" || t["error"] == "too_many_secrets" {
+            (2, t["error"].as_str().unwrap().to_owned())
+        } else {
+            (1, format!("invalid: {}:", t["error"].as_str().unwrap()))
+        };
+        let text = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        if out.status.code() != Some(want_code) || !text.contains(&want_text) {
+            failures.push(format!(
+                "tcId {} ({}): exit {:?}: {text}",
+                t["tcId"],
+                t["comment"],
+                out.status.code()
+            ));
+        }
+        checked += 1;
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked > 80, "only {checked} vectors");
+}
+
+#[test]
+fn the_svix_test_vector_through_flags_and_stdin() {
+    let body = br#"{"email":"test@example.com","username":"test_user"}"#;
+    let out = run(
+        &[
+            "verify",
+            "--secret",
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            "--id",
+            "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+            "--timestamp",
+            "1649367553",
+            "--signature",
+            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=",
+            "--now",
+            "1649367553",
+            "-",
+        ],
+        Some(body),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = run(
+        &[
+            "sign",
+            "--secret",
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            "--id",
+            "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+            "--timestamp",
+            "1649367553",
+        ],
+        Some(body),
+    );
+    assert!(
+        stdout(&out).contains("webhook-signature: v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=")
+    );
+    let out = run(
+        &[
+            "verify",
+            "--secret",
+            SECRET,
+            "--id",
+            "m",
+            "--timestamp",
+            "1",
+            "--signature",
+            "v1,",
+            "--now",
+            "1",
+            "-",
+        ],
+        Some(b"x"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("no_matching_signature")
+            && stdout(&out).contains("hint: verify the raw body")
+    );
+}
+
+#[test]
+fn events_lists_the_catalog() {
+    let out = run(&["events"], None);
+    assert!(out.status.success());
+    for t in [
+        "company.created",
+        "read.completed",
+        "client.rateLimit.reached",
+        "DataConnectionStatusChanged",
+    ] {
+        assert!(stdout(&out).contains(t), "{t}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// send, against a scripted server
+
+#[derive(Clone)]
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    delay: Duration,
+}
+
+fn reply(status: u16) -> Reply {
+    Reply {
+        status,
+        headers: Vec::new(),
+        delay: Duration::ZERO,
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Request {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 answering each request with the next scripted reply (the
+/// last one repeats). Stopped on drop.
+struct Server {
+    url: String,
+    requests: Arc<Mutex<Vec<Request>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(script: Vec<Reply>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (r, s) = (requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut served = 0;
+            let mut workers = Vec::new();
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        // Each request on its own thread, so a slow reply never delays the next.
+                        let step = script[served.min(script.len() - 1)].clone();
+                        served += 1;
+                        let (r, s) = (r.clone(), s.clone());
+                        workers.push(std::thread::spawn(move || serve(stream, &step, &r, &s)));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            for w in workers {
+                w.join().ok();
+            }
+        });
+        Server {
+            url,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+fn serve(stream: TcpStream, step: &Reply, requests: &Mutex<Vec<Request>>, stop: &AtomicBool) {
+    stream.set_nonblocking(false).ok();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.trim_end().split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok();
+    requests.lock().unwrap().push(Request {
+        path,
+        headers,
+        body,
+    });
+    let started = Instant::now();
+    while started.elapsed() < step.delay && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut response = format!(
+        "HTTP/1.1 {} Scripted\r\nconnection: close\r\ncontent-length: 2\r\n",
+        step.status
+    );
+    for (k, v) in &step.headers {
+        response.push_str(&format!("{k}: {v}\r\n"));
+    }
+    response.push_str("\r\nok");
+    let mut stream = reader.into_inner();
+    stream.write_all(response.as_bytes()).ok();
+}
+
+/// `hookproof send --json` against `server`; returns the parsed timeline.
+fn send(server: &Server, policy: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "send",
+        &server.url,
+        "--secret",
+        SECRET,
+        "--policy",
+        policy,
+        "--time-scale",
+        "0.00001",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args, None);
+    let text = stdout(&out);
+    let json: Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+    let delivered = json["verdict"]["result"] == "delivered";
+    assert_eq!(out.status.code(), Some(if delivered { 0 } else { 1 }));
+    json
+}
+
+/// `(status, classification, action, after)` per attempt entry.
+fn timeline(json: &Value) -> Vec<(Value, String, String, Option<f64>)> {
+    json["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let action = a["decision"]["action"]
+                .as_str()
+                .unwrap_or("follow_redirect")
+                .to_owned();
+            (
+                a["status"].clone(),
+                a["classification"].as_str().unwrap().to_owned(),
+                action,
+                a["decision"]["after"].as_f64(),
+            )
+        })
+        .collect()
+}
+
+fn t(
+    status: impl Into<Value>,
+    class: &str,
+    action: &str,
+    after: Option<f64>,
+) -> (Value, String, String, Option<f64>) {
+    (status.into(), class.to_owned(), action.to_owned(), after)
+}
+
+#[test]
+fn send_200_is_delivered_and_signed() {
+    let server = Server::start(vec![reply(200)]);
+    for policy in ["legacy", "current"] {
+        let json = send(
+            &server,
+            policy,
+            &[
+                "--event-type",
+                "connection.connected",
+                "--company-tags",
+                "region:us,service:t2k",
+            ],
+        );
+        assert_eq!(
+            timeline(&json),
+            vec![t(200, "delivered", "delivered", None)]
+        );
+    }
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let r = &requests[0];
+    let header = |n: &str| {
+        r.headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let ts: i64 = header("webhook-timestamp").parse().unwrap();
+    assert!((now - ts).abs() < 60);
+    let verifier = hookproof::Verifier::from_texts([SECRET]).unwrap();
+    verifier
+        .verify_parts(
+            &header("webhook-id"),
+            &header("webhook-timestamp"),
+            &header("webhook-signature"),
+            &r.body,
+            now,
+        )
+        .unwrap();
+    let event = hookproof::parse_event(&r.body).unwrap();
+    assert_eq!(event.event_type(), "connection.connected");
+    let tags: Vec<_> = event.company_tags().collect();
+    assert_eq!(tags, vec![("region", "us"), ("service", "t2k")]);
+    assert_eq!(header("content-type"), "application/json");
+}
+
+#[test]
+fn send_301_is_followed_by_legacy_and_retried_by_current() {
+    let moved = Reply {
+        status: 301,
+        headers: vec![("location", "/moved".into())],
+        delay: Duration::ZERO,
+    };
+    let server = Server::start(vec![moved.clone(), reply(200)]);
+    let json = send(&server, "legacy", &[]);
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t(301, "redirect", "follow_redirect", None),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+    assert_eq!(server.requests()[1].path, "/moved");
+    assert_eq!(
+        json["attempts"][1]["attempt"], 1,
+        "a followed redirect is part of the same attempt"
+    );
+
+    let server = Server::start(vec![moved, reply(200)]);
+    let json = send(&server, "current", &[]);
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t(301, "retry", "retry", Some(5.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+    assert_eq!(server.requests()[1].path, "/hooks");
+}
+
+#[test]
+fn send_400_is_dropped_by_legacy_and_retried_eight_times_by_current() {
+    let server = Server::start(vec![reply(400)]);
+    let json = send(&server, "legacy", &[]);
+    assert_eq!(timeline(&json), vec![t(400, "failed", "give_up", None)]);
+    assert_eq!(json["verdict"]["reason"], "unrecoverable");
+
+    let server = Server::start(vec![reply(400)]);
+    let json = send(&server, "current", &[]);
+    let afters: Vec<Option<f64>> = timeline(&json).iter().map(|e| e.3).collect();
+    assert_eq!(
+        afters,
+        vec![
+            Some(5.0),
+            Some(300.0),
+            Some(1800.0),
+            Some(7200.0),
+            Some(18000.0),
+            Some(36000.0),
+            Some(36000.0),
+            None
+        ]
+    );
+    assert_eq!(
+        json["verdict"],
+        serde_json::json!({"result": "dropped", "reason": "retries_exhausted", "attempts": 8})
+    );
+    assert_eq!(server.requests().len(), 8);
+}
+
+#[test]
+fn send_503_then_200_is_retried_on_each_schedule() {
+    let server = Server::start(vec![reply(503), reply(200)]);
+    let json = send(&server, "legacy", &[]);
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t(503, "retry", "retry", Some(15.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+    let server = Server::start(vec![reply(503), reply(503), reply(503), reply(503)]);
+    let json = send(&server, "legacy", &[]);
+    let afters: Vec<Option<f64>> = timeline(&json).iter().map(|e| e.3).collect();
+    assert_eq!(afters, vec![Some(15.0), Some(30.0), Some(60.0), None]);
+    assert_eq!(json["verdict"]["reason"], "retries_exhausted");
+    let server = Server::start(vec![reply(503), reply(200)]);
+    let json = send(&server, "current", &[]);
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t(503, "retry", "retry", Some(5.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+}
+
+#[test]
+fn send_429_honours_retry_after_seconds_and_http_date_under_legacy_only() {
+    let busy = Reply {
+        status: 429,
+        headers: vec![("retry-after", "1".into())],
+        delay: Duration::ZERO,
+    };
+    let server = Server::start(vec![busy.clone(), reply(200)]);
+    let started = Instant::now();
+    let json = send(&server, "legacy", &[]);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After is waited for in real time"
+    );
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t(429, "retry", "retry", Some(1.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+    assert_eq!(json["attempts"][0]["decision"]["retryAfterHonoured"], true);
+
+    let server = Server::start(vec![busy, reply(200)]);
+    let json = send(&server, "current", &[]);
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t(429, "retry", "retry", Some(5.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+    assert_eq!(json["attempts"][0]["decision"]["retryAfterHonoured"], false);
+
+    let at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 2;
+    let date = hookproof::HttpDate::new(at).unwrap().to_string();
+    let server = Server::start(vec![
+        Reply {
+            status: 429,
+            headers: vec![("retry-after", date)],
+            delay: Duration::ZERO,
+        },
+        reply(200),
+    ]);
+    let json = send(&server, "legacy", &[]);
+    let after = timeline(&json)[0].3.unwrap();
+    assert!(
+        (1.0..=2.0).contains(&after),
+        "HTTP-date Retry-After gave {after}"
+    );
+    assert_eq!(json["verdict"]["result"], "delivered");
+}
+
+#[test]
+fn send_a_response_slower_than_the_deadline_is_a_timeout() {
+    let slow = Reply {
+        status: 200,
+        headers: Vec::new(),
+        delay: Duration::from_secs(3),
+    };
+    let server = Server::start(vec![slow.clone(), reply(200)]);
+    let json = send(&server, "legacy", &["--deadline", "1"]);
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t("timeout", "retry", "retry", Some(15.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+    let server = Server::start(vec![slow, reply(200)]);
+    let json = send(&server, "current", &["--deadline", "1"]);
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t("timeout", "retry", "retry", Some(5.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
+}
+
+#[test]
+fn send_webhook_delivery_abort_message_stops_the_current_policy() {
+    let abort = Reply {
+        status: 500,
+        headers: vec![("webhook-delivery", "abort-message".into())],
+        delay: Duration::ZERO,
+    };
+    let server = Server::start(vec![abort]);
+    let json = send(&server, "current", &[]);
+    assert_eq!(timeline(&json), vec![t(500, "failed", "give_up", None)]);
+    assert_eq!(json["verdict"]["reason"], "aborted");
+}
+
+#[test]
+fn send_to_a_closed_port_is_a_connection_error() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = run(
+        &[
+            "send",
+            &url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+            "--time-scale",
+            "0",
+            "--json",
+        ],
+        None,
+    );
+    let json: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let statuses: Vec<&Value> = json["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["status"])
+        .collect();
+    assert_eq!(statuses, vec!["connection_error"; 4]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn send_legacy_body_with_authorization_and_client_id() {
+    let server = Server::start(vec![reply(200)]);
+    let out = run(
+        &[
+            "send",
+            &server.url,
+            "--legacy-body",
+            "--event-type",
+            "Data sync completed",
+            "--authorization",
+            "Bearer tok_1",
+            "--client-id",
+            "bae71d36-ff47-420a-b4a6-f8c9ddf41140",
+            "--header",
+            "X-Extra: yes",
+            "--policy",
+            "legacy",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("✔ delivered after 1 attempt(s)"));
+    let r = &server.requests()[0];
+    let header = |n: &str| {
+        r.headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("authorization"), Some("Bearer tok_1"));
+    assert_eq!(
+        header("x-codat-clientid"),
+        Some("bae71d36-ff47-420a-b4a6-f8c9ddf41140")
+    );
+    assert_eq!(header("x-extra"), Some("yes"));
+    assert_eq!(
+        header("webhook-signature"),
+        None,
+        "legacy webhooks without --secret carry no signature"
+    );
+    match hookproof::parse_event(&r.body).unwrap() {
+        hookproof::Event::Legacy {
+            rule_type,
+            client_id,
+            ..
+        } => {
+            assert_eq!(rule_type, "Data sync completed");
+            assert_eq!(
+                client_id.as_deref(),
+                Some("bae71d36-ff47-420a-b4a6-f8c9ddf41140")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
