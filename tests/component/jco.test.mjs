@@ -78,7 +78,7 @@ test("signature vectors through jco", () => {
 test("RFC 4231 HMAC vectors through jco", () => {
   const { failed } = failures("hmac.json", (t) => {
     const tag = Buffer.from(hp.signatures.hmacSha256(hex(t.keyHex), hex(t.msgHex))).toString("hex");
-    assert.equal(tag.slice(0, t.tagHex.length), t.tagHex);
+    assert.equal(tag.slice(0, t.tagHex.length) === t.tagHex, t.result === "valid");
   });
   assert.deepEqual(failed, []);
 });

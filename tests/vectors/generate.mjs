@@ -624,8 +624,18 @@ const rfc4231 = [
 const hmac = rfc4231.map(([comment, key, msg, tag]) => {
   const full = createHmac("sha256", Buffer.from(key, "hex")).update(Buffer.from(msg, "hex")).digest("hex");
   if (!full.startsWith(tag)) throw new Error(`node:crypto disagrees with RFC 4231 ${comment}`);
-  return { comment: `RFC 4231 ${comment}`, keyHex: key, msgHex: msg, tagHex: tag };
+  return { comment: `RFC 4231 ${comment}`, keyHex: key, msgHex: msg, tagHex: tag, result: "valid" };
 });
+// Wycheproof's HMAC-SHA256 vectors (a committed subset, tests/vectors/sources/), each rechecked
+// against node:crypto here: modified tags must not match.
+const wycheproof = JSON.parse(readFileSync(join(here, "sources/wycheproof_hmac_sha256.json"), "utf8"));
+for (const t of wycheproof.tests) {
+  const full = createHmac("sha256", Buffer.from(t.key, "hex")).update(Buffer.from(t.msg, "hex")).digest("hex");
+  if ((full.slice(0, t.tag.length) === t.tag) !== (t.result === "valid")) {
+    throw new Error(`node:crypto disagrees with Wycheproof tcId ${t.tcId}`);
+  }
+  hmac.push({ comment: `Wycheproof HMAC-SHA256 tcId ${t.tcId}: ${t.comment}`, keyHex: t.key, msgHex: t.msg, tagHex: t.tag, result: t.result });
+}
 
 // ---------------------------------------------------------------------------------------------
 // authorization.json
@@ -997,6 +1007,14 @@ for (const [comment, body, error] of [
   ["legacy RuleType is a number", JSON.stringify({ RuleType: 3 }), "invalid_event"],
   ["legacy CompanyId is an object", JSON.stringify({ RuleType: "Sync Completed", CompanyId: {} }), "invalid_event"],
 ]) e(comment, body, { result: "invalid", error });
+{
+  const nested = (k) => `{"eventType":"read.completed","payload":{"deep":${"[".repeat(k)}${"]".repeat(k)}}}`;
+  e("JSON nesting of exactly 128 levels (the limit) is read", nested(126), {
+    result: "valid",
+    event: { kind: "current", id: null, eventType: "read.completed", generatedDate: null, companyId: null, companyTags: {} },
+  });
+  e("JSON nesting of 129 levels is refused", nested(127), { result: "invalid", error: "invalid_payload" });
+}
 e("invalid UTF-8 inside a string", [0x7b, 0x22, 0x65, 0x76, 0x65, 0x6e, 0x74, 0x54, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d], {
   result: "invalid",
   error: "invalid_payload",
@@ -1117,7 +1135,11 @@ const files = {
       "Standard Webhooks v1 verify and sign. `secrets`: whsec_/base64 strings or {hex} raw keys; `headers`: [name, value] pairs in order; body as `body` (UTF-8) or `bodyHex`; `now` Unix seconds; `tolerance` seconds or \"ignore\" (default 300); `maxPayload` optional. Errors `missing_header` and `header_too_large` name the header. `peers` records what svix 2.5.0 and standardwebhooks 1.1.1 decide.",
     tests: sig,
   },
-  "hmac.json": { description: "RFC 4231 HMAC-SHA256 known answers; `tagHex` may be truncated (Test Case 5).", tests: hmac },
+  "hmac.json": {
+    description:
+      "HMAC-SHA256 known answers from RFC 4231 and Wycheproof. `tagHex` may be truncated (compare that many leading bytes); `result` invalid means the computed tag must differ.",
+    tests: hmac,
+  },
   "authorization.json": {
     description: "Legacy Authorization header check. `expected`: {basic:{username,password}} or {bearer}; `header` null when absent.",
     tests: auth,
