@@ -10,7 +10,7 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
 
-.PHONY: all demo cli tour test setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
+.PHONY: all demo cli tour test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
 
 all: test
 
@@ -29,7 +29,7 @@ tour:
 	$(CARGO) run --quiet --example demo
 
 ## Everything CI checks.
-test: setup fmt-check clippy component test-rust nostd vectors-check js js-check test-js test-component demo
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js test-component fuzz demo
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -99,6 +99,7 @@ js-check:
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+	cd fuzz && $(CARGO) fmt -- --check
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -110,6 +111,44 @@ test-rust:
 ## The core builds for a target with no `std` at all: a stray `std::` fails here.
 nostd:
 	$(CARGO) build -p hookproof --no-default-features --target wasm32v1-none
+
+## Licenses, bans and sources of every dependency (advisories need the RustSec database,
+## which this environment cannot fetch; see deny.toml).
+CARGO_DENY_VERSION := 0.20.2
+setup-deny:
+	@if [ "$$(cargo deny --version 2>/dev/null)" != "cargo-deny $(CARGO_DENY_VERSION)" ]; then \
+		$(CARGO) install --locked --quiet cargo-deny --version $(CARGO_DENY_VERSION) --no-default-features; \
+	fi
+
+deny: setup-deny
+	cargo deny check licenses bans sources
+
+## Fuzzing (cargo-fuzz + libFuzzer): every target for FUZZ_SECONDS each, from the committed
+## seeds. The stable toolchain takes cargo-fuzz's nightly flags with RUSTC_BOOTSTRAP=1.
+## A long run: make fuzz FUZZ_SECONDS=600.
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := headers signature_list secret retry_after authorization tags event sources event_types
+setup-fuzz:
+	@if [ "$$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $(CARGO_FUZZ_VERSION)" ]; then \
+		$(CARGO) install --locked --quiet cargo-fuzz --version $(CARGO_FUZZ_VERSION); \
+	fi
+
+fuzz: setup-fuzz
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build -O
+	@mkdir -p target/fuzz-logs
+	@cd fuzz && for t in $(FUZZ_TARGETS); do \
+		log=../target/fuzz-logs/$$t.log; \
+		if RUSTC_BOOTSTRAP=1 cargo fuzz run -O $$t -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 > $$log 2>&1; then \
+			echo "fuzz $$t: $$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' $$log | tail -1), no failure"; \
+		else \
+			tail -40 $$log; echo "fuzz $$t: FAILED (input saved under fuzz/artifacts/$$t)"; exit 1; \
+		fi; \
+	done
+
+## Rewrite the committed seed corpora from the vectors.
+fuzz-seeds:
+	node fuzz/seeds.mjs
 
 ## Regenerate the vector suite from the peers (svix, standardwebhooks, node:crypto).
 vectors: setup-node

@@ -46,8 +46,9 @@ pub fn parse_retry_after(value: &str, now: i64) -> Option<u64> {
 /// Parses an HTTP-date in any of the three RFC 9110 forms into Unix seconds.
 ///
 /// `now` resolves RFC 850's two-digit years: a year more than 50 years after `now`'s year
-/// is taken from the previous century, as RFC 9110 requires. Day names must be valid but
-/// are not cross-checked against the date (RFC 9110 asks recipients to be robust).
+/// is taken from the previous century, as RFC 9110 requires. Years outside 1–9999 are
+/// refused. Day names must be valid but are not cross-checked against the date (RFC 9110 asks
+/// recipients to be robust).
 pub fn parse_http_date(value: &str, now: i64) -> Option<i64> {
     if value.len() > MAX_RETRY_AFTER_LEN {
         return None;
@@ -145,11 +146,17 @@ fn to_unix(year: i64, month: i64, day: i64, time: &str) -> Option<i64> {
     if hms.next().is_some() || h > 23 || m > 59 || s > 60 {
         return None;
     }
-    if day < 1 || day > days_in_month(year, month) {
+    // Years 1–9999 only: what an IMF-fixdate can carry (an RFC 850 year resolved against an
+    // extreme `now`, or `0000`, would not format back).
+    if !(1..=9999).contains(&year) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
     let days = days_from_civil(year, month, day);
-    Some(days * SECS_PER_DAY + h * 3600 + m * 60 + s)
+    let unix = days * SECS_PER_DAY + h * 3600 + m * 60 + s;
+    // A leap second at the end of 9999 would fall outside what formats back.
+    (HttpDate::MIN..=HttpDate::MAX)
+        .contains(&unix)
+        .then_some(unix)
 }
 
 fn is_leap(year: i64) -> bool {

@@ -821,6 +821,8 @@ for (const [comment, value] of [
   ["ISO 8601", "2015-10-21T07:28:00Z"],
   ["time without seconds", "Wed, 21 Oct 2015 07:28 GMT"],
   ["empty", ""],
+  ["year 0000 (IMF-fixdates carry years 1-9999)", "Sat, 01 Jan 0000 00:00:00 GMT"],
+  ["a leap second past the end of year 9999 (found by fuzzing)", "Fri, 31 Dec 9999 23:59:60 GMT"],
 ]) d(comment, value, NOW, null);
 f("the epoch", 0);
 f("Codat's example", codatDate);
