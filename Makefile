@@ -10,7 +10,7 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
 
-.PHONY: all demo cli tour test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
+.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
 
 all: test
 
@@ -23,6 +23,11 @@ demo: js cli
 ## The native CLI: target/debug/hookproof.
 cli: setup-rust
 	$(CARGO) build -p hookproof-cli
+
+## Benchmarks (not part of `make test`): writes bench/RESULTS.md.
+bench: js component
+	node tests/js/install.mjs
+	node bench/run.mjs
 
 ## A tour of the Rust core alone, without Node or wasm.
 tour:

@@ -106,8 +106,32 @@ function headerOf(headers, name) {
   return String(value);
 }
 
+const NAMES = ["svix-id", "webhook-id", "svix-timestamp", "webhook-timestamp", "svix-signature", "webhook-signature"];
+
+function plainValue(value) {
+  if (value == null) return undefined;
+  return Array.isArray(value) ? value.join(" ") : String(value);
+}
+
 /** Svix's order: `svix-*` first, then `webhook-*`; the core treats "" as missing. */
 function messageHeaders(headers) {
+  if (headers != null && typeof headers.get !== "function" && !Array.isArray(headers) && !(headers instanceof Map)) {
+    // Plain object: exact lower-case keys first (Node's IncomingHttpHeaders), then one
+    // case-insensitive pass only if something was not found that way.
+    let v = NAMES.map((n) => headers[n]);
+    if ((v[0] === undefined && v[1] === undefined) || (v[2] === undefined && v[3] === undefined) || (v[4] === undefined && v[5] === undefined)) {
+      v = NAMES.map(() => undefined);
+      for (const k in headers) {
+        const i = NAMES.indexOf(k.toLowerCase());
+        if (i >= 0 && v[i] === undefined) v[i] = headers[k];
+      }
+    }
+    return [
+      plainValue(v[0]) ?? plainValue(v[1]) ?? "",
+      plainValue(v[2]) ?? plainValue(v[3]) ?? "",
+      plainValue(v[4]) ?? plainValue(v[5]) ?? "",
+    ];
+  }
   return [
     headerOf(headers, "svix-id") ?? headerOf(headers, "webhook-id") ?? "",
     headerOf(headers, "svix-timestamp") ?? headerOf(headers, "webhook-timestamp") ?? "",

@@ -10,7 +10,7 @@ import { projects } from "../js/install.mjs";
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Writes `<outDir>/worker.mjs` (+ the package's .wasm) and returns its path. */
-export async function bundleWorker(entry, outDir, { conditions = ["workerd", "worker", "browser"], format = "esm" } = {}) {
+export async function bundleWorker(entry, outDir, { conditions = ["workerd", "worker", "browser"], format = "esm", extraNodePaths = [] } = {}) {
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, format === "iife" ? "worker.js" : "worker.mjs");
   await build({
@@ -21,7 +21,7 @@ export async function bundleWorker(entry, outDir, { conditions = ["workerd", "wo
     platform: "neutral",
     conditions,
     mainFields: ["module", "main"],
-    nodePaths: [join(projects.worker, "node_modules")],
+    nodePaths: [join(projects.worker, "node_modules"), ...extraNodePaths],
     external: ["*.wasm"],
     logLevel: "warning",
   });
