@@ -52,6 +52,16 @@ impl fmt::Display for EventTypeError {
     }
 }
 
+impl EventTypeError {
+    /// The zero-based position of the offending entry, when the error names one.
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            EventTypeError::InvalidEventType { index } => Some(*index),
+            _ => None,
+        }
+    }
+}
+
 impl core::error::Error for EventTypeError {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -54,6 +54,16 @@ impl fmt::Display for SourceError {
     }
 }
 
+impl SourceError {
+    /// The zero-based position of the offending entry, when the error names one.
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            SourceError::InvalidSource { index } => Some(*index),
+            _ => None,
+        }
+    }
+}
+
 impl core::error::Error for SourceError {}
 
 /// One block, stored as IPv6 (IPv4 as `::ffff:a.b.c.d/96+n`), so v4, v6 and v4-mapped v6

@@ -73,6 +73,16 @@ impl fmt::Display for TagError {
     }
 }
 
+impl TagError {
+    /// The zero-based position of the offending entry, when the error names one.
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            TagError::InvalidTag { index, .. } => Some(*index),
+            _ => None,
+        }
+    }
+}
+
 impl core::error::Error for TagError {}
 
 /// A parsed company-tag filter.

@@ -8,9 +8,9 @@ use std::path::Path;
 use harness::{Coded, Config, Filter, Host, SecretIn, Tol};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
-    Credentials, Decision, ErrorCode, Event, EventTypeError, EventTypeFilter, HttpDate, Policy,
-    RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist, SourceError, TagError,
-    TagFilter, Tolerance, Verifier,
+    Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy, RateDecision,
+    RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist, SourceError, TagFilter, Tolerance,
+    Verifier,
 };
 use serde_json::{Map, Value, json};
 
@@ -181,13 +181,7 @@ impl Host for Native {
             Filter::List(l) => TagFilter::new(l),
             Filter::Text(t) => TagFilter::parse_list(t),
         }
-        .map_err(|e| {
-            let index = match e {
-                TagError::InvalidTag { index, .. } => Some(index),
-                _ => None,
-            };
-            coded(e, index)
-        })?;
+        .map_err(|e| coded(e, e.index()))?;
         Ok(f.matches(company.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
     }
 
@@ -221,13 +215,7 @@ impl Host for Native {
             Filter::List(l) => EventTypeFilter::new(l),
             Filter::Text(t) => EventTypeFilter::parse_list(t),
         }
-        .map_err(|e| {
-            let index = match e {
-                EventTypeError::InvalidEventType { index } => Some(index),
-                _ => None,
-            };
-            coded(e, index)
-        })?;
+        .map_err(|e| coded(e, e.index()))?;
         Ok(f.matches(event_type))
     }
 
@@ -236,13 +224,7 @@ impl Host for Native {
     }
 
     fn source(&mut self, allowlist: Option<&[String]>, address: &str) -> Result<bool, Coded> {
-        let source_error = |e: SourceError| {
-            let index = match e {
-                SourceError::InvalidSource { index } => Some(index),
-                _ => None,
-            };
-            coded(e, index)
-        };
+        let source_error = |e: SourceError| coded(e, e.index());
         let list = match allowlist {
             None => SourceAllowlist::codat(),
             Some(entries) => SourceAllowlist::new(entries).map_err(source_error)?,

@@ -231,14 +231,14 @@ impl Tags {
     pub fn new(tags: Vec<String>) -> Result<Tags, String> {
         TagFilter::new(&tags)
             .map(|inner| Tags { inner })
-            .map_err(|e| with_index(fail(e), tag_index(&e)))
+            .map_err(|e| with_index(fail(e), e.index()))
     }
 
     /// Parses a comma-separated list.
     pub fn parse_list(list: &str) -> Result<Tags, String> {
         TagFilter::parse_list(list)
             .map(|inner| Tags { inner })
-            .map_err(|e| with_index(fail(e), tag_index(&e)))
+            .map_err(|e| with_index(fail(e), e.index()))
     }
 
     /// `flat` is `[key, value, key, value, …]`.
@@ -254,13 +254,6 @@ impl Tags {
     pub fn matches_body(&self, body: &[u8]) -> Result<bool, String> {
         let event = hookproof::parse_event(body).map_err(fail)?;
         Ok(self.inner.matches(event.company_tags()))
-    }
-}
-
-fn tag_index(e: &hookproof::TagError) -> Option<usize> {
-    match e {
-        hookproof::TagError::InvalidTag { index, .. } => Some(*index),
-        _ => None,
     }
 }
 
@@ -302,11 +295,7 @@ impl EventTypes {
 }
 
 fn event_type_error(e: hookproof::EventTypeError) -> String {
-    let index = match e {
-        hookproof::EventTypeError::InvalidEventType { index } => Some(index),
-        _ => None,
-    };
-    with_index(fail(e), index)
+    with_index(fail(e), e.index())
 }
 
 /// Appends `value` as a JSON string (or `null`).
@@ -452,13 +441,7 @@ impl Sources {
     pub fn new(entries: Vec<String>) -> Result<Sources, String> {
         SourceAllowlist::new(&entries)
             .map(|inner| Sources { inner })
-            .map_err(|e| {
-                let index = match e {
-                    hookproof::SourceError::InvalidSource { index } => Some(index),
-                    _ => None,
-                };
-                with_index(fail(e), index)
-            })
+            .map_err(|e| with_index(fail(e), e.index()))
     }
 
     /// Codat's documented sources, current and legacy.
