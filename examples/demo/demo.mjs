@@ -77,12 +77,12 @@ try {
   running.push(main.mf);
   const busy = await consumer(scriptPath, {
     WEBHOOK_SECRETS: SECRET,
-    RATE_LIMIT_PER_SECOND: "2",
+    RATE_LIMIT_PER_SECOND: "1",
     RATE_LIMIT_BURST: "2",
   });
   running.push(busy.mf);
   console.log(`workerd is serving the consumer at ${main.url} (filters: read.completed, connection.*, company.created; region:us)`);
-  console.log(`and a rate-limited one (2/s, burst 2) at ${busy.url}\n`);
+  console.log(`and a rate-limited one (1/s, bursts of 2) at ${busy.url}\n`);
 
   const base = ["--secret", SECRET];
 
@@ -104,7 +104,7 @@ try {
   r = await send([main.url, ...base, "--event-type", "connection.connected", "--company-tags", "region:uk"]);
   outcome("filtered company acknowledged", r.code === 0 && /"ignored"/.test(r.out), "200 ignored");
 
-  console.log(bold("\n4. A burst of 3 against 2/s: the third gets 429 + Retry-After, waits, and is delivered"));
+  console.log(bold("\n4. A burst of 3 against 1/s (bursts of 2): the third gets 429 + Retry-After, waits, and is delivered"));
   const burst = await Promise.all(
     [1, 2, 3].map((i) => send([busy.url, ...base, "--policy", "legacy", "--event-type", "read.completed", "--label", `burst message ${i}`], { echo: false })),
   );

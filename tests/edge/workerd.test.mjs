@@ -182,7 +182,7 @@ describe("the example Cloudflare worker", () => {
   });
 
   test("sheds load with 429 + Retry-After, then accepts again", async () => {
-    const { post, queued } = await consumer({ WEBHOOK_SECRETS: SECRET, RATE_LIMIT_PER_SECOND: "2", RATE_LIMIT_BURST: "2" });
+    const { post, queued } = await consumer({ WEBHOOK_SECRETS: SECRET, RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_BURST: "2" });
     const bodies = [codatEvent(), codatEvent(), codatEvent()];
     const results = [];
     for (const body of bodies) results.push(await post(body, signed(body)));
