@@ -31,7 +31,7 @@ bench: js component
 
 ## A tour of the Rust core alone, without Node or wasm.
 tour:
-	$(CARGO) run --quiet --example demo
+	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
 test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js test-component fuzz demo

@@ -1,5 +1,5 @@
 //! A tour of the core, as a consumer of Codat's webhooks meets it: verify, filter, answer,
-//! and what Codat does with each answer. `make demo` runs it.
+//! and what Codat does with each answer. `make tour` runs it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
