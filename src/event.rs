@@ -177,18 +177,23 @@ pub fn parse_event(body: &[u8]) -> Result<Event, EventError> {
     let id = opt_string(&root, "id")?;
     let generated_date = opt_string(&root, "generatedDate")?;
     let payload = root.get("payload");
-    let company = match payload.map(|p| &p.value) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(_)) => {
-            let p = payload.ok_or(EventError::InvalidEvent("payload"))?;
-            match p.get("referenceCompany").map(|c| &c.value) {
-                Some(Value::Object(_)) => p.get("referenceCompany").map(company).transpose()?,
-                Some(Value::Null) | None if event_type.starts_with("company.") => Some(company(p)?),
-                Some(Value::Null) | None => None,
-                Some(_) => return Err(EventError::InvalidEvent("payload.referenceCompany")),
+    let company = match payload {
+        None => None,
+        Some(p) => match &p.value {
+            Value::Null => None,
+            Value::Object(_) => {
+                let reference = p.get("referenceCompany");
+                match reference.map(|c| &c.value) {
+                    Some(Value::Object(_)) => reference.map(company).transpose()?,
+                    Some(Value::Null) | None if event_type.starts_with("company.") => {
+                        Some(company(p)?)
+                    }
+                    Some(Value::Null) | None => None,
+                    Some(_) => return Err(EventError::InvalidEvent("payload.referenceCompany")),
+                }
             }
-        }
-        Some(_) => return Err(EventError::InvalidEvent("payload")),
+            _ => return Err(EventError::InvalidEvent("payload")),
+        },
     };
     Ok(Event::Current {
         id,

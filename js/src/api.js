@@ -190,14 +190,14 @@ export class Webhook {
 
   /** Verifies and returns nothing (svix 2.x semantics); throws `WebhookVerificationError`. */
   verifySignature(payload, headers, options) {
-    const result = this.#check(payload, headers, options);
+    const result = this.#check(payloadOf(payload), messageHeaders(headers), options);
     if (result !== undefined) throw fail(result, WebhookVerificationError);
   }
 
   /** Verifies and returns the parsed JSON event (`undefined` for an empty body). */
   verify(payload, headers, options) {
     const body = payloadOf(payload);
-    const result = this.#check(body, headers, options);
+    const result = this.#check(body, messageHeaders(headers), options);
     if (result !== undefined) throw fail(result, WebhookVerificationError);
     const text = typeof body === "string" ? body : decoder.decode(body);
     if (text.length === 0) return undefined;
@@ -211,15 +211,14 @@ export class Webhook {
   /** Never throws: `{ ok: true, id, timestamp }` or `{ ok: false, code, message }`. */
   safeVerify(payload, headers, options) {
     let result;
-    let id;
-    let ts;
+    let picked;
     try {
-      [id, ts] = messageHeaders(headers);
-      result = this.#check(payload, headers, options);
+      picked = messageHeaders(headers);
+      result = this.#check(payloadOf(payload), picked, options);
     } catch (e) {
       return { ok: false, code: e.code ?? "invalid_argument", message: e.message };
     }
-    if (result === undefined) return { ok: true, id, timestamp: Number(ts) };
+    if (result === undefined) return { ok: true, id: picked[0], timestamp: Number(picked[1]) };
     const [code, message] = parts(result);
     return { ok: false, code, message };
   }
@@ -232,12 +231,11 @@ export class Webhook {
     return typeof body === "string" ? this.#verifier.sign_str(id, ts, body) : this.#verifier.sign_bytes(id, ts, body);
   }
 
-  #check(payload, headers, options) {
-    let body = payloadOf(payload);
+  /** `body` from payloadOf, `[id, ts, sig]` from messageHeaders: each picked once per call. */
+  #check(body, [id, ts, sig], options) {
     // wasm-bindgen copies strings into wasm memory with a JS loop over the ASCII prefix; past a
     // few hundred characters the engine's native TextEncoder is faster, even with one more copy.
     if (typeof body === "string" && body.length > STRING_COPY_LIMIT) body = encoder.encode(body);
-    const [id, ts, sig] = messageHeaders(headers);
     const now = nowSeconds(options);
     // HTTP header values never hold a newline, so the three usually travel as one string.
     if (!id.includes("\n") && !ts.includes("\n") && !sig.includes("\n")) {
