@@ -41,7 +41,8 @@ pub use rate_limit::{RateDecision, RateLimitError, RateLimiter};
 pub use replay::{ReplayError, ReplayGuard, Seen};
 pub use retry_after::{HttpDate, parse_http_date, parse_retry_after};
 pub use signature::{
-    Header, HeaderSource, Secret, SecretError, Tolerance, Verified, Verifier, VerifyError, sign,
+    Header, HeaderSource, Prepared, Secret, SecretError, Tolerance, Verified, Verifier,
+    VerifyError, sign,
 };
 pub use source::{SourceAllowlist, SourceError};
 pub use tags::{TagError, TagFilter};

@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::ErrorCode;
-use crate::base64::{LENIENT, STRICT};
+use crate::base64::{SECRET, STRICT};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -43,8 +43,11 @@ pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
 pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
 /// Most `version,value` entries examined in one `webhook-signature` header.
 pub const MAX_SIGNATURES: usize = 64;
-/// Largest accepted `webhook-id` header, in bytes (Svix ids are 31 bytes, Codat's ≤ 64).
-pub const MAX_ID_LEN: usize = 256;
+/// Largest accepted `webhook-id` header, in bytes. Svix's own ids are 31 bytes and the spec sets
+/// no limit, so the bound sits where no sender can reach a consumer anyway: 8 KiB is the longest
+/// header line nginx accepts by default (`large_client_header_buffers`) and half of Node's
+/// 16 KiB limit for all headers together. svix's libraries accept any length.
+pub const MAX_ID_LEN: usize = 8 * 1024;
 /// Most secrets one [`Verifier`] holds (rotation needs two; a few more is generous).
 pub const MAX_SECRETS: usize = 16;
 /// Largest accepted secret text (prefix and base64 included), in bytes.
@@ -176,7 +179,7 @@ impl core::error::Error for VerifyError {}
 pub enum SecretError {
     /// The secret is empty (or only the `whsec_` prefix).
     Empty,
-    /// The text after `whsec_` is not standard base64.
+    /// The text after `whsec_` is not complete standard base64 (padding included).
     NotBase64,
     /// Longer than [`MAX_SECRET_TEXT_LEN`] characters or [`MAX_SECRET_LEN`] bytes.
     TooLong,
@@ -200,7 +203,7 @@ impl fmt::Display for SecretError {
         match self {
             SecretError::Empty => f.write_str("invalid secret: it is empty"),
             SecretError::NotBase64 => f.write_str(
-                "invalid secret: expected whsec_ followed by base64 (no spaces or newlines), as copied from the endpoint's Signing secret",
+                "invalid secret: expected whsec_ followed by complete base64 (with its = padding, no spaces or newlines), as copied from the endpoint's Signing secret",
             ),
             SecretError::TooLong => write!(
                 f,
@@ -221,7 +224,8 @@ pub struct Secret {
 }
 
 impl Secret {
-    /// Parses `whsec_` + base64 (padding optional) or bare base64.
+    /// Parses `whsec_` + base64 or bare base64: the standard alphabet, complete (with its `=`
+    /// padding), as Svix issues secrets.
     pub fn parse(text: &str) -> Result<Secret, SecretError> {
         if text.len() > MAX_SECRET_TEXT_LEN {
             return Err(SecretError::TooLong);
@@ -231,7 +235,7 @@ impl Secret {
             return Err(SecretError::Empty);
         }
         let bytes = Zeroizing::new(
-            LENIENT
+            SECRET
                 .decode(encoded.as_bytes())
                 .map_err(|_| SecretError::NotBase64)?,
         );
@@ -265,6 +269,12 @@ impl Secret {
 
     fn key(&self) -> Key {
         Key::new(&self.bytes)
+    }
+
+    /// The decoded key bytes, for a host that computes the HMAC natively (see [`Prepared`]).
+    /// Keep them out of logs.
+    pub fn expose_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -365,6 +375,54 @@ pub struct Verified<'a> {
     pub id: &'a str,
     /// The `webhook-timestamp`, Unix seconds.
     pub timestamp: i64,
+}
+
+/// A message that passed every check but the signature comparison ([`Verifier::prepare`]).
+///
+/// A host with a faster native HMAC-SHA256 than the core's (node:crypto for large bodies)
+/// computes, for each secret, the MAC of [`Prepared::write_prefix`]'s text followed by the body, and hands the
+/// MACs to [`Verifier::finish`], which parses the signature entries and compares them in
+/// constant time. Every rule stays here; only the hashing moves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Prepared<'a> {
+    id: &'a str,
+    timestamp_text: &'a str,
+    timestamp: i64,
+    signature: &'a str,
+}
+
+impl<'a> Prepared<'a> {
+    /// The `webhook-id`.
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    /// The `webhook-timestamp` as sent (canonical decimal).
+    pub fn timestamp_text(&self) -> &'a str {
+        self.timestamp_text
+    }
+
+    /// The `webhook-timestamp`, Unix seconds.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// Appends the signed content that precedes the body, `{id}.{timestamp}.`, to `out`.
+    pub fn write_prefix(&self, out: &mut String) {
+        out.push_str(self.id);
+        out.push('.');
+        out.push_str(self.timestamp_text);
+        out.push('.');
+    }
+}
+
+impl fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prepared")
+            .field("id", &self.id)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Verifies Standard Webhooks v1 signatures against one or more secrets.
@@ -475,6 +533,30 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<Verified<'a>, VerifyError> {
+        let prepared = self.prepare(id, timestamp, signature, body.len(), now)?;
+        let macs: Vec<[u8; MAC_LEN]> = self
+            .keys
+            .iter()
+            .map(|key| key.mac(id, timestamp, body))
+            .collect();
+        let verified = self.finish(&prepared, &macs)?;
+        Ok(Verified {
+            id,
+            timestamp: verified.timestamp,
+        })
+    }
+
+    /// Every check of [`Verifier::verify_parts`] but the signature itself, in the same order:
+    /// for a host that computes the HMACs with its own native code (see [`Prepared`]).
+    /// `body_len` is the length in bytes of the body that will be signed.
+    pub fn prepare<'a>(
+        &self,
+        id: &'a str,
+        timestamp: &'a str,
+        signature: &'a str,
+        body_len: usize,
+        now: i64,
+    ) -> Result<Prepared<'a>, VerifyError> {
         if id.is_empty() {
             return Err(VerifyError::MissingHeader(Header::Id));
         }
@@ -490,7 +572,7 @@ impl Verifier {
         if signature.len() > MAX_SIGNATURE_HEADER_LEN {
             return Err(VerifyError::HeaderTooLarge(Header::Signature));
         }
-        if self.max_payload.is_some_and(|max| body.len() > max) {
+        if self.max_payload.is_some_and(|max| body_len > max) {
             return Err(VerifyError::PayloadTooLarge);
         }
         let ts = parse_timestamp(timestamp)?;
@@ -498,25 +580,46 @@ impl Verifier {
         if signature.split(' ').filter(|s| !s.is_empty()).count() > MAX_SIGNATURES {
             return Err(VerifyError::TooManySignatures);
         }
+        Ok(Prepared {
+            id,
+            timestamp_text: timestamp,
+            timestamp: ts,
+            signature,
+        })
+    }
 
-        // One MAC per secret, then every candidate against every MAC. The loop does the same
-        // work whether or not, and wherever, a match occurs.
-        let macs: Vec<[u8; MAC_LEN]> = self
-            .keys
-            .iter()
-            .map(|key| key.mac(id, timestamp, body))
-            .collect();
+    /// Compares the MACs of a [`Prepared`] message, one per secret in the verifier's order
+    /// (HMAC-SHA256 under that secret of [`Prepared::write_prefix`]'s text followed by the body), with
+    /// every `v1` entry of its signature header, in constant time. A list of the wrong length
+    /// never matches.
+    pub fn finish<'a>(
+        &self,
+        prepared: &Prepared<'a>,
+        macs: &[[u8; MAC_LEN]],
+    ) -> Result<Verified<'a>, VerifyError> {
+        // Every candidate against every MAC: the loop does the same work whether or not, and
+        // wherever, a match occurs.
         let mut matched = subtle::Choice::from(0);
-        for candidate in signature.split(' ').filter_map(decode_v1) {
-            for mac in &macs {
-                matched |= mac.ct_eq(&candidate);
+        if macs.len() == self.keys.len() {
+            for candidate in prepared.signature.split(' ').filter_map(decode_v1) {
+                for mac in macs {
+                    matched |= mac.ct_eq(&candidate);
+                }
             }
         }
         if bool::from(matched) {
-            Ok(Verified { id, timestamp: ts })
+            Ok(Verified {
+                id: prepared.id,
+                timestamp: prepared.timestamp,
+            })
         } else {
             Err(VerifyError::NoMatchingSignature)
         }
+    }
+
+    /// How many secrets the verifier holds (the number of MACs [`Verifier::finish`] takes).
+    pub fn secret_count(&self) -> usize {
+        self.keys.len()
     }
 
     /// Signs with the first secret: `v1,` + base64(HMAC-SHA256(`id.timestamp.body`)).

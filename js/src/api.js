@@ -113,18 +113,16 @@ function plainValue(value) {
   return Array.isArray(value) ? value.join(" ") : String(value);
 }
 
-/** Svix's order: `svix-*` first, then `webhook-*`; the core treats "" as missing. */
+/**
+ * Svix's order: `svix-*` first, then `webhook-*`; of several keys that differ only in case the
+ * first in iteration order wins (the core's rule for pairs); the core treats "" as missing.
+ */
 function messageHeaders(headers) {
   if (headers != null && typeof headers.get !== "function" && !Array.isArray(headers) && !(headers instanceof Map)) {
-    // Plain object: exact lower-case keys first (Node's IncomingHttpHeaders), then one
-    // case-insensitive pass only if something was not found that way.
-    let v = NAMES.map((n) => headers[n]);
-    if ((v[0] === undefined && v[1] === undefined) || (v[2] === undefined && v[3] === undefined) || (v[4] === undefined && v[5] === undefined)) {
-      v = NAMES.map(() => undefined);
-      for (const k in headers) {
-        const i = NAMES.indexOf(k.toLowerCase());
-        if (i >= 0 && v[i] === undefined) v[i] = headers[k];
-      }
+    const v = NAMES.map(() => undefined);
+    for (const k in headers) {
+      const i = NAMES.indexOf(k.toLowerCase());
+      if (i >= 0 && v[i] === undefined) v[i] = headers[k];
     }
     return [
       plainValue(v[0]) ?? plainValue(v[1]) ?? "",

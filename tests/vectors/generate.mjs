@@ -154,6 +154,32 @@ verifyCase("header names are case-insensitive", {
   body: CODAT_BODY,
   result: "valid",
 });
+// Names that differ only in case are the same header: the first in the list wins, on every
+// host (the rule lives in the core; the JS wrapper hands it the candidates in order).
+verifyCase("two names differing only in case: the first one wins (here the wrong id)", {
+  headers: [["Webhook-Id", "msg_not_the_signed_one"], ...codatHeaders()],
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("two names differing only in case: the first one wins (here the right id)", {
+  headers: [["webhook-id", CODAT_ID], ["Webhook-Id", "msg_not_the_signed_one"], ...codatHeaders().slice(1)],
+  body: CODAT_BODY,
+  result: "valid",
+});
+verifyCase("an upper-case svix-signature before a lower-case webhook-signature still wins", {
+  headers: [["SVIX-SIGNATURE", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="], ...codatHeaders()],
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "no_matching_signature",
+});
+verifyCase("an empty first match counts as missing even if a later casing has a value", {
+  headers: [["WEBHOOK-TIMESTAMP", ""], ...codatHeaders()],
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "missing_header",
+  header: "webhook-timestamp",
+});
 verifyCase("svix-* is looked up before webhook-*, header by header", {
   headers: [
     ["webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
@@ -431,15 +457,22 @@ verifyCase("an id containing dots is signed as it is", {
 
 // Bounds.
 {
-  const id256 = `msg_${"a".repeat(252)}`;
-  verifyCase("webhook-id of 256 bytes (the limit)", {
-    ...signed(CODAT_SECRET, id256, CODAT_TS, CODAT_BODY),
+  // svix accepts ids of any length (its own are 31 bytes); the bound is 8 KiB (MAX_ID_LEN).
+  const id500 = `msg_${"b".repeat(496)}`;
+  verifyCase("webhook-id of 500 bytes, which svix accepts", {
+    ...signed(CODAT_SECRET, id500, CODAT_TS, CODAT_BODY),
     body: CODAT_BODY,
     result: "valid",
   });
-  const id257 = `msg_${"a".repeat(253)}`;
-  verifyCase("webhook-id of 257 bytes", {
-    ...signed(CODAT_SECRET, id257, CODAT_TS, CODAT_BODY),
+  const id8k = `msg_${"a".repeat(8192 - 4)}`;
+  verifyCase("webhook-id of 8192 bytes (the limit)", {
+    ...signed(CODAT_SECRET, id8k, CODAT_TS, CODAT_BODY),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  const id8k1 = `msg_${"a".repeat(8192 - 3)}`;
+  verifyCase("webhook-id of 8193 bytes", {
+    ...signed(CODAT_SECRET, id8k1, CODAT_TS, CODAT_BODY),
     body: CODAT_BODY,
     result: "invalid",
     error: "header_too_large",
@@ -546,14 +579,24 @@ verifyCase("secret as bare base64, without whsec_", {
 });
 {
   const padded = "whsec_dGhlIHNlY3JldA==";
-  verifyCase("secret without its base64 padding", {
+  verifyCase("secret with its base64 padding", {
     ...signed(padded, "msg_pad", 1700000006, CODAT_BODY),
-    secrets: [padded.replace(/=+$/, "")],
     body: CODAT_BODY,
     result: "valid",
   });
-  verifyCase("secret with its base64 padding", {
+  // Deliberate difference (README): svix decodes unpadded base64 leniently; a Codat secret is
+  // always complete base64, so a missing `=` means a truncated copy.
+  verifyCase("secret without its base64 padding (svix decodes it leniently)", {
     ...signed(padded, "msg_pad", 1700000006, CODAT_BODY),
+    secrets: [padded.replace(/=+$/, "")],
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_secret",
+  });
+  // Non-zero bits after the last byte: svix and standardwebhooks ignore them, and so do we.
+  verifyCase("secret whose last base64 character has stray low bits (QR== is QQ==)", {
+    ...signed("whsec_QQ==", "msg_bits", 1700000006, CODAT_BODY),
+    secrets: ["whsec_QR=="],
     body: CODAT_BODY,
     result: "valid",
   });
@@ -571,6 +614,11 @@ for (const [secret, comment] of [
   ["whsec_MfKQ9r8G KYqrTwjUPD8ILPZIo2LaLaSw", "space inside"],
   ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa-_", "URL-safe alphabet"],
   ["whsec_A", "a single base64 character"],
+  ["whsec_QQ", "two base64 characters without their padding (svix refuses it too)"],
+  ["whsec_QQ=", "incomplete padding"],
+  ["whsec_QUJDRA===", "three padding characters"],
+  ["whsec_QUJDR", "a dangling base64 character (svix drops it silently)"],
+  ["whsec_=QUJD", "padding first"],
   [`whsec_${"A".repeat(4096)}`, "longer than 4096 characters"],
   [{ hex: "" }, "empty raw secret"],
 ]) {
@@ -1122,7 +1170,7 @@ rp("capacity 1", 1, 600, [["a", 0, "new"], ["a", 0, "duplicate"], ["b", 0, "new"
 rp("a TTL of 1 s", 10, 1, [["a", 100, "new"], ["a", 100, "duplicate"], ["a", 101, "new"]]);
 rp("a clock that goes backwards still sees the duplicate", 10, 600, [["y", 1000, "new"], ["y", 500, "duplicate"]]);
 rp("ids are case-sensitive and exact", 10, 600, [["msg_A", 0, "new"], ["msg_a", 0, "new"], ["msg_a ", 0, "new"]]);
-rp("ids longer than 256 bytes are never remembered (they never verify)", 10, 600, [["x".repeat(257), 0, "new"], ["x".repeat(257), 1, "new"], ["x".repeat(256), 2, "new"], ["x".repeat(256), 3, "duplicate"]]);
+rp("ids longer than 8192 bytes are never remembered (they never verify)", 10, 600, [["x".repeat(8193), 0, "new"], ["x".repeat(8193), 1, "new"], ["x".repeat(8192), 2, "new"], ["x".repeat(8192), 3, "duplicate"]]);
 rp("a forgotten id is new again", 10, 600, [["f", 0, "new"], ["f", 1, "duplicate"], ["f", 2, "forget"], ["f", 3, "new"], ["f", 4, "duplicate"]]);
 rp("unicode ids", 10, 600, [["msg_é🚀", 0, "new"], ["msg_é🚀", 1, "duplicate"]]);
 for (const [capacity, ttl] of [[0, 600], [1000001, 600], [10, 0]]) {
