@@ -84,12 +84,26 @@ setup-wasm:
 		$(CARGO) install --locked --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
 	fi
 
-## The npm package: core → wasm (release: opt 3, LTO, 1 CGU) → wasm-bindgen → wasm-opt → js/dist.
+## The npm package: three wasm modules — `webhook` (the lean signature binding, the main
+## entry), `webhook-v1a` (the same with ed25519 keys, `hookproof/v1a`) and `codat` (the rest,
+## `hookproof/codat`) — each core → wasm (release profile) → wasm-bindgen (bundler glue) →
+## wasm-opt, then one small entry per host (js/build.mjs) → js/dist.
+WASM_OPT_FLAGS := -O3
 js: setup-node setup-wasm
+	$(CARGO) build -p hookproof-webhook-wasm --release --target wasm32-unknown-unknown
+	$(call bindgen,hookproof_webhook_wasm,webhook)
+	$(CARGO) build -p hookproof-webhook-wasm --features v1a --release --target wasm32-unknown-unknown
+	$(call bindgen,hookproof_webhook_wasm,webhook-v1a)
 	$(CARGO) build -p hookproof-wasm --release --target wasm32-unknown-unknown
-	wasm-bindgen --target web --out-dir js/pkg --out-name hookproof $(WASM_TARGET_DIR)/hookproof_wasm.wasm
-	$(WASM_OPT) -O3 $(WASM_FEATURES) js/pkg/hookproof_bg.wasm -o js/pkg/hookproof_bg.wasm
+	$(call bindgen,hookproof_wasm,codat)
 	node js/build.mjs
+
+# $(1): the crate's artifact name, $(2): the module's directory under js/pkg.
+define bindgen
+	rm -rf js/pkg/$(2)
+	wasm-bindgen --target bundler --out-dir js/pkg/$(2) $(WASM_TARGET_DIR)/$(1).wasm
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_FEATURES) js/pkg/$(2)/$(1)_bg.wasm -o js/pkg/$(2)/$(1)_bg.wasm
+endef
 
 ## The package as users get it (`npm pack`, installed into throwaway CJS, ESM and worker
 ## projects), on Node, then on workerd (miniflare), Deno and Vercel's edge-runtime.
@@ -99,7 +113,7 @@ test-js: js setup-deno
 
 ## The JS sources pass node's syntax check and the declarations match the exports.
 js-check:
-	node --check js/src/api.js
+	for f in js/src/*.js js/src/entries/*/*.js; do node --check $$f; done
 	node tests/js/check-exports.mjs
 
 fmt-check:

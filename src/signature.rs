@@ -9,7 +9,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -132,42 +131,50 @@ impl ErrorCode for VerifyError {
     }
 }
 
+impl VerifyError {
+    /// A sentence saying what is wrong and what to check (the `Display` text), without the
+    /// formatting machinery, so the smallest wasm builds stay small.
+    pub const fn message(&self) -> &'static str {
+        match self {
+            VerifyError::MissingHeader(Header::Id) => {
+                "missing header webhook-id (or svix-id); pass the request's headers unchanged"
+            }
+            VerifyError::MissingHeader(Header::Timestamp) => {
+                "missing header webhook-timestamp (or svix-timestamp); pass the request's headers unchanged"
+            }
+            VerifyError::MissingHeader(Header::Signature) => {
+                "missing header webhook-signature (or svix-signature); pass the request's headers unchanged"
+            }
+            VerifyError::HeaderTooLarge(Header::Id) => {
+                "header webhook-id is longer than 8192 bytes"
+            }
+            VerifyError::HeaderTooLarge(Header::Timestamp) => {
+                "header webhook-timestamp is longer than 8192 bytes"
+            }
+            VerifyError::HeaderTooLarge(Header::Signature) => {
+                "header webhook-signature is longer than 8192 bytes"
+            }
+            VerifyError::InvalidTimestamp => {
+                "header webhook-timestamp is not a decimal integer of Unix seconds"
+            }
+            VerifyError::TimestampTooOld => {
+                "message timestamp is too old: check the server clock, or verify stored messages with the timestamp check off"
+            }
+            VerifyError::TimestampTooNew => {
+                "message timestamp is too far in the future: check the server clock"
+            }
+            VerifyError::TooManySignatures => "header webhook-signature has more than 64 entries",
+            VerifyError::PayloadTooLarge => "payload is larger than the configured maximum",
+            VerifyError::NoMatchingSignature => {
+                "no matching signature: check that the body is the raw request body (not re-serialized JSON) and that the secret is this endpoint's whsec_ signing secret"
+            }
+        }
+    }
+}
+
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VerifyError::MissingHeader(h) => write!(
-                f,
-                "missing header {} (or {}); pass the request's headers unchanged",
-                h.name(),
-                h.svix_name()
-            ),
-            VerifyError::HeaderTooLarge(Header::Signature) => write!(
-                f,
-                "header webhook-signature is longer than {MAX_SIGNATURE_HEADER_LEN} bytes"
-            ),
-            VerifyError::HeaderTooLarge(h) => {
-                write!(f, "header {} is longer than {MAX_ID_LEN} bytes", h.name())
-            }
-            VerifyError::InvalidTimestamp => f.write_str(
-                "header webhook-timestamp is not a decimal integer of Unix seconds",
-            ),
-            VerifyError::TimestampTooOld => f.write_str(
-                "message timestamp is too old: check the server clock, or verify stored messages with the timestamp check off",
-            ),
-            VerifyError::TimestampTooNew => {
-                f.write_str("message timestamp is too far in the future: check the server clock")
-            }
-            VerifyError::TooManySignatures => write!(
-                f,
-                "header webhook-signature has more than {MAX_SIGNATURES} entries"
-            ),
-            VerifyError::PayloadTooLarge => {
-                f.write_str("payload is larger than the configured maximum")
-            }
-            VerifyError::NoMatchingSignature => f.write_str(
-                "no matching signature: check that the body is the raw request body (not re-serialized JSON) and that the secret is this endpoint's whsec_ signing secret",
-            ),
-        }
+        f.write_str(self.message())
     }
 }
 
@@ -198,20 +205,24 @@ impl ErrorCode for SecretError {
     }
 }
 
+impl SecretError {
+    /// A sentence saying what is wrong (the `Display` text), without the formatting machinery.
+    pub const fn message(&self) -> &'static str {
+        match self {
+            SecretError::Empty => "invalid secret: it is empty",
+            SecretError::NotBase64 => {
+                "invalid secret: expected whsec_ followed by complete base64 (with its = padding, no spaces or newlines), as copied from the endpoint's Signing secret"
+            }
+            SecretError::TooLong => "invalid secret: longer than 4096 characters or 1024 bytes",
+            SecretError::NoSecrets => "invalid secret: no secret given",
+            SecretError::TooManySecrets => "more than 16 secrets",
+        }
+    }
+}
+
 impl fmt::Display for SecretError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretError::Empty => f.write_str("invalid secret: it is empty"),
-            SecretError::NotBase64 => f.write_str(
-                "invalid secret: expected whsec_ followed by complete base64 (with its = padding, no spaces or newlines), as copied from the endpoint's Signing secret",
-            ),
-            SecretError::TooLong => write!(
-                f,
-                "invalid secret: longer than {MAX_SECRET_TEXT_LEN} characters or {MAX_SECRET_LEN} bytes"
-            ),
-            SecretError::NoSecrets => f.write_str("invalid secret: no secret given"),
-            SecretError::TooManySecrets => write!(f, "more than {MAX_SECRETS} secrets"),
-        }
+        f.write_str(self.message())
     }
 }
 
@@ -289,6 +300,9 @@ impl fmt::Debug for Secret {
 struct Key(HmacSha256);
 
 impl Key {
+    // Kept out of line (here and in `mac_of`): one copy of the HMAC code, not one per caller,
+    // keeps the smallest wasm build small; the cost is one call per message.
+    #[inline(never)]
     fn new(bytes: &[u8]) -> Key {
         // HMAC accepts keys of every length (longer ones are hashed first), so this cannot
         // fail; the fallback keeps the core free of `expect` all the same.
@@ -299,12 +313,16 @@ impl Key {
     }
 
     fn mac(&self, id: &str, timestamp: &str, body: &[u8]) -> [u8; MAC_LEN] {
+        self.mac_of(&[id.as_bytes(), b".", timestamp.as_bytes(), b".", body])
+    }
+
+    /// The MAC of the concatenation of `parts`.
+    #[inline(never)]
+    fn mac_of(&self, parts: &[&[u8]]) -> [u8; MAC_LEN] {
         let mut mac = self.0.clone();
-        mac.update(id.as_bytes());
-        mac.update(b".");
-        mac.update(timestamp.as_bytes());
-        mac.update(b".");
-        mac.update(body);
+        for part in parts {
+            mac.update(part);
+        }
         mac.finalize().into_bytes().into()
     }
 }
@@ -636,9 +654,7 @@ impl Verifier {
 /// HMAC-SHA256 of `data` under `key` (any length): the primitive under every signature,
 /// exposed so every host can check it against RFC 4231.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; MAC_LEN] {
-    let mut mac = Key::new(key).0;
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    Key::new(key).mac_of(&[data])
 }
 
 /// Signs `body` for `id` and `timestamp` (Unix seconds): `v1,` + base64 HMAC-SHA256 over
@@ -703,7 +719,8 @@ fn decode_v1(entry: &str) -> Option<[u8; MAC_LEN]> {
     }
 }
 
-/// A tiny integer formatter, so signing needs no allocation for the timestamp.
+/// A tiny integer formatter, so signing needs neither an allocation nor the formatting
+/// machinery for the timestamp.
 mod itoa_buf {
     pub(super) struct Buf {
         bytes: [u8; 20],
@@ -714,34 +731,31 @@ mod itoa_buf {
             Buf { bytes: [0; 20] }
         }
 
+        /// The decimal text of `value` (at most 20 characters: `-9223372036854775808`).
         pub(super) fn format(&mut self, value: i64) -> &str {
-            use core::fmt::Write;
-            let mut w = Writer {
-                buf: &mut self.bytes,
-                len: 0,
-            };
-            // i64 has at most 20 characters, so this cannot overflow the buffer.
-            let _ = write!(w, "{value}");
-            let len = w.len;
+            let mut n = value.unsigned_abs();
+            let mut start = self.bytes.len();
+            loop {
+                start -= 1;
+                if let Some(slot) = self.bytes.get_mut(start) {
+                    // `n % 10` is a single digit.
+                    *slot = b'0' + (n % 10) as u8;
+                }
+                n /= 10;
+                if n == 0 || start == 0 {
+                    break;
+                }
+            }
+            if value < 0 && start > 0 {
+                start -= 1;
+                if let Some(slot) = self.bytes.get_mut(start) {
+                    *slot = b'-';
+                }
+            }
             self.bytes
-                .get(..len)
+                .get(start..)
                 .and_then(|b| core::str::from_utf8(b).ok())
                 .unwrap_or("")
-        }
-    }
-
-    struct Writer<'a> {
-        buf: &'a mut [u8; 20],
-        len: usize,
-    }
-
-    impl core::fmt::Write for Writer<'_> {
-        fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
-            let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-            dst.copy_from_slice(s.as_bytes());
-            self.len = end;
-            Ok(())
         }
     }
 }

@@ -115,3 +115,29 @@ fn endpoint_is_disabled_after_five_days() {
     assert!(!endpoint_disabled(0, 5 * 86_400 - 1));
     assert!(endpoint_disabled(0, 5 * 86_400));
 }
+
+#[test]
+fn static_messages_state_the_bounds_that_apply() {
+    use hookproof::signature::{
+        MAX_ID_LEN, MAX_SECRET_LEN, MAX_SECRET_TEXT_LEN, MAX_SECRETS, MAX_SIGNATURE_HEADER_LEN,
+        MAX_SIGNATURES,
+    };
+    use hookproof::{Header, SecretError, VerifyError};
+    let has = |text: &str, n: usize| assert!(text.contains(&n.to_string()), "{text:?} lacks {n}");
+    has(
+        VerifyError::HeaderTooLarge(Header::Id).message(),
+        MAX_ID_LEN,
+    );
+    has(
+        VerifyError::HeaderTooLarge(Header::Signature).message(),
+        MAX_SIGNATURE_HEADER_LEN,
+    );
+    has(VerifyError::TooManySignatures.message(), MAX_SIGNATURES);
+    has(SecretError::TooLong.message(), MAX_SECRET_TEXT_LEN);
+    has(SecretError::TooLong.message(), MAX_SECRET_LEN);
+    has(SecretError::TooManySecrets.message(), MAX_SECRETS);
+    for h in [Header::Id, Header::Timestamp, Header::Signature] {
+        let missing = VerifyError::MissingHeader(h).to_string();
+        assert!(missing.contains(h.name()) && missing.contains(h.svix_name()));
+    }
+}
