@@ -27,7 +27,10 @@ for (const [name, load] of [
 test("the tarball ships only what users need and has no runtime dependencies", () => {
   const pkg = JSON.parse(readFileSync(join(projects.esm, "node_modules/hookproof/package.json"), "utf8"));
   assert.equal(pkg.dependencies, undefined);
-  for (const entry of [".", "./codat", "./v1a"]) assert.deepEqual(Object.keys(pkg.exports[entry])[0], "types");
+  // Every condition carries its own declarations, first (TypeScript and publint read them so).
+  for (const entry of [".", "./codat", "./v1a"]) {
+    for (const target of Object.values(pkg.exports[entry])) assert.equal(Object.keys(target)[0], "types");
+  }
   // Entry points install their wasm module when evaluated; only the shared internals are pure.
   assert.ok(!pkg.sideEffects.some((glob) => glob.includes("internal")));
   const lock = JSON.parse(readFileSync(join(projects.esm, "package-lock.json"), "utf8"));
