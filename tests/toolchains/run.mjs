@@ -7,6 +7,7 @@
 // request with a tampered body must be refused with code `no_matching_signature`.
 //
 //   node tests/toolchains/run.mjs [row…]      (make toolchains; needs `make js` and `make setup-deno`)
+//   HOOKPROOF_TARBALL=path.tgz node tests/toolchains/run.mjs [row…]   (try a candidate tarball)
 //
 // The tools are pinned in tests/toolchains/package.json + package-lock.json and installed once
 // with `npm ci` into target/toolchains/ (again only when the lockfile changes); the row projects
@@ -52,6 +53,7 @@ const ENV = {
   WRANGLER_SEND_ERROR_REPORTS: "false",
   WRANGLER_HIDE_BANNER: "true", // the banner is what runs wrangler's npm update check
   WRANGLER_LOG_PATH: join(work, ".wrangler-logs"),
+  CLOUDFLARE_CF_FETCH_ENABLED: "false", // Miniflare under wrangler dev would fetch workers.cloudflare.com/cf.json
   DENO_NO_UPDATE_CHECK: "1",
   DENO_DIR: join(work, ".deno"),
   DO_NOT_TRACK: "1",
@@ -139,7 +141,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 class StepError extends Error {}
 
 /** Runs a build step to completion; throws a StepError whose message is the tool's own error. */
-async function step(label, command, args, { cwd, env = ENV, log, timeout = BUILD_TIMEOUT }) {
+async function step(label, command, args, { cwd, env = ENV, log, timeout = BUILD_TIMEOUT, whole = false }) {
   const child = start(command, args, { cwd, env, log });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -149,14 +151,13 @@ async function step(label, command, args, { cwd, env = ENV, log, timeout = BUILD
   const { code, signal } = await child.exited;
   clearTimeout(timer);
   if (timedOut) throw new StepError(`${label}: timed out after ${timeout / 1000} s\n${excerpt(child.output)}`);
-  if (code !== 0) throw new StepError(`${label}: exit ${code ?? signal}\n${excerpt(child.output)}`);
+  if (code !== 0) throw new StepError(`${label}: exit ${code ?? signal}\n${whole ? excerpt(child.output, 40, /./) : excerpt(child.output)}`);
   return child.output;
 }
 
 /** The lines of a tool's output that say what went wrong, else its last lines. */
-function excerpt(output, max = 12) {
-  const lines = output.split("\n").map((line) => line.replace(/\x1b\[[0-9;]*m/g, "").trimEnd()).filter(Boolean);
-  const telling = /error|ENOENT|fail|cannot|can't|not found|No loader|TypeError|Invalid|✘|Problems|denied|NotCapable|requires/i;
+function excerpt(output, max = 12, telling = /error|ENOENT|fail|cannot|can't|not found|No loader|TypeError|Invalid|✘|Problems|denied|NotCapable|requires/i) {
+  const lines = output.split("\n").map((line) => line.replace(/\x1b\[[0-9;]*m/g, "").trimEnd()).filter((line) => line && !/^\*+$/.test(line));
   const picked = [...new Set(lines.filter((line) => telling.test(line)))].slice(0, max);
   return (picked.length ? picked : lines.slice(-max)).map((line) => `    ${line.slice(0, 400)}`).join("\n");
 }
@@ -371,7 +372,8 @@ function packageFiles(project, conditions) {
   const exp = manifest.exports?.["."] ?? manifest.exports;
   const entry = join(pkgDir, pick(exp) ?? manifest.main);
   const text = readFileSync(entry, "latin1");
-  const beside = readdirSync(dirname(entry)).map((f) => join(dirname(entry), f)).filter((f) => f !== entry && text.includes(`./${f.split(sep).pop()}`));
+  const named = (name) => new RegExp(`["'/]${name.replace(/\./g, "\\.")}["']`).test(text);
+  const beside = readdirSync(dirname(entry)).filter((f) => join(dirname(entry), f) !== entry && named(f)).map((f) => join(dirname(entry), f));
   return [entry, ...beside];
 }
 
@@ -532,14 +534,14 @@ const rows = {
         name: "attw (strict profile)",
         async check(dir, log) {
           const [node, args] = tool("@arethetypeswrong/cli", "attw");
-          await step("attw", node, [...args, tarball, "--no-definitely-typed", "--format", "ascii", "--no-emoji"], { cwd: dir, log: log("attw") });
+          await step("attw", node, [...args, tarball, "--no-definitely-typed", "--format", "ascii", "--no-emoji"], { cwd: dir, log: log("attw"), whole: true });
         },
       },
       {
         name: "publint --strict",
         async check(dir, log) {
           const [node, args] = tool("publint");
-          const output = await step("publint", node, [...args, "run", tarball, "--strict"], { cwd: dir, log: log("publint") });
+          const output = await step("publint", node, [...args, "run", tarball, "--strict"], { cwd: dir, log: log("publint"), whole: true });
           if (/warning|error/i.test(output) && !/All good/i.test(output)) throw new StepError(`publint reported:\n${excerpt(output)}`);
         },
       },
@@ -648,7 +650,12 @@ function setupTools() {
   return true;
 }
 
+/** `npm pack` of js/, or HOOKPROOF_TARBALL (a candidate tarball to try the rows on). */
 function pack() {
+  if (process.env.HOOKPROOF_TARBALL) {
+    cpSync(resolve(process.env.HOOKPROOF_TARBALL), tarball);
+    return process.env.HOOKPROOF_TARBALL;
+  }
   if (!existsSync(join(root, "js/dist"))) throw new Error("js/dist is missing: run `make js` first");
   const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: join(root, "js"), env: ENV, encoding: "utf8" }).trim().split("\n").pop();
   renameSync(join(work, name), tarball);
@@ -747,7 +754,7 @@ async function main() {
     const result = { row, tool: rows[row].tool, variant: name, ok: !error, error: error ? error.message : undefined, size };
     if (error && !(error instanceof StepError)) result.error = error.stack;
     results.push(result);
-    console.log(`${error ? "✘" : "✔"} ${row}: ${name}${size ? `  [${size.gzip} B gzip -9]` : ""}`);
+    console.log(`${error ? "✘" : "✔"} ${row}: ${name}${size && !error ? `  [${size.gzip} B gzip -9]` : ""}`);
     if (error) console.log(result.error.split("\n").map((l) => `    ${l.trim()}`).join("\n"));
   }
 
@@ -757,7 +764,12 @@ async function main() {
   const table = [
     "| row | variant | result | gzip -9 of what one verify loads | files |",
     "|---|---|---|---:|---|",
-    ...results.map((r) => `| ${r.row} | ${r.variant} | ${r.ok ? "pass" : "**FAIL**"} | ${r.size ? `${r.size.gzip} B (raw ${r.size.raw} B)` : "—"} | ${r.size ? r.size.files.map((f) => `\`${f.split(sep).slice(1).join("/")}\``).join("<br>") : ""} |`),
+    // Sizes only for checks that passed: a failed build's output lacks what it failed to load.
+    ...results.map((r) => {
+      const size = r.ok && r.size;
+      const files = size ? size.files.map((f) => `\`${f.split(sep).slice(1).join("/")}\``).join("<br>") : "";
+      return `| ${r.row} | ${r.variant} | ${r.ok ? "pass" : "**FAIL**"} | ${size ? `${size.gzip} B (raw ${size.raw} B)` : "—"} | ${files} |`;
+    }),
   ].join("\n");
   const failures = results.filter((r) => !r.ok).map((r) => `### ${r.row}: ${r.variant}\n\n\`\`\`text\n${r.error}\n\`\`\``).join("\n\n");
   const total = Date.now() - t0;
