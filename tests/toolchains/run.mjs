@@ -510,7 +510,7 @@ const rows = {
           const server = await serve(
             "wrangler dev",
             node,
-            [...args, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--show-interactive-dev-session=false"],
+            [...args, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-ip", "127.0.0.1", "--inspector-port", String(inspector), "--show-interactive-dev-session=false"],
             { cwd: dir, env: wranglerEnv(), log: log("dev"), port },
           );
           try {
