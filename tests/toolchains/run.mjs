@@ -669,7 +669,18 @@ function setupChromium() {
   execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
 
+/** The rule of the rows, kept: no template configures hookproof or wasm, or ships a .wasm. */
+function assertUnconfigured(row) {
+  for (const file of walk(join(here, row))) {
+    const name = file.split(sep).pop();
+    if (name.endsWith(".wasm")) throw new StepError(`template ${relative(here, file)}: a .wasm file copied by hand`);
+    const isConfig = /^(next|webpack|rollup|vite|vitest|esbuild)\.config\.|^(wrangler\.(jsonc?|toml)|tsconfig\.json|deno\.jsonc?|bunfig\.toml|\.babelrc)$/.test(name);
+    if (isConfig && /hookproof|wasm/i.test(readFileSync(file, "utf8"))) throw new StepError(`template ${relative(here, file)} configures hookproof or wasm`);
+  }
+}
+
 async function makeProject(row, log) {
+  assertUnconfigured(row);
   const dir = join(work, row);
   rmSync(dir, { recursive: true, force: true });
   cpSync(join(here, row), dir, { recursive: true });
