@@ -10,7 +10,7 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
 
-.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
+.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -110,6 +110,13 @@ endef
 test-js: js setup-deno
 	node tests/js/install.mjs
 	node --test tests/js/ tests/edge/
+
+## The toolchain rows (tests/toolchains/README.md): the packed tarball in fresh Next.js, webpack,
+## esbuild, Rollup, Vite, Bun, Deno, wrangler and TypeScript projects, each built with the tool's
+## defaults and run or served for real. Not in `make test` yet. A few rows: make toolchains ROWS="next deno".
+ROWS ?=
+toolchains: js setup-deno
+	node tests/toolchains/run.mjs $(ROWS)
 
 ## The JS sources pass node's syntax check and the declarations match the exports.
 js-check:
