@@ -8,9 +8,9 @@ WASM_BINDGEN_VERSION := 0.2.129
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
-WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
+WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 
-.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -25,7 +25,7 @@ cli: setup-rust
 	$(CARGO) build -p hookproof-cli
 
 ## Benchmarks (not part of `make test`): writes bench/RESULTS.md.
-bench: js component
+bench: js component setup-deno setup-bun
 	node tests/js/install.mjs
 	node bench/run.mjs
 
@@ -54,6 +54,15 @@ setup-deno:
 	@if [ "$$($(DENO) --version 2>/dev/null | head -1 | cut -d' ' -f2)" != "$(DENO_VERSION)" ]; then \
 		npm install --prefix target/tools/deno --no-save --no-package-lock --no-audit --no-fund \
 			--loglevel=error deno@$(DENO_VERSION); \
+	fi
+
+## Bun from npm (its binary ships in @oven/bun-linux-x64), for the benchmarks' Bun row.
+BUN_VERSION := 1.4.5
+BUN := target/tools/bun/node_modules/.bin/bun
+setup-bun:
+	@if [ "$$($(BUN) --version 2>/dev/null)" != "$(BUN_VERSION)" ]; then \
+		npm install --prefix target/tools/bun --no-save --no-package-lock --no-audit --no-fund \
+			--loglevel=error bun@$(BUN_VERSION); \
 	fi
 
 ## jco's componentize/WIT/transpile library, beside the lockfile for the same reason as Deno.
@@ -86,15 +95,15 @@ setup-wasm:
 
 ## The npm package: three wasm modules — `webhook` (the lean signature binding, the main
 ## entry), `webhook-v1a` (the same with ed25519 keys, `hookproof/v1a`) and `codat` (the rest,
-## `hookproof/codat`) — each core → wasm (release profile) → wasm-bindgen (bundler glue) →
+## `hookproof/codat`) — each core → wasm (the `wasm` profile) → wasm-bindgen (bundler glue) →
 ## wasm-opt, then one small entry per host (js/build.mjs) → js/dist.
-WASM_OPT_FLAGS := -O3
+WASM_OPT_FLAGS := -O3 --strip-producers --strip-target-features
 js: setup-node setup-wasm
-	$(CARGO) build -p hookproof-webhook-wasm --release --target wasm32-unknown-unknown
+	$(CARGO) build -p hookproof-webhook-wasm --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_webhook_wasm,webhook)
-	$(CARGO) build -p hookproof-webhook-wasm --features v1a --release --target wasm32-unknown-unknown
+	$(CARGO) build -p hookproof-webhook-wasm --features v1a --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_webhook_wasm,webhook-v1a)
-	$(CARGO) build -p hookproof-wasm --release --target wasm32-unknown-unknown
+	$(CARGO) build -p hookproof-wasm --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_wasm,codat)
 	node js/build.mjs
 

@@ -440,8 +440,12 @@ const rows = {
         build: (dir, log) => step("esbuild", ...esbuild(["src/server.mjs", "--bundle", "--platform=node", "--format=esm", "--outfile=dist/esm/server.mjs"]), { cwd: dir, log: log("build-esm") }),
       },
       {
-        name: "--platform=neutral --conditions=workerd, on workerd",
-        build: (dir, log) => step("esbuild", ...esbuild(["src/worker.mjs", "--bundle", "--platform=neutral", "--conditions=workerd", "--outdir=dist/workerd"]), { cwd: dir, log: log("build-workerd") }),
+        // The one configured check: workerd refuses to compile wasm from bytes, so its entry
+        // imports the .wasm as a module, and esbuild has no default loader for .wasm files (a
+        // package cannot give it one). `--loader:.wasm=copy` is what any wasm library needs
+        // here; wrangler (its own row) configures it by itself.
+        name: "--platform=neutral --conditions=workerd --loader:.wasm=copy, on workerd",
+        build: (dir, log) => step("esbuild", ...esbuild(["src/worker.mjs", "--bundle", "--platform=neutral", "--conditions=workerd", "--loader:.wasm=copy", "--outdir=dist/workerd"]), { cwd: dir, log: log("build-workerd") }),
         async check(dir) {
           const worker = await serveWorkerd(join(dir, "dist/workerd/worker.js"));
           try {
