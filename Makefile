@@ -34,7 +34,7 @@ tour:
 	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
-test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js test-component fuzz demo
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component fuzz demo
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -122,7 +122,7 @@ test-js: js setup-deno
 
 ## The toolchain rows (tests/toolchains/README.md): the packed tarball in fresh Next.js, webpack,
 ## esbuild, Rollup, Vite, Bun, Deno, wrangler and TypeScript projects, each built with the tool's
-## defaults and run or served for real. Not in `make test` yet. A few rows: make toolchains ROWS="next deno".
+## defaults and run or served for real (part of `make test`). A few rows: make toolchains ROWS="next deno".
 ROWS ?=
 toolchains: js setup-deno
 	node tests/toolchains/run.mjs $(ROWS)
