@@ -14,16 +14,28 @@ export const HOST_HMAC_THRESHOLD = 1024;
 const STRING_COPY_LIMIT = 512;
 
 const backends = {};
+// The host's native HMAC: `undefined` until first asked for, then node:crypto's functions or
+// `null` where there is none.
 let host;
+let findHost;
 
 /** Called by entry points: `kind` is "lean" or "v1a"; `ready()` instantiates on first use. */
 export function installBackend(kind, glue, ready) {
   backends[kind] = { glue, ready };
 }
 
-/** Called by entry points on hosts with node:crypto (`createHmac`, `createSecretKey`, `byteLength`). */
-export function installHostCrypto(crypto) {
-  host = crypto;
+/**
+ * Called by entry points on hosts that may have node:crypto: `find()` returns `createHmac`,
+ * `createSecretKey` and `byteLength`, or nothing. Asked only when a large body first arrives, so
+ * small-body users never load node:crypto.
+ */
+export function installHostCrypto(find) {
+  findHost = find;
+}
+
+function hostCrypto() {
+  if (host === undefined) host = findHost?.() ?? null;
+  return host;
 }
 
 /** The host's node:crypto where the runtime offers `process.getBuiltinModule` (Node ≥ 20.16, Bun, Deno). */
@@ -59,33 +71,46 @@ function addSecret(keys, secret, format) {
 function build(backend, secret, options, tolerance) {
   backend.ready();
   const keys = new backend.glue.Keys();
+  let verifier;
   try {
     addSecret(keys, secret, options.format);
     const max = options.maxPayloadBytes ?? -1;
-    let verifier;
     try {
       verifier = new backend.glue.WebhookVerifier(keys, tolerance, max);
     } catch (e) {
       if (typeof e === "string") throw fail(e, WebhookVerificationError);
       throw e;
     }
-    let hostKeys;
-    if (host !== undefined && backend === backends.lean) {
-      hostKeys = [];
-      for (let i = 0; i < keys.count(); i++) {
-        const bytes = keys.key_bytes(i);
-        hostKeys.push(host.createSecretKey(bytes));
-        bytes.fill(0);
-      }
-    }
-    return { verifier, hostKeys };
   } finally {
-    keys.free();
+    if (verifier === undefined) keys.free();
   }
+  // The lean module's secrets stay in wasm memory (and nowhere else) until a large body asks
+  // for the host's HMAC; a v1a verifier, or a host without node:crypto, always hashes in wasm.
+  if (backend !== backends.lean || findHost === undefined) {
+    keys.free();
+    return { verifier, keys: undefined };
+  }
+  return { verifier, keys };
+}
+
+/** node:crypto key objects for the secrets, once; `null` where the host has no HMAC. */
+function hostKeys(keys) {
+  const crypto = hostCrypto();
+  if (crypto === null) return null;
+  const out = [];
+  for (let i = 0; i < keys.count(); i++) {
+    const bytes = keys.key_bytes(i);
+    out.push(crypto.createSecretKey(bytes));
+    bytes.fill(0);
+  }
+  return out;
 }
 
 export class Webhook {
   #verifier;
+  // The wasm-side secrets (until node:crypto key objects are made from them), then the key
+  // objects, or null when the host has no HMAC or the verifier needs none.
+  #keys;
   #hostKeys;
 
   /**
@@ -114,7 +139,8 @@ export class Webhook {
       built = build(backends.v1a, secret, options, tolerance);
     }
     this.#verifier = built.verifier;
-    this.#hostKeys = built.hostKeys;
+    this.#keys = built.keys;
+    this.#hostKeys = built.keys === undefined ? null : undefined;
   }
 
   /** Verifies and returns nothing (svix 2.x semantics); throws `WebhookVerificationError`. */
@@ -167,9 +193,13 @@ export class Webhook {
    */
   #check(body, pairs, options, detail) {
     const now = nowSeconds(options);
-    const keys = this.#hostKeys;
-    if (keys !== undefined && (typeof body === "string" ? body.length : body.byteLength) >= HOST_HMAC_THRESHOLD) {
-      return this.#checkHost(body, pairs, now, keys, detail);
+    if (this.#hostKeys !== null && (typeof body === "string" ? body.length : body.byteLength) >= HOST_HMAC_THRESHOLD) {
+      if (this.#hostKeys === undefined) {
+        this.#hostKeys = hostKeys(this.#keys);
+        this.#keys.free();
+        this.#keys = undefined;
+      }
+      if (this.#hostKeys !== null) return this.#checkHost(body, pairs, now, this.#hostKeys, detail);
     }
     if (typeof body === "string" && body.length > STRING_COPY_LIMIT) body = new TextEncoder().encode(body);
     if (detail) {
@@ -183,11 +213,12 @@ export class Webhook {
   /** The core checks everything but the MACs, node:crypto hashes, the core compares. */
   #checkHost(body, pairs, now, keys, detail) {
     const length = typeof body === "string" ? host.byteLength(body, "utf8") : body.byteLength;
+    const { createHmac } = host;
     const prefix = this.#verifier.prepare(pairs, length, now);
     if (prefix[0] === "\n") return detail ? prefix : prefix.slice(1);
     const macs = new Uint8Array(32 * keys.length);
     for (let i = 0; i < keys.length; i++) {
-      macs.set(host.createHmac("sha256", keys[i]).update(prefix).update(body).digest(), 32 * i);
+      macs.set(createHmac("sha256", keys[i]).update(prefix).update(body).digest(), 32 * i);
     }
     const error = this.#verifier.finish(macs, now);
     if (!detail) return error;

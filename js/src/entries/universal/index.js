@@ -6,6 +6,5 @@ import bytes from "../../../pkg/webhook/brotli.js";
 import { attachMemory, installBackend, installHostCrypto, instantiate, lazy, nodeCrypto, unpack } from "../../internal.js";
 
 installBackend("lean", glue, lazy(() => attachMemory(instantiate(glue, unpack(bytes), "hookproof_webhook_wasm"))));
-const crypto = nodeCrypto();
-if (crypto !== undefined) installHostCrypto(crypto);
+installHostCrypto(nodeCrypto);
 export { HookproofError, Webhook, WebhookVerificationError, hmacSha256, wasmMemoryBytes } from "../../internal.js";
