@@ -16,7 +16,7 @@ const common = {
   minify: true,
   legalComments: "none",
   target: "es2022",
-  external: ["*.wasm", "*.wasm?module", "node:*"],
+  external: ["*.wasm", "*.wasm?module", "node:*", "hookproof", "cloudflare:workers"],
   logLevel: "warning",
 };
 const entries = [
@@ -26,6 +26,9 @@ const entries = [
   ["edge-light.mjs", "edge-light.mjs", "esm", "neutral"],
   ["deno.mjs", "deno.mjs", "esm", "neutral"],
   ["browser.mjs", "browser.mjs", "esm", "browser"],
+  ["durable-object.mjs", "durable-object.mjs", "esm", "neutral"],
+  ["redis.mjs", "redis.mjs", "esm", "node"],
+  ["redis.mjs", "redis.cjs", "cjs", "node"],
 ];
 for (const [source, out, format, platform] of entries) {
   await build({
@@ -40,4 +43,5 @@ for (const [source, out, format, platform] of entries) {
 }
 copyFileSync(join(here, "pkg/hookproof_bg.wasm"), join(dist, "hookproof_bg.wasm"));
 copyFileSync(join(here, "index.d.ts"), join(here, "index.d.cts"));
+copyFileSync(join(here, "redis.d.ts"), join(here, "redis.d.cts"));
 console.log(`js/dist: ${entries.length} entries and hookproof_bg.wasm`);

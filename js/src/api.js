@@ -4,6 +4,7 @@
 import * as core from "../pkg/hookproof.js";
 
 export { wasmMemoryBytes } from "./memory.js";
+export * from "./acceptance.js";
 
 const DEFAULT_TOLERANCE_IN_SECONDS = 300;
 
