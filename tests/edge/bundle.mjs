@@ -22,7 +22,7 @@ export async function bundleWorker(entry, outDir, { conditions = ["workerd", "wo
     conditions,
     mainFields: ["module", "main"],
     nodePaths: [join(projects.worker, "node_modules"), ...extraNodePaths],
-    external: ["*.wasm"],
+    external: ["*.wasm", "cloudflare:*"],
     logLevel: "warning",
   });
   copyFileSync(join(projects.worker, "node_modules/hookproof/dist/hookproof_bg.wasm"), join(outDir, "hookproof_bg.wasm"));
