@@ -37,6 +37,8 @@ const RETRY_AFTER_SECONDS = 5;
  * - RATE_LIMIT_PER_SECOND (+ RATE_LIMIT_BURST): shed load above this rate, across all instances
  * - MAX_BODY_BYTES: refuse larger bodies (default 262144)
  * - BODY_TIMEOUT_MS: answer 408 when the body has not arrived by then (default 10000)
+ * - ANSWER_WITHIN_MS: answer every request within this many ms (default 12000; a send still
+ *   pending then is answered 503 and settled in the background)
  * - TOLERANCE_SECONDS: signature timestamp tolerance (default 300)
  * - DEDUPE_WINDOW_SECONDS: how long an accepted id is a duplicate (default 108000 = 30 h,
  *   Codat's retries span ≈ 28 h); LEASE_SECONDS: how long a delivery holds an id (default 60)
@@ -70,7 +72,7 @@ export function configure(env) {
     }),
     maxBodyBytes: number(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
     bodyTimeoutMs: number(env.BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS),
-    answerWithinMs: DEFAULT_ANSWER_WITHIN_MS,
+    answerWithinMs: number(env.ANSWER_WITHIN_MS, DEFAULT_ANSWER_WITHIN_MS),
     /** The clock, Unix seconds (tests inject one). */
     now: () => Date.now() / 1000,
   };
@@ -92,6 +94,22 @@ function within(promise, ms) {
 }
 
 /**
+ * The request body as a byte reader. Reads go into buffers we own (BYOB), so reading a body to
+ * its cap allocates the cap once, and draining reuses one 64 KiB buffer: memory stays bounded
+ * however much a sender pushes. (A stream that is not a byte stream falls back to chunks.)
+ */
+function bodyReader(request) {
+  if (!request.body) return undefined;
+  try {
+    const reader = request.body.getReader({ mode: "byob" });
+    return { byob: true, read: (view) => reader.read(view), cancel: () => reader.cancel() };
+  } catch {
+    const reader = request.body.getReader();
+    return { byob: false, read: () => reader.read(), cancel: () => reader.cancel() };
+  }
+}
+
+/**
  * An answer sent before the body was read: the status and JSON go out at once, and the rest of
  * the body is read and discarded before the response ends. Answering and closing with unread
  * data on the socket makes TCP reset the connection, and the sender sees a connection error
@@ -103,13 +121,21 @@ function answerEarly(status, body, headers, reader, ctx) {
   const writer = writable.getWriter();
   const drain = async () => {
     await writer.write(new TextEncoder().encode(json(body)));
+    let scratch = new Uint8Array(64 * 1024);
     let drained = 0;
-    const deadline = Date.now() + DEFAULT_BODY_TIMEOUT_MS;
-    for (;;) {
-      const chunk = await within(reader.read(), deadline - Date.now());
-      if (chunk === TIMEOUT || drained > DRAIN_LIMIT_BYTES) throw new Error("body not drained");
-      if (chunk.done) break;
-      drained += chunk.value.byteLength;
+    // One timer for the whole drain (not one per chunk): a sender that stalls is cut off.
+    const timer = setTimeout(() => reader.cancel().catch(() => {}), DEFAULT_BODY_TIMEOUT_MS);
+    try {
+      for (;;) {
+        const chunk = await reader.read(scratch);
+        // BYOB hands our buffer back (under a new ArrayBuffer) with every read.
+        if (reader.byob && chunk.value) scratch = new Uint8Array(chunk.value.buffer);
+        if (chunk.done) break;
+        drained += chunk.value.byteLength;
+        if (drained > DRAIN_LIMIT_BYTES) throw new Error("body too large to drain");
+      }
+    } finally {
+      clearTimeout(timer);
     }
     await writer.close();
   };
@@ -123,38 +149,55 @@ function answerEarly(status, body, headers, reader, ctx) {
 }
 
 /**
- * Reads the body as a stream: `{ bytes }`, `{ tooLarge }` as soon as more than `max` bytes
- * arrived (or were declared), or `{ timedOut }` when it has not arrived within `timeoutMs`.
- * Never holds more than `max` bytes plus one chunk.
+ * Reads the body: `{ bytes }`, `{ tooLarge }` as soon as more than `max` bytes arrived (or were
+ * declared), or `{ timedOut }` when it has not arrived within `timeoutMs`. Holds at most
+ * `max + 1` bytes.
  */
 async function readBody(reader, declared, max, timeoutMs) {
   if (!reader) return { bytes: new Uint8Array(0) };
   if (declared !== null && Number(declared) > max) return { tooLarge: true };
-  const chunks = [];
+  let buffer = new Uint8Array(Math.min(max, Number(declared) || max) + 1);
   let size = 0;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const chunk = await within(reader.read(), deadline - Date.now());
-    if (chunk === TIMEOUT) return { timedOut: true };
-    if (chunk.done) break;
-    size += chunk.value.byteLength;
-    if (size > max) return { tooLarge: true };
-    chunks.push(chunk.value);
+  // One timer for the whole body (not one per chunk): it cancels the read when it fires.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, timeoutMs);
+  try {
+    for (;;) {
+      if (size === buffer.byteLength) {
+        if (size > max) return { tooLarge: true };
+        // A body longer than its Content-Length said: grow to the cap (a broken sender).
+        const bigger = new Uint8Array(max + 1);
+        bigger.set(buffer);
+        buffer = bigger;
+      }
+      const chunk = await reader.read(buffer.subarray(size));
+      if (timedOut) return { timedOut: true };
+      // BYOB: the bytes landed in our buffer, handed back under a new ArrayBuffer.
+      if (reader.byob && chunk.value) buffer = new Uint8Array(chunk.value.buffer);
+      if (chunk.done) break;
+      if (!reader.byob) {
+        if (size + chunk.value.byteLength > max) return { tooLarge: true };
+        buffer.set(chunk.value, size);
+      }
+      size += chunk.value.byteLength;
+      if (size > max) return { tooLarge: true };
+    }
+  } catch (e) {
+    if (timedOut) return { timedOut: true };
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
-  if (chunks.length === 1) return { bytes: chunks[0] };
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  return { bytes };
+  return { bytes: buffer.subarray(0, size) };
 }
 
 export async function handle(request, env, config, ctx) {
   const started = Date.now();
   const left = () => started + config.answerWithinMs - Date.now();
-  const reader = request.body ? request.body.getReader() : undefined;
+  const reader = bodyReader(request);
   if (request.method !== "POST") return answerEarly(405, { status: "method_not_allowed" }, { allow: "POST" }, reader, ctx);
 
   // Shed load first (the global limiter is asked while the body arrives): 429 + Retry-After,
@@ -166,8 +209,8 @@ export async function handle(request, env, config, ctx) {
 
   const read = await readBody(reader, request.headers.get("content-length"), config.maxBodyBytes, Math.min(config.bodyTimeoutMs, left()));
   if (read.timedOut) {
-    // The sender stalled: nothing more can be drained. Both services retry a 408.
-    reader.cancel().catch(() => {});
+    // The sender stalled (the read is cancelled): nothing more can be drained. Both services
+    // retry a 408.
     return answer(408, { status: "body_timeout" }, { connection: "close" });
   }
   if (read.tooLarge) return answerEarly(413, { status: "too_large" }, {}, reader, ctx);
