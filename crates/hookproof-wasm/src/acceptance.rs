@@ -86,7 +86,9 @@ impl Acceptance {
 /// The store key of a webhook id.
 #[wasm_bindgen]
 pub fn acceptance_key(id: &str) -> Result<String, String> {
-    acceptance::key(id).map(|k| k.as_str().to_owned()).map_err(fail)
+    acceptance::key(id)
+        .map(|k| k.as_str().to_owned())
+        .map_err(fail)
 }
 
 /// The pure transition on one entry (`state` 0 none, 1 in flight, 2 done, with its
