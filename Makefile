@@ -25,7 +25,7 @@ cli: setup-rust
 	$(CARGO) build -p hookproof-cli
 
 ## Benchmarks (not part of `make test`): writes bench/RESULTS.md.
-bench: js component
+bench: js component setup-redis
 	node tests/js/install.mjs
 	node bench/run.mjs
 

@@ -103,7 +103,7 @@ export async function deliver({ urls, events, redeliveryRate = 0.2, concurrency 
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const gate = limiter(concurrency);
-  const counts = { deliveries: schedule.length, statuses: {}, acknowledged: new Set(), unacknowledged: 0, fiveHundreds: 0, retriedToAccept: 0, accepted: 0, attempts: 0 };
+  const counts = { deliveries: schedule.length, statuses: {}, reasons: {}, acknowledged: new Set(), unacknowledged: 0, fiveHundreds: 0, retriedToAccept: 0, accepted: 0, attempts: 0 };
   const bodies = new Map();
   const bodyOf = (i) => {
     let b = bodies.get(i);
@@ -127,6 +127,10 @@ export async function deliver({ urls, events, redeliveryRate = 0.2, concurrency 
         if (r.status === 202) counts.accepted++;
         if (sawFiveHundred) counts.retriedToAccept++;
         return;
+      }
+      if (r.status >= 300) {
+        const reason = `${r.status} ${r.json?.status ?? ""}`.trim();
+        counts.reasons[reason] = (counts.reasons[reason] ?? 0) + 1;
       }
       if (r.status >= 500) {
         counts.fiveHundreds++;

@@ -109,6 +109,7 @@ test(`${EVENTS} events + 20 % redeliveries, 64 concurrent, two Node processes, r
     deliveries: counts.deliveries,
     attempts: counts.attempts,
     statuses: counts.statuses,
+    answers: counts.reasons,
     failedBeforeSending: sa.failed + sb.failed,
     lostReplies: sa.lostReplies + sb.lostReplies,
     slowThenFailed: sa.slowFailed + sb.slowFailed,

@@ -62,6 +62,7 @@ test(`${EVENTS} events + 20 % redeliveries, 64 concurrent, two instances, random
     deliveries: counts.deliveries,
     attempts: counts.attempts,
     statuses: counts.statuses,
+    answers: counts.reasons,
     queueFailures: stats.failed,
     slowThenFailed: stats.slowFailed,
     fiveHundreds: counts.fiveHundreds,
