@@ -196,6 +196,7 @@ test("chunked bodies over the cap are answered 413 as soon as it is passed, in b
   const figures = {};
   for (const [label, size] of [["300 KiB", 300 * 1024], ["64 MiB", 64 * 1024 * 1024]]) {
     const growths = [];
+    const sentBefore = [];
     for (let k = 0; k < 3; k++) {
       await resetPeak(c.pid);
       const before = await memoryOf(c.pid);
@@ -204,8 +205,9 @@ test("chunked bodies over the cap are answered 413 as soon as it is passed, in b
       assert.equal(r.status, 413, `${label}: ${JSON.stringify(r)}`);
       if (size > 8 * cap) assert.ok(r.sentBeforeAnswer < size, "answered before the whole body was sent");
       growths.push(afterward.peak - before.rss);
+      sentBefore.push(Math.round(r.sentBeforeAnswer / 1024));
     }
-    figures[label] = { peakGrowthKiB: growths.map((g) => Math.round(g / 1024)) };
+    figures[label] = { peakGrowthKiB: growths.map((g) => Math.round(g / 1024)), sentBeforeAnswerKiB: sentBefore };
     assert.ok(Math.min(...growths) <= 2 * cap, `${label}: peak RSS grew ${figures[label].peakGrowthKiB} KiB (cap 256 KiB)`);
   }
   report("oversized bodies (cap 256 KiB)", figures);

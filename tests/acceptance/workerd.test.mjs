@@ -170,6 +170,7 @@ test("chunked bodies over the cap are answered 413 as soon as it is passed, in b
     ["64 MiB", 64 * 1024 * 1024, 16 * 1024 * 1024],
   ]) {
     const growths = [];
+    const sentBefore = [];
     for (let k = 0; k < 3; k++) {
       await resetPeak(w.pid);
       const before = await memoryOf(w.pid);
@@ -178,9 +179,10 @@ test("chunked bodies over the cap are answered 413 as soon as it is passed, in b
       assert.equal(r.status, 413, `${label}: ${JSON.stringify(r)}`);
       if (size > 8 * cap) assert.ok(r.sentBeforeAnswer < size, "answered before the whole body was sent");
       growths.push(afterward.peak - before.rss);
+      sentBefore.push(Math.round(r.sentBeforeAnswer / 1024));
     }
     const kib = growths.map((g) => Math.round(g / 1024));
-    figures[label] = { peakGrowthKiB: kib };
+    figures[label] = { peakGrowthKiB: kib, sentBeforeAnswerKiB: sentBefore };
     assert.ok(Math.min(...growths) <= bound, `${label}: peak RSS grew ${kib} KiB (bound ${bound / 1024} KiB)`);
   }
   report("oversized bodies (cap 256 KiB)", figures);
