@@ -122,7 +122,7 @@ describe("the example Cloudflare worker", () => {
 
   test("verifies, filters, de-duplicates, and queues exactly the accepted events", async () => {
     const { post, queued, snapshot } = await consumer({
-      WEBHOOK_SECRETS: `whsec_dGhlIG9sZCBzZWNyZXQ ${SECRET}`,
+      WEBHOOK_SECRETS: `whsec_dGhlIG9sZCBzZWNyZXQ= ${SECRET}`,
       EVENT_TYPES: "read.completed, connection.*",
       COMPANY_TAGS: "region:us, service:t2k",
       MAX_BODY_BYTES: "4096",
