@@ -567,12 +567,21 @@ fn hostile_inputs_get_typed_errors_and_the_instance_stays_usable() {
         ),
         (
             vec![
-                ("webhook-id".into(), nul.clone()),
+                ("webhook-id".into(), "\0".repeat(9000)),
                 ("webhook-timestamp".into(), "1".into()),
                 ("webhook-signature".into(), "v1,".into()),
             ],
             vec![0xff; 100],
             "header_too_large",
+        ),
+        (
+            vec![
+                ("webhook-id".into(), nul.clone()),
+                ("webhook-timestamp".into(), "1".into()),
+                ("webhook-signature".into(), "v1,".into()),
+            ],
+            vec![0xff; 100],
+            "no_matching_signature",
         ),
         (
             vec![
