@@ -10,7 +10,7 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 
-.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -25,7 +25,7 @@ cli: setup-rust
 	$(CARGO) build -p hookproof-cli
 
 ## Benchmarks (not part of `make test`): writes bench/RESULTS.md.
-bench: js component setup-deno setup-bun
+bench: js component setup-deno setup-bun setup-redis
 	node tests/js/install.mjs
 	node bench/run.mjs
 
@@ -34,10 +34,32 @@ tour:
 	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
-test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component fuzz demo
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance fuzz demo
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
+
+## redis-server from Debian's packages, for the Redis store and the Node example's tests (they
+## start and stop their own server on 127.0.0.1).
+setup-redis:
+	@command -v redis-server >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq redis-server >/dev/null; }
+	@redis-server --version
+
+## Two-phase acceptance end to end: the Durable Object store under workerd and the Redis store
+## on a real redis-server against tests/vectors/acceptance.json, and both example consumers
+## under load and faults (ACCEPTANCE_EVENTS events + 20 % redeliveries, two instances),
+## restarts, 28 h later, oversized, stalled and rate-limited requests. Prints the counts.
+ACCEPTANCE_EVENTS ?= 20000
+test-acceptance: js setup-redis
+	node tests/js/install.mjs
+	ACCEPTANCE_EVENTS=$(ACCEPTANCE_EVENTS) node --test --test-concurrency=1 tests/acceptance/
+
+## The same scenarios, longer: SOAK_EVENTS events per load run (default 100,000).
+SOAK_EVENTS ?= 100000
+soak: js setup-redis
+	node tests/js/install.mjs
+	ACCEPTANCE_EVENTS=$(SOAK_EVENTS) node --test --test-concurrency=1 --test-timeout=7200000 tests/acceptance/
 
 setup-rust:
 	rustup component add rustfmt clippy >/dev/null 2>&1 || true

@@ -10,6 +10,7 @@ import { Miniflare } from "miniflare";
 import { bundleWorker, root } from "../tests/edge/bundle.mjs";
 import { projects } from "../tests/js/install.mjs";
 import { correctnessGuard, measure, memoryAfterVerifies, pairedRatio, SIZES } from "./node.mjs";
+import { nodeConsumer, SETTINGS, workerdConsumer } from "./consumer.mjs";
 import { sections } from "./wasm-sections.mjs";
 
 const out = [];
@@ -296,6 +297,23 @@ for (let i = 0; i < portable.length; i++) {
   log(`| ${fmtSize(p.size)} | ${fmtNs(p.nativeNs)} | ${fmtNs(p.componentNs)} | ${p.ratio.toFixed(2)}× | ${fmtNs(n.nativeNs)} | ${fmtNs(n.componentNs)} | ${n.ratio.toFixed(2)}× |`);
   if (p.size === 65536) target("Wasmtime component vs native portable sha2 at 64 KiB", p.ratio, "≥ 0.8×", p.ratio >= 0.8);
   if (n.size === 65536) target("Wasmtime component vs native with SHA extensions at 64 KiB (information)", n.ratio, "—", true);
+}
+log();
+
+// ---------------------------------------------------------------------------------------------
+log("## Consumers: throughput and p99 against a baseline that only queues");
+log();
+log(`Each example consumer against a baseline on the same runtime and queue that only reads the body and queues it (no verification, filters, de-duplication): ${SETTINGS.REQUESTS} signed 1 KiB events per round, ${SETTINGS.CONCURRENCY} in flight over keep-alive connections, ${SETTINGS.ROUNDS} interleaved rounds after a warm-up, medians. The Durable Object's SQLite storage is on tmpfs (on this shared disk an fsync per write would measure the disk).`);
+log();
+log("| consumer | req/s | p50 | p99 | baseline req/s | baseline p99 | throughput ratio | p99 ratio |");
+log("|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const [label, run] of [
+  ["workerd: example worker (Durable Object acceptance + Queue) vs queue only", workerdConsumer],
+  ["Node: example consumer (Redis acceptance + XADD in one script) vs XADD only", nodeConsumer],
+]) {
+  const r = await run();
+  const ms = (x) => `${x.toFixed(1)} ms`;
+  log(`| ${label} | ${r.consumer.rps.toFixed(0)} | ${ms(r.consumer.p50)} | ${ms(r.consumer.p99)} | ${r.baseline.rps.toFixed(0)} | ${ms(r.baseline.p99)} | ${r.throughputRatio.toFixed(2)}× | ${r.p99Ratio.toFixed(2)}× |`);
 }
 log();
 

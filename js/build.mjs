@@ -111,9 +111,17 @@ for (const host of ["workerd", "edge-light", "browser"]) {
   }
 }
 
+// The shared stores: they import the package itself (`hookproof/codat`, resolved by the
+// user's runtime or bundler with its own conditions), so they share its instance.
+const selfReference = ["hookproof", "hookproof/*", "cloudflare:workers"];
+await build({ ...common, external: [...common.external, ...selfReference], entryPoints: [join(src, "entries/durable-object.js")], outfile: join(dist, "durable-object.mjs"), format: "esm", platform: "neutral" });
+for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
+  await build({ ...common, external: [...common.external, ...selfReference], entryPoints: [join(src, "entries/redis.js")], outfile: join(dist, `redis.${ext}`), format, platform: "node" });
+}
+
 // Declarations: the same text for import and require.
-for (const name of ["index", "v1a", "codat"]) {
+for (const name of ["index", "v1a", "codat", "redis"]) {
   const text = readFileSync(join(here, `${name}.d.ts`), "utf8");
-  writeFileSync(join(here, `${name}.d.cts`), text.replaceAll('from "./index.js"', 'from "./index.cjs"'));
+  writeFileSync(join(here, `${name}.d.cts`), text.replace(/from "\.\/(\w+)\.js"/g, 'from "./$1.cjs"'));
 }
 console.log(`js/dist: ${ENTRIES.length} entries × 4 hosts, internal modules and ${Object.keys(MODULES).length} wasm modules`);

@@ -111,3 +111,53 @@ export class ReplayGuard {
   forget(id: string): boolean;
   readonly size: number;
 }
+
+// Two-phase acceptance (src/acceptance.rs): begin → queue → commit, or abort.
+
+/** A `begin` answer: queue the event (`new`), answer 503 + Retry-After (`in_flight`), or acknowledge (`done`). */
+export type BeginAnswer = { answer: "new"; token: number } | { answer: "in_flight"; retryAfter: number } | { answer: "done" };
+/** A `commit` answer: the id is done either way; `late` means another copy may be queued. */
+export type CommitAnswer = { answer: "committed" } | { answer: "late" };
+/** An `abort` answer: `released` lets the redelivery in; `not_held` changed nothing. */
+export type AbortAnswer = { answer: "released" } | { answer: "not_held" };
+/** One id's stored state. */
+export type AcceptanceEntry = { state: "in_flight" | "done"; deadline: number } | null;
+
+/** What a consumer runs acceptance over: the in-memory guard, a Durable Object, Redis. */
+export interface AcceptanceStore {
+  begin(id: string, now?: Date | number): BeginAnswer | Promise<BeginAnswer>;
+  commit(id: string, token: number, now?: Date | number): CommitAnswer | Promise<CommitAnswer>;
+  abort(id: string, token: number, now?: Date | number): AbortAnswer | Promise<AbortAnswer>;
+}
+
+export interface AcceptanceOptions {
+  /** Seconds a done id is remembered after its commit (default 108000 = 30 h; lease – 366 days). */
+  windowSeconds?: number;
+  /** Seconds a `begin` holds an id in flight (default 60; 1 – 3600). */
+  leaseSeconds?: number;
+}
+
+/** The core's defaults: 30 h window, 60 s lease, 120,000 ids in memory. */
+export const ACCEPTANCE_DEFAULTS: Readonly<{ windowSeconds: number; leaseSeconds: number; capacity: number }>;
+/** 503: the status for a duplicate of an id in flight (send `Retry-After: retryAfter`). */
+export const IN_FLIGHT_STATUS: 503;
+
+/** Two-phase acceptance over a bounded in-memory store (one process; not shared, not durable). */
+export class AcceptanceGuard implements AcceptanceStore {
+  /** Throws `invalid_config` for a bad window, lease or capacity (1 – 1,000,000). */
+  constructor(options?: AcceptanceOptions & { capacity?: number });
+  begin(id: string, now?: Date | number): BeginAnswer;
+  commit(id: string, token: number, now?: Date | number): CommitAnswer;
+  abort(id: string, token: number, now?: Date | number): AbortAnswer;
+  readonly size: number;
+}
+
+/** The store key of an id (the id, or `sha256:` + hex); throws `invalid_id`. */
+export function acceptanceKey(id: string): string;
+
+/** The state machine as a pure function on one stored entry. */
+export function acceptanceTransition(
+  entry: AcceptanceEntry,
+  op: "begin" | "commit" | "abort",
+  options: AcceptanceOptions & { token?: number; now?: Date | number },
+): { entry: AcceptanceEntry; answer: BeginAnswer | CommitAnswer | AbortAnswer };

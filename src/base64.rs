@@ -204,7 +204,7 @@ mod tests {
                 ours,
                 theirs,
                 "{:?}",
-                std::string::String::from_utf8_lossy(text)
+                alloc::string::String::from_utf8_lossy(text)
             );
         }
     }

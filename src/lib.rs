@@ -18,6 +18,7 @@
 
 extern crate alloc;
 
+pub mod acceptance;
 pub mod authorization;
 mod base64;
 pub mod classify;
@@ -29,8 +30,10 @@ pub mod replay;
 pub mod retry_after;
 pub mod signature;
 pub mod source;
+pub mod store;
 pub mod tags;
 
+pub use acceptance::{AcceptanceConfig, AcceptanceError};
 pub use authorization::{AuthorizationError, Credentials, check_authorization};
 pub use classify::{
     Attempt, Classification, Decision, GiveUpReason, Outcome, Policy, classify, next_attempt,
@@ -45,6 +48,7 @@ pub use signature::{
     VerifyError, sign,
 };
 pub use source::{SourceAllowlist, SourceError};
+pub use store::{Acceptance, AcceptanceGuard, AcceptanceStore, MemoryStore};
 pub use tags::{TagError, TagFilter};
 
 /// A stable, machine-readable name for an error, shared by every host.

@@ -3,6 +3,12 @@
 //!
 //! Record an id only after its message verified. With the default ±300 s tolerance a captured
 //! message stays acceptable for at most 600 s after it was first seen, hence the default TTL.
+//!
+//! This is replay protection within the signature window, **not** de-duplication for a
+//! consumer that queues events: marking an id before its event is queued acknowledges a
+//! redelivery that arrives while the enqueue is pending, even if the enqueue then fails, and
+//! the window is far shorter than the sender's ≈ 28 h of retries. Consumers use
+//! [`crate::acceptance`] (begin → enqueue → commit/abort) instead.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;

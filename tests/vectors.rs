@@ -5,12 +5,13 @@ mod harness;
 
 use std::path::Path;
 
-use harness::{Coded, Config, Filter, Host, SecretIn, Tol};
+use harness::{AcceptEntry, AcceptOp, AcceptStep, Coded, Config, Filter, Host, SecretIn, Tol};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
-    Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy, RateDecision,
-    RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist, SourceError, TagFilter, Tolerance,
-    Verifier,
+    AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
+    HttpDate, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist,
+    SourceError, TagFilter, Tolerance, Verifier,
 };
 use serde_json::{Map, Value, json};
 
@@ -268,6 +269,75 @@ impl Host for Native {
             }
         }
         Ok(out)
+    }
+
+    fn acceptance_key(&mut self, id: &str) -> Result<String, String> {
+        acceptance::key(id)
+            .map(|k| k.as_str().to_owned())
+            .map_err(|e| e.code().to_owned())
+    }
+
+    fn acceptance_sequence(
+        &mut self,
+        window: u64,
+        lease: u64,
+        capacity: Option<u32>,
+        steps: &[AcceptStep],
+    ) -> Result<Vec<Value>, String> {
+        let code = |e: hookproof::AcceptanceError| e.code().to_owned();
+        let config = AcceptanceConfig::new(window, lease).map_err(code)?;
+        let capacity = capacity.map_or(hookproof::store::DEFAULT_MEMORY_CAPACITY, |c| c as usize);
+        let mut guard = AcceptanceGuard::in_memory(config, capacity).map_err(code)?;
+        Ok(steps
+            .iter()
+            .map(|s| match guard.apply(&s.id, op(s.op), s.now) {
+                Ok(a) => answer_json(a),
+                Err(e) => json!({"error": e.code()}),
+            })
+            .collect())
+    }
+
+    fn acceptance_transition(
+        &mut self,
+        window: u64,
+        lease: u64,
+        entry: Option<AcceptEntry>,
+        o: AcceptOp,
+        now: i64,
+    ) -> Result<Value, String> {
+        let config = AcceptanceConfig::new(window, lease).map_err(|e| e.code().to_owned())?;
+        let entry = entry.map(|e| match e {
+            AcceptEntry::InFlight(d) => Entry::InFlight { lease_until: d },
+            AcceptEntry::Done(d) => Entry::Done { until: d },
+        });
+        let t = acceptance::transition(&config, entry, op(o), now);
+        let entry = t.entry.map(|e| match e {
+            Entry::InFlight { lease_until } => AcceptEntry::InFlight(lease_until),
+            Entry::Done { until } => AcceptEntry::Done(until),
+        });
+        Ok(json!({"entry": harness::entry_json(entry), "answer": answer_json(t.answer)}))
+    }
+}
+
+fn op(o: AcceptOp) -> Op {
+    match o {
+        AcceptOp::Begin => Op::Begin,
+        AcceptOp::Commit(token) => Op::Commit { token },
+        AcceptOp::Abort(token) => Op::Abort { token },
+    }
+}
+
+fn answer_json(a: Answer) -> Value {
+    match a {
+        Answer::Begin(Begin::New { token }) => json!({"answer": "new", "token": token}),
+        Answer::Begin(Begin::InFlight { retry_after }) => {
+            json!({"answer": "in_flight", "retryAfter": retry_after})
+        }
+        Answer::Begin(Begin::Done) => json!({"answer": "done"}),
+        Answer::Commit(Commit::Committed) => json!({"answer": "committed"}),
+        Answer::Commit(Commit::Late) => json!({"answer": "late"}),
+        Answer::Abort(Abort::Released) => json!({"answer": "released"}),
+        Answer::Abort(Abort::NotHeld) => json!({"answer": "not_held"}),
     }
 }
 

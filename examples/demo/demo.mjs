@@ -30,6 +30,8 @@ async function consumer(scriptPath, bindings) {
         compatibilityDate: "2026-04-01",
         bindings,
         queueProducers: { EVENTS: "codat-events" },
+        // Two-phase acceptance and the rate limiter, shared by every isolate: a Durable Object.
+        durableObjects: { STATE: { className: "HookproofState", useSQLite: true } },
       },
       { name: "sink", modules: true, script: sink, compatibilityDate: "2026-04-01", queueConsumers: { "codat-events": { maxBatchSize: 1, maxBatchTimeout: 0 } } },
     ],

@@ -2,22 +2,11 @@
 // each response, Retry-After, company tags, event types, event bodies, the legacy
 // Authorization header, client ids, source addresses, rate limiting and de-duplication. It
 // runs on its own wasm module (the core's full binding), installed by each entry point.
+import { codat } from "./codat-glue.js";
 import { HookproofError, call, parts } from "./errors.js";
 import { bodyBytes, headerOf, nowSeconds, toSeconds } from "./input.js";
 
-let glue;
-let ready;
-
-/** Called by entry points: `ready()` instantiates the module on first use. */
-export default function installCodat(moduleGlue, instantiate) {
-  glue = moduleGlue;
-  ready = instantiate;
-}
-
-function codat() {
-  ready();
-  return glue;
-}
+export * from "./acceptance.js";
 
 // ---------------------------------------------------------------------------------------------
 // Classification: what Codat does with a response

@@ -13,7 +13,8 @@ if (imports.length > 0) {
   console.error(`the component imports:\n${imports.join("\n")}`);
   process.exit(1);
 }
-for (const name of ["signatures", "authorization", "delivery", "routing", "guards"]) {
+const EXPORTS = ["signatures", "authorization", "delivery", "routing", "guards", "acceptance"];
+for (const name of EXPORTS) {
   if (!new RegExp(`export hookproof:webhooks/${name}@0\\.1\\.0;`).test(wit)) {
     console.error(`the component does not export ${name}:\n${wit}`);
     process.exit(1);
@@ -22,4 +23,4 @@ for (const name of ["signatures", "authorization", "delivery", "routing", "guard
 mkdirSync(join(root, "dist"), { recursive: true });
 writeFileSync(join(root, "dist/hookproof.component.wasm"), component);
 writeFileSync(join(root, "dist/hookproof.component.wit"), wit);
-console.log(`dist/hookproof.component.wasm: ${component.length} bytes, 5 exports, 0 imports`);
+console.log(`dist/hookproof.component.wasm: ${component.length} bytes, ${EXPORTS.length} exports, 0 imports`);

@@ -1,6 +1,6 @@
 // A second, independent component host: jco transpiles dist/hookproof.component.wasm to
 // JavaScript and Node runs a slice of the vector suite through it (signatures, HMAC,
-// classification, Retry-After, events, guards), with WIT's kebab-case error names mapped to
+// classification, Retry-After, events, guards, acceptance), with WIT's kebab-case error names mapped to
 // the suite's snake_case codes and nothing else.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -154,4 +154,40 @@ test("guard vectors through jco", () => {
     }
   });
   assert.deepEqual(failed, []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// acceptance.json (two-phase acceptance), all of it, through the component's `acceptance`.
+
+const acceptanceId = (v) => (typeof v === "string" ? v : v.repeat.repeat(v.times));
+const entryIn = (e) => (e === null ? undefined : { tag: e.state === "in_flight" ? "in-flight" : "done", val: BigInt(e.deadline) });
+const entryOut = (e) => (e === undefined || e === null ? null : { state: e.tag === "in-flight" ? "in_flight" : "done", deadline: Number(e.val) });
+const opIn = (op, token) => (op === "begin" ? { tag: "begin" } : { tag: op, val: BigInt(token) });
+function answerOut(a) {
+  if (a.tag === "new") return { answer: "new", token: Number(a.val) };
+  if (a.tag === "in-flight") return { answer: "in_flight", retryAfter: Number(a.val) };
+  return { answer: code(a.tag) };
+}
+
+test("acceptance vectors through jco", () => {
+  const { acceptance } = hp;
+  const { failed, total } = failures("acceptance.json", (t) => {
+    const config = { windowSeconds: BigInt(t.window ?? 0), leaseSeconds: BigInt(t.lease ?? 0) };
+    if (t.kind === "key") {
+      const r = call(() => acceptance.key(acceptanceId(t.id)));
+      return assert.deepEqual(r.err !== undefined ? { error: code(r.err) } : { key: r.ok }, t.error ? { error: t.error } : { key: t.key });
+    }
+    if (t.kind === "transition") {
+      const r = acceptance.transition(config, entryIn(t.entry), opIn(t.op, t.token), BigInt(t.now));
+      return assert.deepEqual({ entry: entryOut(r.entry), answer: answerOut(r.answer) }, t.expected);
+    }
+    const made = call(() => acceptance.Guard.create(config, t.capacity ?? 120_000));
+    if (t.kind === "config") return assert.equal(code(made.err), t.error);
+    for (const [i, step] of t.steps.entries()) {
+      const r = call(() => made.ok.apply(acceptanceId(step.id), opIn(step.op, step.token), BigInt(step.now)));
+      assert.deepEqual(r.err !== undefined ? { error: code(r.err) } : answerOut(r.ok), step.expected, `step ${i + 1}`);
+    }
+  });
+  assert.deepEqual(failed, []);
+  assert.ok(total >= 130);
 });

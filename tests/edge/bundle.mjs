@@ -23,6 +23,7 @@ export async function bundleWorker(entry, outDir, { conditions = ["workerd", "wo
     conditions,
     mainFields: ["module", "main"],
     nodePaths: [join(projects.worker, "node_modules"), ...extraNodePaths],
+    external: ["cloudflare:*"],
     plugins: [compiledWasm(outDir)],
     logLevel: "warning",
   });

@@ -2,6 +2,7 @@
 // with the runtime's export condition) and the vectors as JSON, and exposes `run()`.
 import * as api from "hookproof/codat";
 import { runVectors } from "../js/suite.mjs";
+import acceptance from "../vectors/acceptance.json";
 import authorization from "../vectors/authorization.json";
 import classify from "../vectors/classify.json";
 import events from "../vectors/events.json";
@@ -22,6 +23,7 @@ const vectors = {
   "events.json": events,
   "filters.json": filters,
   "guards.json": guards,
+  "acceptance.json": acceptance,
 };
 
 export function run() {

@@ -87,6 +87,7 @@ async function consumer(bindings) {
         compatibilityDate: COMPATIBILITY_DATE,
         bindings,
         queueProducers: { EVENTS: "codat-events" },
+        durableObjects: { STATE: { className: "HookproofState", useSQLite: true } },
       },
       {
         name: "sink",

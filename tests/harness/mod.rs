@@ -103,9 +103,73 @@ pub trait Host {
         ttl: u64,
         steps: &[(String, i64, bool)],
     ) -> Result<Vec<Value>, String>;
+    /// The store key of `id`, or the error code.
+    fn acceptance_key(&mut self, id: &str) -> Result<String, String>;
+    /// A fresh guard (`capacity`: memory store size, `None` for the default), then each step;
+    /// each step's answer in the vectors' `expected` shape. `Err(code)` if the configuration
+    /// is refused.
+    fn acceptance_sequence(
+        &mut self,
+        window: u64,
+        lease: u64,
+        capacity: Option<u32>,
+        steps: &[AcceptStep],
+    ) -> Result<Vec<Value>, String>;
+    /// The pure transition: `{entry, answer}` in the vectors' shape.
+    fn acceptance_transition(
+        &mut self,
+        window: u64,
+        lease: u64,
+        entry: Option<AcceptEntry>,
+        op: AcceptOp,
+        now: i64,
+    ) -> Result<Value, String>;
 }
 
-pub const FILES: [&str; 9] = [
+/// An acceptance operation, with the token for commit and abort.
+#[derive(Debug, Clone, Copy)]
+pub enum AcceptOp {
+    Begin,
+    Commit(i64),
+    Abort(i64),
+}
+
+/// A stored acceptance entry: in flight (lease deadline) or done (window end).
+#[derive(Debug, Clone, Copy)]
+pub enum AcceptEntry {
+    InFlight(i64),
+    Done(i64),
+}
+
+/// One step of a sequence.
+#[derive(Debug, Clone)]
+pub struct AcceptStep {
+    pub op: AcceptOp,
+    pub id: String,
+    pub now: i64,
+}
+
+/// The vectors' shape of an entry.
+pub fn entry_json(e: Option<AcceptEntry>) -> Value {
+    match e {
+        None => Value::Null,
+        Some(AcceptEntry::InFlight(d)) => json!({"state": "in_flight", "deadline": d}),
+        Some(AcceptEntry::Done(d)) => json!({"state": "done", "deadline": d}),
+    }
+}
+
+/// An id as the vectors give it: a string or `{repeat, times}`.
+pub fn id_of(v: &Value) -> String {
+    match v.as_str() {
+        Some(s) => s.to_owned(),
+        None => v["repeat"]
+            .as_str()
+            .unwrap()
+            .repeat(v["times"].as_u64().unwrap() as usize),
+    }
+}
+
+pub const FILES: [&str; 10] = [
     "signature.json",
     "hmac.json",
     "authorization.json",
@@ -115,6 +179,7 @@ pub const FILES: [&str; 9] = [
     "events.json",
     "filters.json",
     "guards.json",
+    "acceptance.json",
 ];
 
 pub fn load(dir: &Path, name: &str) -> Vec<Value> {
@@ -161,6 +226,7 @@ pub fn run_file(host: &mut impl Host, dir: &Path, name: &str) -> (usize, Vec<Str
             "events.json" => events(host, t),
             "filters.json" => filters(host, t),
             "guards.json" => guards(host, t),
+            "acceptance.json" => acceptance(host, t),
             _ => Err(format!("no runner for {name}")),
         };
         if let Err(why) = result {
@@ -507,5 +573,77 @@ fn guards(host: &mut impl Host, t: &Value) -> Result<(), String> {
             }
             expect("steps", got, want)
         }
+    }
+}
+
+fn acceptance(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let window = t["window"].as_u64().unwrap_or(0);
+    let lease = t["lease"].as_u64().unwrap_or(0);
+    let op = |t: &Value| match t["op"].as_str().unwrap() {
+        "begin" => AcceptOp::Begin,
+        "commit" => AcceptOp::Commit(t["token"].as_i64().unwrap()),
+        _ => AcceptOp::Abort(t["token"].as_i64().unwrap()),
+    };
+    match t["kind"].as_str().unwrap() {
+        "key" => {
+            let got = match host.acceptance_key(&id_of(&t["id"])) {
+                Ok(k) => json!({"key": k}),
+                Err(e) => json!({"error": e}),
+            };
+            let want = match t.get("error") {
+                Some(e) => json!({"error": e}),
+                None => json!({"key": t["key"]}),
+            };
+            expect("key", got, want)
+        }
+        "config" => {
+            let capacity = t["capacity"].as_u64().map(|c| c as u32);
+            let got = host.acceptance_sequence(window, lease, capacity, &[]);
+            expect("error", got.err(), t["error"].as_str().map(str::to_owned))
+        }
+        "sequence" => {
+            let capacity = t["capacity"].as_u64().map(|c| c as u32);
+            let steps: Vec<AcceptStep> = t["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| AcceptStep {
+                    op: op(s),
+                    id: id_of(&s["id"]),
+                    now: s["now"].as_i64().unwrap(),
+                })
+                .collect();
+            let want: Vec<Value> = t["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["expected"].clone())
+                .collect();
+            let got = host.acceptance_sequence(window, lease, capacity, &steps)?;
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                if g != w {
+                    return Err(format!("step {}: got {g}, want {w}", i + 1));
+                }
+            }
+            expect("steps", got.len(), want.len())
+        }
+        "transition" => {
+            let entry = match t["entry"]["state"].as_str() {
+                None => None,
+                Some("in_flight") => Some(AcceptEntry::InFlight(
+                    t["entry"]["deadline"].as_i64().unwrap(),
+                )),
+                Some(_) => Some(AcceptEntry::Done(t["entry"]["deadline"].as_i64().unwrap())),
+            };
+            let got = host.acceptance_transition(
+                window,
+                lease,
+                entry,
+                op(t),
+                t["now"].as_i64().unwrap(),
+            )?;
+            expect("transition", got, t["expected"].clone())
+        }
+        k => Err(format!("unknown kind {k}")),
     }
 }

@@ -16,6 +16,7 @@ export const VECTOR_FILES = [
   "events.json",
   "filters.json",
   "guards.json",
+  "acceptance.json",
 ];
 
 function hex(text) {
@@ -197,6 +198,31 @@ function guardCase(api, t) {
   });
 }
 
+/** An acceptance id as the vectors give it: a string or `{ repeat, times }`. */
+export function acceptanceId(id) {
+  return typeof id === "string" ? id : id.repeat.repeat(id.times);
+}
+
+/** acceptance.json over the in-memory `AcceptanceGuard` and the pure transition. */
+function acceptanceCase(api, t) {
+  if (t.kind === "key") {
+    const got = errorOf(() => api.acceptanceKey(acceptanceId(t.id)));
+    return same("key", got.error ? { error: got.error } : { key: got.value }, t.error ? { error: t.error } : { key: t.key });
+  }
+  const made = errorOf(() => new api.AcceptanceGuard({ windowSeconds: t.window, leaseSeconds: t.lease, capacity: t.capacity }));
+  if (t.kind === "config") return same("error", made.error, t.error);
+  if (made.error) throw new Error(`refused: ${made.error}`);
+  if (t.kind === "transition") {
+    const got = api.acceptanceTransition(t.entry, t.op, { token: t.token, now: t.now, windowSeconds: t.window, leaseSeconds: t.lease });
+    return same("transition", got, t.expected);
+  }
+  const guard = made.value;
+  t.steps.forEach((step, i) => {
+    const got = errorOf(() => (step.op === "begin" ? guard.begin(acceptanceId(step.id), step.now) : guard[step.op](acceptanceId(step.id), step.token, step.now)));
+    same(`step ${i + 1}`, got.error ? { error: got.error } : got.value, step.expected);
+  });
+}
+
 const RUNNERS = {
   "signature.json": verifyCase,
   "hmac.json": hmacCase,
@@ -207,6 +233,7 @@ const RUNNERS = {
   "events.json": eventCase,
   "filters.json": filterCase,
   "guards.json": guardCase,
+  "acceptance.json": acceptanceCase,
 };
 
 /**

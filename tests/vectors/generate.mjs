@@ -8,7 +8,7 @@
 //
 //   node tests/vectors/generate.mjs          # rewrite the files
 //   node tests/vectors/generate.mjs --check  # fail if the committed files are stale
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -1178,6 +1178,206 @@ for (const [capacity, ttl] of [[0, 600], [1000001, 600], [10, 0]]) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// acceptance.json: two-phase acceptance (src/acceptance.rs module docs), written out from its
+// documented semantics by the small reference model below — never from hookproof. Per id:
+// absent → begin → in flight until now + lease (token = that deadline) → commit → done until
+// now + window; abort frees the caller's live lease; an entry with deadline d is live while
+// now < d, and a dead entry is the same as none. Keys: the id itself when 1–128 bytes of
+// [A-Za-z0-9_.-], else "sha256:" + the hex SHA-256 (node:crypto) of its UTF-8 bytes.
+
+const DAY = 86_400;
+const WINDOW = 30 * 3600;
+const LEASE = 60;
+
+function acceptanceKey(id) {
+  const bytes = Buffer.from(id, "utf8");
+  if (bytes.length === 0 || bytes.length > 65_536) return { error: "invalid_id" };
+  if (bytes.length <= 128 && /^[A-Za-z0-9_.-]+$/.test(id)) return { key: id };
+  return { key: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
+}
+
+/** One step of the state machine on one entry (`null`: absent). */
+function acceptanceStep({ window, lease }, entry, op, token, now) {
+  const live = entry && now < entry.deadline ? entry : null;
+  if (op === "begin") {
+    if (!live) return { entry: { state: "in_flight", deadline: now + lease }, answer: { answer: "new", token: now + lease } };
+    if (live.state === "in_flight") return { entry, answer: { answer: "in_flight", retryAfter: Math.max(1, live.deadline - now) } };
+    return { entry, answer: { answer: "done" } };
+  }
+  if (op === "commit") {
+    if (live?.state === "in_flight" && live.deadline === token) return { entry: { state: "done", deadline: now + window }, answer: { answer: "committed" } };
+    const until = live?.state === "done" ? Math.max(live.deadline, now + window) : now + window;
+    return { entry: { state: "done", deadline: until }, answer: { answer: "late" } };
+  }
+  if (live?.state === "in_flight" && live.deadline === token) return { entry: null, answer: { answer: "released" } };
+  return { entry, answer: { answer: "not_held" } };
+}
+
+/** A store of entries by key: dead entries forgotten first; a new key refused when `capacity` live ones are held. */
+function acceptanceModel(config) {
+  const entries = new Map();
+  return (op, id, now, token) => {
+    const k = acceptanceKey(typeof id === "string" ? id : id.repeat.repeat(id.times));
+    if (k.error) return { error: k.error };
+    for (const [key, e] of entries) if (e.deadline <= now) entries.delete(key);
+    const current = entries.get(k.key) ?? null;
+    const next = acceptanceStep(config, current, op, token, now);
+    if (current === null && next.entry !== null && config.capacity !== undefined && entries.size >= config.capacity) {
+      return { error: "store_full" };
+    }
+    if (next.entry === null) entries.delete(k.key);
+    else entries.set(k.key, next.entry);
+    return next.answer;
+  };
+}
+
+const ac = [];
+/** A sequence case: `steps` of [op, id, now, token?]; expected answers from the model. */
+function seq(comment, steps, { window = WINDOW, lease = LEASE, capacity, check: expect } = {}) {
+  const run = acceptanceModel({ window, lease, capacity });
+  const out = steps.map(([op, id, now, token]) => {
+    const step = { op, id, now };
+    if (op !== "begin") step.token = token;
+    step.expected = run(op, id, now, token);
+    return step;
+  });
+  // The hand-written expectations, where given, must agree with the model.
+  if (expect) {
+    const got = out.map((s) => s.expected.error ?? (s.expected.answer === "new" ? s.expected.token : s.expected.answer === "in_flight" ? `in_flight ${s.expected.retryAfter}` : s.expected.answer));
+    if (JSON.stringify(got) !== JSON.stringify(expect)) throw new Error(`${comment}: model ${JSON.stringify(got)} ≠ ${JSON.stringify(expect)}`);
+  }
+  ac.push({ kind: "sequence", comment, window, lease, ...(capacity !== undefined ? { capacity } : {}), steps: out });
+}
+
+for (const [comment, id] of [
+  ["a Svix message id is its own key", "msg_p5jXN8AQM9LWM0D4loKWxJek"],
+  ["a UUID (a legacy AlertId) is its own key", "a9367074-b5c3-42c4-9be4-be129f43577e"],
+  ["128 plain bytes are the key", "a".repeat(128)],
+  ["129 bytes are hashed", "a".repeat(129)],
+  ["a colon is hashed (so no verbatim key looks like a digest key)", "msg:1"],
+  ["an id that looks like a digest key is hashed", `sha256:${"0".repeat(64)}`],
+  ["a space is hashed", "msg 1"],
+  ["non-ASCII is hashed (UTF-8 bytes)", "msg_é🚀"],
+  ["a control character is hashed", "msg\n1"],
+  ["one character", "x"],
+  ["64 KiB is hashed", { repeat: "x", times: 65_536 }],
+  ["more than 64 KiB is refused", { repeat: "x", times: 65_537 }],
+  ["empty is refused", ""],
+]) {
+  const k = acceptanceKey(typeof id === "string" ? id : id.repeat.repeat(id.times));
+  ac.push({ kind: "key", comment, id, ...(k.error ? { error: k.error } : { key: k.key }) });
+}
+
+for (const [window, lease, capacity, comment] of [
+  [WINDOW, 0, undefined, "a lease of 0"],
+  [WINDOW, 3601, undefined, "a lease over 1 h"],
+  [59, 60, undefined, "a window shorter than the lease"],
+  [366 * DAY + 1, 60, undefined, "a window over 366 days"],
+  [WINDOW, LEASE, 0, "a memory store of capacity 0"],
+  [WINDOW, LEASE, 1_000_001, "a memory store over 1,000,000 ids"],
+]) {
+  ac.push({ kind: "config", comment, window, lease, ...(capacity !== undefined ? { capacity } : {}), error: "invalid_config" });
+}
+
+seq("accepted, queued, and a redelivery is a duplicate until the window ends", [
+  ["begin", "msg_a", 1000], ["commit", "msg_a", 1001, 1060], ["begin", "msg_a", 1002], ["begin", "msg_a", 1001 + WINDOW - 1], ["begin", "msg_a", 1001 + WINDOW],
+], { check: [1060, "committed", "done", "done", 1001 + WINDOW + 60] });
+seq("a duplicate while the first delivery is in flight is retried (503), never acknowledged", [
+  ["begin", "a", 0], ["begin", "a", 1], ["begin", "a", 30], ["commit", "a", 40, 60], ["begin", "a", 41],
+], { check: [60, "in_flight 59", "in_flight 30", "committed", "done"] });
+seq("the enqueue failed: abort frees the id and the redelivery is accepted", [
+  ["begin", "a", 0], ["begin", "a", 5], ["abort", "a", 6, 60], ["begin", "a", 7], ["commit", "a", 8, 67], ["begin", "a", 9],
+], { check: [60, "in_flight 55", "released", 67, "committed", "done"] });
+seq("an expired lease is taken over; the first holder's commit is late but marks the id done", [
+  ["begin", "a", 0], ["begin", "a", 60], ["commit", "a", 61, 60], ["begin", "a", 62], ["commit", "a", 63, 120], ["begin", "a", 64],
+], { check: [60, 120, "late", "done", "late", "done"] });
+seq("a stale holder's abort does not free the new holder's lease", [
+  ["begin", "a", 0], ["begin", "a", 60], ["abort", "a", 61, 60], ["begin", "a", 62], ["commit", "a", 63, 120], ["begin", "a", 64],
+], { check: [60, 120, "not_held", "in_flight 58", "committed", "done"] });
+seq("abort after commit changes nothing", [
+  ["begin", "a", 0], ["commit", "a", 1, 60], ["abort", "a", 2, 60], ["begin", "a", 3],
+], { check: [60, "committed", "not_held", "done"] });
+seq("abort of an id never begun, then begin", [["abort", "a", 0, 60], ["begin", "a", 0]], { check: ["not_held", 60] });
+seq("commit without a live lease still marks the id done (the event is queued)", [
+  ["commit", "a", 10, 5], ["begin", "a", 11], ["begin", "a", 10 + WINDOW],
+], { check: ["late", "done", 10 + WINDOW + 60] });
+seq("a lease that expired untouched: its commit is late, the id done", [
+  ["begin", "a", 0], ["commit", "a", 60, 60], ["begin", "a", 61],
+], { check: [60, "late", "done"] });
+seq("the lease is live while now < deadline", [
+  ["begin", "a", 100], ["begin", "a", 159], ["begin", "a", 160], ["begin", "a", 161],
+], { check: [160, "in_flight 1", 220, "in_flight 59"] });
+seq("the window is measured from the commit", [
+  ["begin", "a", 0], ["commit", "a", 10, 60], ["begin", "a", 10 + WINDOW - 1], ["begin", "a", 10 + WINDOW],
+], { check: [60, "committed", "done", 10 + WINDOW + 60] });
+const T0 = 1_700_000_000;
+seq("a redelivery 28 h later (the end of Codat's retry schedule) is a duplicate", [
+  ["begin", "msg_2mN8", T0], ["commit", "msg_2mN8", T0 + 1, T0 + 60], ["begin", "msg_2mN8", T0 + 5], ["begin", "msg_2mN8", T0 + 99_305], ["begin", "msg_2mN8", T0 + 28 * 3600],
+], { check: [T0 + 60, "committed", "done", "done", "done"] });
+seq("a configured window and lease", [
+  ["begin", "a", 0], ["begin", "a", 1], ["commit", "a", 1, 2], ["begin", "a", 10], ["begin", "a", 11], ["begin", "a", 12],
+], { window: 10, lease: 2, check: [2, "in_flight 1", "committed", "done", 13, "in_flight 1"] });
+seq("the longest window and lease", [
+  ["begin", "a", 0], ["begin", "a", 3599], ["commit", "a", 3599, 3600], ["begin", "a", 3599 + 366 * DAY - 1], ["begin", "a", 3599 + 366 * DAY],
+], { window: 366 * DAY, lease: 3600, check: [3600, "in_flight 1", "committed", "done", 3599 + 366 * DAY + 3600] });
+seq("window equal to the lease", [["begin", "a", 0], ["commit", "a", 0, 5], ["begin", "a", 4], ["begin", "a", 5]], { window: 5, lease: 5, check: [5, "committed", "done", 10] });
+seq("ids are independent", [
+  ["begin", "a", 0], ["begin", "b", 0], ["commit", "a", 1, 60], ["begin", "a", 2], ["begin", "b", 2], ["abort", "b", 3, 60], ["begin", "b", 4],
+], { check: [60, 60, "committed", "done", "in_flight 58", "released", 64] });
+seq("ids are exact: case, trailing space", [["begin", "msg_A", 0], ["begin", "msg_a", 0], ["begin", "msg_a ", 0], ["begin", "msg_A", 1]], { check: [60, 60, 60, "in_flight 59"] });
+seq("hashed ids: long and unusual ids are told apart", [
+  ["begin", "x".repeat(300), 0], ["begin", "x".repeat(301), 0], ["begin", "msg_é🚀", 0], ["begin", "msg_é", 0], ["begin", "x".repeat(300), 1], ["commit", "x".repeat(300), 2, 60], ["begin", "x".repeat(300), 3],
+], { check: [60, 60, 60, 60, "in_flight 59", "committed", "done"] });
+seq("an id of 64 KiB is accepted through its digest; longer or empty ids are refused", [
+  ["begin", { repeat: "y", times: 65_536 }, 0], ["begin", { repeat: "y", times: 65_536 }, 1], ["begin", { repeat: "y", times: 65_537 }, 2], ["begin", "", 3], ["commit", "", 4, 64], ["abort", "", 5, 64],
+], { check: [60, "in_flight 59", "invalid_id", "invalid_id", "invalid_id", "invalid_id"] });
+seq("a clock that goes backwards still sees the duplicate", [
+  ["begin", "y", 1000], ["commit", "y", 1001, 1060], ["begin", "y", 500], ["begin", "y", 1002],
+], { check: [1060, "committed", "done", "done"] });
+seq("a commit with an earlier clock keeps the later window end", [
+  ["begin", "a", 0], ["commit", "a", 10, 60], ["commit", "a", 5, 60], ["begin", "a", 10 + WINDOW - 1], ["begin", "a", 10 + WINDOW],
+], { check: [60, "committed", "late", "done", 10 + WINDOW + 60] });
+seq("negative and zero times", [["begin", "a", -100], ["begin", "a", -41], ["begin", "a", -40], ["commit", "a", 0, 20], ["begin", "a", 1]], { check: [-40, "in_flight 1", 20, "committed", "done"] });
+seq("a full memory store refuses new ids (never evicts a live one), and frees room as entries die", [
+  ["begin", "a", 0], ["begin", "b", 0], ["begin", "c", 0], ["commit", "a", 1, 60], ["begin", "c", 1], ["begin", "a", 2], ["begin", "b", 2],
+  ["begin", "c", 60], ["begin", "d", 60], ["abort", "c", 61, 120], ["begin", "d", 61], ["begin", "a", 62],
+], { capacity: 2, check: [60, 60, "store_full", "committed", "store_full", "done", "in_flight 58", 120, "store_full", "released", 121, "done"] });
+seq("capacity 1", [["begin", "a", 0], ["begin", "b", 0], ["abort", "a", 0, 60], ["begin", "b", 0], ["commit", "a", 1, 60]], { capacity: 1, check: [60, "store_full", "released", 60, "store_full"] });
+
+// A long random walk over three ids, answered by the model: mirrors of the state machine
+// (the Redis script) must agree step by step.
+let seed = 0x2545f491;
+const rand = (n) => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed % n;
+};
+{
+  const ids = ["msg_1", "msg_2", "msg_3"];
+  const tokens = [0];
+  const steps = [];
+  let now = 1_000;
+  for (let i = 0; i < 400; i++) {
+    now += [0, 1, 1, 3, 7, 19, 31, 60, 200][rand(9)];
+    const op = ["begin", "begin", "begin", "commit", "abort"][rand(5)];
+    const token = tokens[rand(tokens.length)];
+    steps.push([op, ids[rand(3)], now, token]);
+    if (op === "begin") tokens.push(now + 90);
+  }
+  // Tokens offered to commit/abort are ones a begin could have returned (lease 90).
+  seq("a random walk over three ids (window 300 s, lease 90 s)", steps, { window: 300, lease: 90 });
+}
+
+// The pure transition on one entry, every state against every operation around the deadlines.
+for (const entry of [null, { state: "in_flight", deadline: 60 }, { state: "done", deadline: 100 }]) {
+  for (const [op, token] of [["begin"], ["commit", 60], ["commit", 59], ["abort", 60], ["abort", 59]]) {
+    for (const now of [0, 59, 60, 99, 100, 101]) {
+      const expected = acceptanceStep({ window: 1000, lease: 60 }, entry, op, token, now);
+      ac.push({ kind: "transition", comment: `${entry ? `${entry.state} until ${entry.deadline}` : "absent"}, ${op}${token !== undefined ? ` ${token}` : ""} at ${now}`, window: 1000, lease: 60, entry, op, ...(token !== undefined ? { token } : {}), now, expected });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const files = {
   "signature.json": {
@@ -1216,6 +1416,11 @@ const files = {
     description:
       "kind rate_limit: `steps` of [now in Unix milliseconds, \"allow\" or Retry-After seconds]. kind replay: `steps` of [id, now in Unix seconds, \"new\" or \"duplicate\", or \"forget\" to forget it]. `error` when the configuration is refused.",
     tests: gd,
+  },
+  "acceptance.json": {
+    description:
+      "Two-phase acceptance (src/acceptance.rs). kind key: `id` (a string, or {repeat, times}) → `key` or `error`. kind config: `window`/`lease` seconds (+ memory `capacity`) refused with `error`. kind sequence: a fresh store with `window`, `lease` (and, for the memory store only, `capacity`: stores without one skip these cases); `steps` of {op: begin|commit|abort, id, now (Unix seconds), token (commit/abort)} with `expected` {answer: new (+ token) | in_flight (+ retryAfter) | done | committed | late | released | not_held} or {error}. kind transition: the pure function on one `entry` ({state: in_flight|done, deadline} or null) → `expected` {entry, answer}.",
+    tests: ac,
   },
   "filters.json": {
     description:

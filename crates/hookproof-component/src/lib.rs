@@ -13,7 +13,7 @@ mod bindings {
 use std::cell::RefCell;
 
 use bindings::exports::hookproof::webhooks::{
-    authorization, delivery, guards, routing, signatures,
+    acceptance, authorization, delivery, guards, routing, signatures,
 };
 use hookproof::classify::{Attempt, Outcome};
 
@@ -435,4 +435,114 @@ impl guards::GuestReplayGuard for ReplayGuard {
 impl guards::Guest for Component {
     type RateLimiter = RateLimiter;
     type ReplayGuard = ReplayGuard;
+}
+
+// ---------------------------------------------------------------------------------------------
+// acceptance (two-phase acceptance: begin → queue → commit, or abort)
+
+fn acceptance_error(e: hookproof::AcceptanceError) -> acceptance::AcceptanceError {
+    use hookproof::AcceptanceError as E;
+    match e {
+        E::InvalidId => acceptance::AcceptanceError::InvalidId,
+        E::StoreFull => acceptance::AcceptanceError::StoreFull,
+        E::Contended => acceptance::AcceptanceError::Contended,
+        E::StoreUnavailable => acceptance::AcceptanceError::StoreUnavailable,
+        _ => acceptance::AcceptanceError::InvalidConfig,
+    }
+}
+
+fn acceptance_config(
+    c: acceptance::Config,
+) -> Result<hookproof::AcceptanceConfig, acceptance::AcceptanceError> {
+    hookproof::AcceptanceConfig::new(c.window_seconds, c.lease_seconds).map_err(acceptance_error)
+}
+
+fn acceptance_op(op: acceptance::Op) -> hookproof::acceptance::Op {
+    use hookproof::acceptance::Op;
+    match op {
+        acceptance::Op::Begin => Op::Begin,
+        acceptance::Op::Commit(token) => Op::Commit { token },
+        acceptance::Op::Abort(token) => Op::Abort { token },
+    }
+}
+
+fn acceptance_answer(a: hookproof::acceptance::Answer) -> acceptance::Answer {
+    use hookproof::acceptance::{Abort, Answer, Begin, Commit};
+    match a {
+        Answer::Begin(Begin::New { token }) => acceptance::Answer::New(token),
+        Answer::Begin(Begin::InFlight { retry_after }) => acceptance::Answer::InFlight(retry_after),
+        Answer::Begin(Begin::Done) => acceptance::Answer::Done,
+        Answer::Commit(Commit::Committed) => acceptance::Answer::Committed,
+        Answer::Commit(Commit::Late) => acceptance::Answer::Late,
+        Answer::Abort(Abort::Released) => acceptance::Answer::Released,
+        Answer::Abort(Abort::NotHeld) => acceptance::Answer::NotHeld,
+    }
+}
+
+/// The `guard` resource: acceptance over the core's bounded in-memory store.
+pub struct AcceptanceGuard(RefCell<hookproof::AcceptanceGuard>);
+
+impl acceptance::GuestGuard for AcceptanceGuard {
+    fn create(
+        config: acceptance::Config,
+        capacity: u32,
+    ) -> Result<acceptance::Guard, acceptance::AcceptanceError> {
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
+        hookproof::AcceptanceGuard::in_memory(acceptance_config(config)?, capacity)
+            .map(|g| acceptance::Guard::new(AcceptanceGuard(RefCell::new(g))))
+            .map_err(acceptance_error)
+    }
+
+    fn apply(
+        &self,
+        id: String,
+        op: acceptance::Op,
+        now: i64,
+    ) -> Result<acceptance::Answer, acceptance::AcceptanceError> {
+        self.0
+            .borrow_mut()
+            .apply(&id, acceptance_op(op), now)
+            .map(acceptance_answer)
+            .map_err(acceptance_error)
+    }
+
+    fn size(&self) -> u32 {
+        u32::try_from(self.0.borrow().store().len()).unwrap_or(u32::MAX)
+    }
+}
+
+impl acceptance::Guest for Component {
+    type Guard = AcceptanceGuard;
+
+    fn key(id: String) -> Result<String, acceptance::AcceptanceError> {
+        hookproof::acceptance::key(&id)
+            .map(|k| k.as_str().to_owned())
+            .map_err(acceptance_error)
+    }
+
+    fn transition(
+        config: acceptance::Config,
+        entry: Option<acceptance::Entry>,
+        op: acceptance::Op,
+        now: i64,
+    ) -> Result<acceptance::Step, acceptance::AcceptanceError> {
+        use hookproof::acceptance::Entry;
+        let entry = entry.map(|e| match e {
+            acceptance::Entry::InFlight(lease_until) => Entry::InFlight { lease_until },
+            acceptance::Entry::Done(until) => Entry::Done { until },
+        });
+        let t = hookproof::acceptance::transition(
+            &acceptance_config(config)?,
+            entry,
+            acceptance_op(op),
+            now,
+        );
+        Ok(acceptance::Step {
+            entry: t.entry.map(|e| match e {
+                Entry::InFlight { lease_until } => acceptance::Entry::InFlight(lease_until),
+                Entry::Done { until } => acceptance::Entry::Done(until),
+            }),
+            answer: acceptance_answer(t.answer),
+        })
+    }
 }

@@ -13,6 +13,8 @@ use hookproof::{
 };
 use wasm_bindgen::prelude::*;
 
+mod acceptance;
+
 /// The one error shape that crosses into JS: `code|message`.
 fn fail<E: ErrorCode + Display>(e: E) -> String {
     format!("{}|{e}", e.code())

@@ -1,38 +1,53 @@
 // A Codat webhook consumer for Cloudflare Workers (workerd), built on hookproof.
 //
 // It verifies the raw body (Svix / Standard Webhooks signature and, if configured, the legacy
-// Authorization header), filters by client, event type and company tags, drops duplicates,
-// sheds load with 429 + Retry-After, and hands accepted events to a Queue, answering well
-// inside Codat's 15 s deadline. Every status is chosen for what Codat does with it; see
-// README.md beside this file.
-import {
-  EventTypeFilter,
-  RateLimiter,
-  ReplayGuard,
-  TagFilter,
-  Webhook,
-  checkAuthorization,
-  checkClientId,
-  parseEvent,
-} from "hookproof/codat";
+// Authorization header), filters by client, event type and company tags, sheds load with
+// 429 + Retry-After (a global rate limiter in a Durable Object), and hands accepted events to
+// a Queue with two-phase acceptance in a Durable Object shared by every isolate and instance:
+// begin (the id is now in flight) → send → commit, or abort when the send fails. It never
+// acknowledges an event that was not queued, answers well inside Codat's 15 s deadline, reads
+// bodies as a stream with a byte cap and a deadline, and drains what it does not read so an
+// early answer never resets the connection. Every status is chosen for what Codat does with
+// it; see README.md beside this file.
+import { EventTypeFilter, TagFilter, Webhook, checkAuthorization, checkClientId, parseEvent } from "hookproof/codat";
+import { durableObjectAcceptance, durableObjectRateLimiter } from "hookproof/durable-object";
+
+// The Durable Object class the STATE binding points at (wrangler.toml).
+export { HookproofState } from "hookproof/durable-object";
 
 /** Largest body read (Codat's events are small references; Standard Webhooks asks < 20 KB). */
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+/** A body must arrive within this many ms (Codat gives up after 15 s). */
+const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+/** Every answer goes out within this many ms of the request (Codat's deadline is 15 s). */
+const DEFAULT_ANSWER_WITHIN_MS = 12_000;
+/** After an early answer, at most this much more of the body is read and discarded. */
+const DRAIN_LIMIT_BYTES = 128 * 1024 * 1024;
+/** Retry-After for failures of our own (queue or store unavailable). */
+const RETRY_AFTER_SECONDS = 5;
 
 /**
- * Configuration from bindings (strings; all optional but WEBHOOK_SECRETS or a legacy credential):
+ * Configuration from bindings (strings; all optional but WEBHOOK_SECRETS or a legacy credential,
+ * and STATE):
  * - WEBHOOK_SECRETS: one or more `whsec_…` signing secrets, separated by spaces or commas
  * - EVENT_TYPES: accepted event types, e.g. `read.completed, connection.*` (default: all)
  * - COMPANY_TAGS: company-tag filter, e.g. `region:us, service:t2k` (default: all companies)
  * - CODAT_CLIENT_ID: only accept `X-Codat-ClientId` equal to this
  * - LEGACY_BEARER_TOKEN, or LEGACY_BASIC_USER + LEGACY_BASIC_PASSWORD: required `Authorization`
- * - RATE_LIMIT_PER_SECOND (+ RATE_LIMIT_BURST): shed load above this rate
+ * - RATE_LIMIT_PER_SECOND (+ RATE_LIMIT_BURST): shed load above this rate, across all instances
  * - MAX_BODY_BYTES: refuse larger bodies (default 262144)
+ * - BODY_TIMEOUT_MS: answer 408 when the body has not arrived by then (default 10000)
+ * - ANSWER_WITHIN_MS: answer every request within this many ms (default 12000; a send still
+ *   pending then is answered 503 and settled in the background)
  * - TOLERANCE_SECONDS: signature timestamp tolerance (default 300)
- * - EVENTS: the Queue binding accepted events go to
+ * - DEDUPE_WINDOW_SECONDS: how long an accepted id is a duplicate (default 108000 = 30 h,
+ *   Codat's retries span ≈ 28 h); LEASE_SECONDS: how long a delivery holds an id (default 60)
+ * - STATE: the Durable Object namespace (class HookproofState) for acceptance and the limiter
+ * - EVENTS: the Queue accepted events go to
  */
 export function configure(env) {
   const list = (value) => (value ?? "").split(/[\s,]+/).filter(Boolean);
+  const number = (value, fallback) => (value ? Number(value) : fallback);
   const secrets = list(env.WEBHOOK_SECRETS);
   let authorization;
   if (env.LEGACY_BEARER_TOKEN) authorization = { bearer: env.LEGACY_BEARER_TOKEN };
@@ -42,43 +57,166 @@ export function configure(env) {
   if (secrets.length === 0 && !authorization) {
     throw new Error("configure WEBHOOK_SECRETS and/or a legacy Authorization credential");
   }
-  const tolerance = env.TOLERANCE_SECONDS ? Number(env.TOLERANCE_SECONDS) : 300;
-  const perSecond = env.RATE_LIMIT_PER_SECOND ? Number(env.RATE_LIMIT_PER_SECOND) : 0;
+  if (!env.STATE) throw new Error("bind STATE to the HookproofState Durable Object (acceptance must be shared by every instance)");
+  const perSecond = number(env.RATE_LIMIT_PER_SECOND, 0);
   return {
-    webhook: secrets.length ? new Webhook(secrets, { toleranceInSeconds: tolerance }) : undefined,
+    webhook: secrets.length ? new Webhook(secrets, { toleranceInSeconds: number(env.TOLERANCE_SECONDS, 300) }) : undefined,
     authorization,
     clientId: env.CODAT_CLIENT_ID || undefined,
     eventTypes: new EventTypeFilter(env.EVENT_TYPES ?? ""),
     tags: new TagFilter(env.COMPANY_TAGS ?? ""),
-    limiter: perSecond > 0 ? new RateLimiter({ perSecond, burst: Number(env.RATE_LIMIT_BURST || perSecond) }) : undefined,
-    // Remember ids for twice the tolerance: a replayed message cannot verify after that.
-    replay: new ReplayGuard({ capacity: 10_000, ttlSeconds: Math.max(1, 2 * tolerance) }),
-    maxBodyBytes: env.MAX_BODY_BYTES ? Number(env.MAX_BODY_BYTES) : DEFAULT_MAX_BODY_BYTES,
+    limiter: perSecond > 0 ? durableObjectRateLimiter(env.STATE, { perSecond, burst: number(env.RATE_LIMIT_BURST, perSecond) }) : undefined,
+    acceptance: durableObjectAcceptance(env.STATE, {
+      windowSeconds: number(env.DEDUPE_WINDOW_SECONDS, undefined),
+      leaseSeconds: number(env.LEASE_SECONDS, undefined),
+    }),
+    maxBodyBytes: number(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+    bodyTimeoutMs: number(env.BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS),
+    answerWithinMs: number(env.ANSWER_WITHIN_MS, DEFAULT_ANSWER_WITHIN_MS),
+    /** The clock, Unix seconds (tests inject one). */
+    now: () => Date.now() / 1000,
   };
 }
 
-const answer = (status, body, headers = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const json = (body) => JSON.stringify(body);
+const headersOf = (headers) => ({ "content-type": "application/json", ...headers });
+const answer = (status, body, headers = {}) => new Response(json(body), { status, headers: headersOf(headers) });
 
-/** Reads at most `max` bytes of the body; `undefined` when it is larger. */
-async function readBody(request, max) {
-  const declared = Number(request.headers.get("content-length"));
-  if (declared > max) return undefined;
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  return bytes.byteLength > max ? undefined : bytes;
+const TIMEOUT = Symbol("timeout");
+
+/** `promise`, or TIMEOUT after `ms` (the promise keeps running). */
+function within(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function handle(request, env, config) {
-  if (request.method !== "POST") return answer(405, { status: "method_not_allowed" }, { allow: "POST" });
-
-  // Shed load first, before any work: 429 + Retry-After (legacy: retried after that delay).
-  if (config.limiter) {
-    const r = config.limiter.check();
-    if (!r.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(r.retryAfter) });
+/**
+ * The request body as a byte reader. Reads go into buffers we own (BYOB), so reading a body to
+ * its cap allocates the cap once, and draining reuses one 64 KiB buffer: memory stays bounded
+ * however much a sender pushes. (A stream that is not a byte stream falls back to chunks.)
+ */
+function bodyReader(request) {
+  if (!request.body) return undefined;
+  try {
+    const reader = request.body.getReader({ mode: "byob" });
+    return { byob: true, read: (view) => reader.read(view), cancel: () => reader.cancel() };
+  } catch {
+    const reader = request.body.getReader();
+    return { byob: false, read: () => reader.read(), cancel: () => reader.cancel() };
   }
+}
 
-  const body = await readBody(request, config.maxBodyBytes);
-  if (body === undefined) return answer(413, { status: "too_large" });
+/**
+ * An answer sent before the body was read: the status and JSON go out at once, and the rest of
+ * the body is read and discarded before the response ends. Answering and closing with unread
+ * data on the socket makes TCP reset the connection, and the sender sees a connection error
+ * instead of the status (workerd: 994 of 2,000 early 429s reset without this, 0 with it).
+ */
+function answerEarly(status, body, headers, reader, ctx) {
+  if (!reader) return answer(status, body, headers);
+  const { readable, writable } = new TransformStream();
+  const writer = writable.getWriter();
+  const drain = async () => {
+    await writer.write(new TextEncoder().encode(json(body)));
+    let scratch = new Uint8Array(64 * 1024);
+    let drained = 0;
+    // One timer for the whole drain (not one per chunk): a sender that stalls is cut off.
+    const timer = setTimeout(() => reader.cancel().catch(() => {}), DEFAULT_BODY_TIMEOUT_MS);
+    try {
+      for (;;) {
+        const chunk = await reader.read(scratch);
+        // BYOB hands our buffer back (under a new ArrayBuffer) with every read.
+        if (reader.byob && chunk.value) scratch = new Uint8Array(chunk.value.buffer);
+        if (chunk.done) break;
+        drained += chunk.value.byteLength;
+        if (drained > DRAIN_LIMIT_BYTES) throw new Error("body too large to drain");
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    await writer.close();
+  };
+  ctx?.waitUntil(
+    drain().catch(async () => {
+      await reader.cancel().catch(() => {});
+      await writer.abort().catch(() => {});
+    }),
+  );
+  return new Response(readable, { status, headers: headersOf(headers) });
+}
+
+/**
+ * Reads the body: `{ bytes }`, `{ tooLarge }` as soon as more than `max` bytes arrived (or were
+ * declared), or `{ timedOut }` when it has not arrived within `timeoutMs`. Holds at most
+ * `max + 1` bytes.
+ */
+async function readBody(reader, declared, max, timeoutMs) {
+  if (!reader) return { bytes: new Uint8Array(0) };
+  if (declared !== null && Number(declared) > max) return { tooLarge: true };
+  let buffer = new Uint8Array(Math.min(max, Number(declared) || max) + 1);
+  let size = 0;
+  // One timer for the whole body (not one per chunk): it cancels the read when it fires.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, timeoutMs);
+  try {
+    for (;;) {
+      if (size === buffer.byteLength) {
+        if (size > max) return { tooLarge: true };
+        // A body longer than its Content-Length said: grow to the cap (a broken sender).
+        const bigger = new Uint8Array(max + 1);
+        bigger.set(buffer);
+        buffer = bigger;
+      }
+      const chunk = await reader.read(buffer.subarray(size));
+      if (timedOut) return { timedOut: true };
+      // BYOB: the bytes landed in our buffer, handed back under a new ArrayBuffer.
+      if (reader.byob && chunk.value) buffer = new Uint8Array(chunk.value.buffer);
+      if (chunk.done) break;
+      if (!reader.byob) {
+        if (size + chunk.value.byteLength > max) return { tooLarge: true };
+        buffer.set(chunk.value, size);
+      }
+      size += chunk.value.byteLength;
+      if (size > max) return { tooLarge: true };
+    }
+  } catch (e) {
+    if (timedOut) return { timedOut: true };
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { bytes: buffer.subarray(0, size) };
+}
+
+export async function handle(request, env, config, ctx) {
+  const started = Date.now();
+  const left = () => started + config.answerWithinMs - Date.now();
+  const reader = bodyReader(request);
+  if (request.method !== "POST") return answerEarly(405, { status: "method_not_allowed" }, { allow: "POST" }, reader, ctx);
+
+  // Shed load first (the global limiter is asked while the body arrives): 429 + Retry-After,
+  // which the legacy service honours; the current one retries on its own schedule. If the
+  // limiter cannot be reached, fail open: it protects us, it does not decide correctness.
+  const limited = config.limiter
+    ? within(config.limiter.check(config.now()), left()).then((r) => (r === TIMEOUT ? { allowed: true } : r), () => ({ allowed: true }))
+    : undefined;
+
+  const read = await readBody(reader, request.headers.get("content-length"), config.maxBodyBytes, Math.min(config.bodyTimeoutMs, left()));
+  if (read.timedOut) {
+    // The sender stalled (the read is cancelled): nothing more can be drained. Both services
+    // retry a 408.
+    return answer(408, { status: "body_timeout" }, { connection: "close" });
+  }
+  if (read.tooLarge) return answerEarly(413, { status: "too_large" }, {}, reader, ctx);
+  const rate = limited && (await limited);
+  if (rate && !rate.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(rate.retryAfter) });
+  const body = read.bytes;
 
   if (config.authorization) {
     const auth = checkAuthorization(request.headers.get("authorization"), config.authorization);
@@ -87,7 +225,7 @@ export async function handle(request, env, config) {
 
   let id;
   if (config.webhook) {
-    const verified = config.webhook.safeVerify(body, request.headers);
+    const verified = config.webhook.safeVerify(body, request.headers, { now: config.now() });
     if (!verified.ok) return answer(401, { status: "unauthorized", code: verified.code });
     id = verified.id;
   }
@@ -107,25 +245,62 @@ export async function handle(request, env, config) {
 
   if (!config.eventTypes.matches(event.eventType)) return answer(200, { status: "ignored", reason: "event_type" });
   if (!config.tags.matches(event.companyTags)) return answer(200, { status: "ignored", reason: "company_tags" });
+  if (id === undefined) {
+    // Nothing to de-duplicate by (a legacy body without AlertId): queue it, at least once.
+    const sent = await within(Promise.resolve().then(() => env.EVENTS.send({ id: null, eventType: event.eventType, companyId: event.companyId, body: new TextDecoder().decode(body) })), left()).catch(() => TIMEOUT);
+    if (sent === TIMEOUT) return answer(503, { status: "queue_unavailable" }, { "retry-after": String(RETRY_AFTER_SECONDS) });
+    return answer(202, { status: "accepted", id: null, eventType: event.eventType });
+  }
 
-  if (id !== undefined && config.replay.check(id) === "duplicate") {
-    return answer(200, { status: "duplicate", id });
+  const unavailable = (what) => answer(503, { status: what }, { "retry-after": String(RETRY_AFTER_SECONDS) });
+
+  // Phase one: the id is ours (in flight, with a lease), another delivery holds it, or done.
+  const begun = await within(config.acceptance.begin(id, config.now()), left()).catch(() => TIMEOUT);
+  if (begun === TIMEOUT) return unavailable("store_unavailable");
+  if (begun.answer === "done") return answer(200, { status: "duplicate", id });
+  if (begun.answer === "in_flight") {
+    // Not 2xx (it is not queued yet), not 409 (the legacy service drops that): both retry a 503.
+    return answer(503, { status: "in_flight", id }, { "retry-after": String(begun.retryAfter) });
   }
-  try {
-    await env.EVENTS.send({ id: id ?? null, eventType: event.eventType, companyId: event.companyId, body: new TextDecoder().decode(body) });
-  } catch {
-    // Let the redelivery through: both Codat services retry a 503.
-    if (id !== undefined) config.replay.forget(id);
-    return answer(503, { status: "queue_unavailable" }, { "retry-after": "5" });
+  const { token } = begun;
+
+  // The message carries the webhook-id, so the queue's consumer can drop the rare duplicate.
+  const message = { id, eventType: event.eventType, companyId: event.companyId, body: new TextDecoder().decode(body) };
+  const settle = (sent) =>
+    sent
+      .then(
+        () => config.acceptance.commit(id, token, config.now()),
+        () => config.acceptance.abort(id, token, config.now()),
+      )
+      .catch(() => {}); // an unreachable store: the lease runs out and the sender retries
+  const sending = Promise.resolve().then(() => env.EVENTS.send(message));
+  const sent = await within(sending, left() - 1000).then(
+    (r) => (r === TIMEOUT ? TIMEOUT : "sent"),
+    () => "failed",
+  );
+  if (sent === TIMEOUT) {
+    // Still sending: keep the lease and settle in the background. Until then a redelivery is
+    // answered 503 (in flight); afterwards it is a duplicate (sent) or accepted (failed).
+    ctx?.waitUntil(settle(sending));
+    return answer(503, { status: "queue_slow", id }, { "retry-after": String(RETRY_AFTER_SECONDS) });
   }
-  return answer(202, { status: "accepted", id: id ?? null, eventType: event.eventType });
+  if (sent === "failed") {
+    // Free the id so the redelivery is accepted: both Codat services retry a 503.
+    await within(settle(sending), left());
+    return unavailable("queue_unavailable");
+  }
+  // Phase two: queued. If the commit cannot finish in time, it finishes in the background; the
+  // event is queued either way, so the answer is 202.
+  const committed = settle(sending);
+  if ((await within(committed, left())) === TIMEOUT) ctx?.waitUntil(committed);
+  return answer(202, { status: "accepted", id, eventType: event.eventType });
 }
 
 let config;
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     config ??= configure(env);
-    return handle(request, env, config);
+    return handle(request, env, config, ctx);
   },
 };

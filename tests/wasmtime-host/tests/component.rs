@@ -6,9 +6,9 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
-use harness::{Coded, Config, Filter, Host, SecretIn, Tol};
+use harness::{AcceptEntry, AcceptOp, AcceptStep, Coded, Config, Filter, Host, SecretIn, Tol};
 use hookproof_wasmtime_host::exports::hookproof::webhooks::{
-    authorization, delivery, guards, routing, signatures,
+    acceptance, authorization, delivery, guards, routing, signatures,
 };
 use hookproof_wasmtime_host::{Loaded, load};
 use serde_json::{Map, Value, json};
@@ -411,6 +411,108 @@ impl Host for Wasm {
         }
         self.drop_resource(guard);
         Ok(out)
+    }
+
+    fn acceptance_key(&mut self, id: &str) -> Result<String, String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        webhooks
+            .hookproof_webhooks_acceptance()
+            .call_key(&mut *store, id)
+            .unwrap()
+            .map_err(acceptance_code)
+    }
+
+    fn acceptance_sequence(
+        &mut self,
+        window: u64,
+        lease: u64,
+        capacity: Option<u32>,
+        steps: &[AcceptStep],
+    ) -> Result<Vec<Value>, String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let guest = webhooks.hookproof_webhooks_acceptance().guard();
+        let config = acceptance::Config {
+            window_seconds: window,
+            lease_seconds: lease,
+        };
+        let guard = guest
+            .call_create(&mut *store, config, capacity.unwrap_or(120_000))
+            .unwrap()
+            .map_err(acceptance_code)?;
+        let out = steps
+            .iter()
+            .map(|s| {
+                match guest
+                    .call_apply(&mut *store, guard, &s.id, accept_op(s.op), s.now)
+                    .unwrap()
+                {
+                    Ok(a) => answer_json(a),
+                    Err(e) => json!({"error": acceptance_code(e)}),
+                }
+            })
+            .collect();
+        self.drop_resource(guard);
+        Ok(out)
+    }
+
+    fn acceptance_transition(
+        &mut self,
+        window: u64,
+        lease: u64,
+        entry: Option<AcceptEntry>,
+        op: AcceptOp,
+        now: i64,
+    ) -> Result<Value, String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let config = acceptance::Config {
+            window_seconds: window,
+            lease_seconds: lease,
+        };
+        let entry = entry.map(|e| match e {
+            AcceptEntry::InFlight(d) => acceptance::Entry::InFlight(d),
+            AcceptEntry::Done(d) => acceptance::Entry::Done(d),
+        });
+        let step = webhooks
+            .hookproof_webhooks_acceptance()
+            .call_transition(&mut *store, config, entry, accept_op(op), now)
+            .unwrap()
+            .map_err(acceptance_code)?;
+        let entry = step.entry.map(|e| match e {
+            acceptance::Entry::InFlight(d) => AcceptEntry::InFlight(d),
+            acceptance::Entry::Done(d) => AcceptEntry::Done(d),
+        });
+        Ok(json!({"entry": harness::entry_json(entry), "answer": answer_json(step.answer)}))
+    }
+}
+
+fn acceptance_code(e: acceptance::AcceptanceError) -> String {
+    match e {
+        acceptance::AcceptanceError::InvalidId => "invalid_id",
+        acceptance::AcceptanceError::InvalidConfig => "invalid_config",
+        acceptance::AcceptanceError::StoreFull => "store_full",
+        acceptance::AcceptanceError::Contended => "contended",
+        acceptance::AcceptanceError::StoreUnavailable => "store_unavailable",
+    }
+    .to_owned()
+}
+
+fn accept_op(op: AcceptOp) -> acceptance::Op {
+    match op {
+        AcceptOp::Begin => acceptance::Op::Begin,
+        AcceptOp::Commit(t) => acceptance::Op::Commit(t),
+        AcceptOp::Abort(t) => acceptance::Op::Abort(t),
+    }
+}
+
+fn answer_json(a: acceptance::Answer) -> Value {
+    match a {
+        acceptance::Answer::New(token) => json!({"answer": "new", "token": token}),
+        acceptance::Answer::InFlight(s) => json!({"answer": "in_flight", "retryAfter": s}),
+        acceptance::Answer::Done => json!({"answer": "done"}),
+        acceptance::Answer::Committed => json!({"answer": "committed"}),
+        acceptance::Answer::Late => json!({"answer": "late"}),
+        acceptance::Answer::Released => json!({"answer": "released"}),
+        acceptance::Answer::NotHeld => json!({"answer": "not_held"}),
     }
 }
 

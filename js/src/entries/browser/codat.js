@@ -1,7 +1,7 @@
 import * as glue from "../../../pkg/codat/hookproof_wasm_bg.js";
 import bytes from "../../../pkg/codat/deflate.js";
 import { instantiateAsync, unpackAsync } from "../../internal.js";
-import installCodat from "../../codat.js";
+import installCodat from "../../codat-glue.js";
 
 const exports = await instantiateAsync(glue, await unpackAsync(bytes), "hookproof_wasm");
 installCodat(glue, () => exports);

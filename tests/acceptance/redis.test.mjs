@@ -1,0 +1,234 @@
+// Two-phase acceptance on Redis: the Redis store against the vectors (on a real redis-server
+// started on 127.0.0.1 and stopped by the test), and the Node example consumer under load and
+// faults, as two processes sharing Redis, through a restart, 28 h later, with oversized,
+// stalled and rate-limited requests. Prints the counts.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { projects } from "../js/install.mjs";
+import { root } from "../edge/bundle.mjs";
+import { runAcceptanceStore, runRateLimitStore } from "../js/acceptance-suite.mjs";
+import { burst, codatEvent, deliver, memoryOf, post, postChunked, postStalled, reconcile, resetPeak, signed } from "./driver.mjs";
+import { startConsumer, startRedis, streamCounts } from "./redis.mjs";
+
+const EVENTS = Number(process.env.ACCEPTANCE_EVENTS ?? 20_000);
+const require = createRequire(join(projects.esm, "package.json"));
+const hookproof = await import(require.resolve("hookproof/codat"));
+const { redisAcceptance, redisRateLimiter } = await import(require.resolve("hookproof/redis"));
+const vectors = (name) => JSON.parse(readFileSync(join(root, "tests/vectors", name), "utf8"));
+
+let redis;
+const consumers = new Set();
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await Promise.all([...consumers].map((c) => c.stop()));
+  await redis?.stop();
+});
+async function consumer(options = {}) {
+  const c = await startConsumer({ redisPort: redis.port, ...options });
+  consumers.add(c);
+  return c;
+}
+async function stop(c) {
+  consumers.delete(c);
+  await c.stop();
+}
+const report = (what, figures) => console.log(`redis ${what}: ${JSON.stringify(figures)}`);
+
+test("acceptance.json and the rate-limit vectors through the Redis scripts (real redis-server)", async () => {
+  const STATES = { in_flight: 1, done: 2 };
+  const r = await runAcceptanceStore(vectors("acceptance.json"), {
+    store: ({ windowSeconds, leaseSeconds, name }) => redisAcceptance(redis.command, { prefix: `${name}:`, windowSeconds, leaseSeconds }),
+    // The key the script reads and writes is the documented one: check it in Redis.
+    key: async (id) => {
+      const prefix = `key-${Math.random().toString(36).slice(2)}:`;
+      await redisAcceptance(redis.command, { prefix }).begin(id, 0);
+      const keys = await redis.client.keys(`${prefix}*`);
+      assert.equal(keys.length, 1);
+      return keys[0].slice(prefix.length);
+    },
+    // One entry written as the script stores it, one operation, the entry read back.
+    transition: async (t) => {
+      const prefix = `transition-${t.tcId}-${Math.random().toString(36).slice(2)}:`;
+      const store = redisAcceptance(redis.command, { prefix, windowSeconds: t.window, leaseSeconds: t.lease });
+      const key = prefix + hookproof.acceptanceKey("msg_t");
+      if (t.entry) await redis.client.set(key, `${STATES[t.entry.state]}:${t.entry.deadline}`);
+      const answer = t.op === "begin" ? await store.begin("msg_t", t.now) : await store[t.op]("msg_t", t.token, t.now);
+      const raw = await redis.client.get(key);
+      const [state, deadline] = raw === null ? [] : raw.split(":").map(Number);
+      return { entry: raw === null ? null : { state: state === 1 ? "in_flight" : "done", deadline }, answer };
+    },
+  });
+  const rate = await runRateLimitStore(vectors("guards.json"), ({ perSecond, burst, name }) => redisRateLimiter(redis.command, { key: name, perSecond, burst }));
+  report("vectors", { acceptance: r.total, skippedMemoryOnly: r.skipped, rateLimit: rate.total });
+  assert.deepEqual(r.failures, []);
+  assert.deepEqual(rate.failures, []);
+  assert.ok(r.total >= 120);
+});
+
+test("commitAndAdd: XADD and commit are one step, never a second entry", async () => {
+  const store = redisAcceptance(redis.command, { prefix: "add-test:" });
+  const stream = "add-test-stream";
+  const fields = { webhookId: "msg_add", body: "{}" };
+  const a = await store.begin("msg_add", 1000);
+  const b = await store.begin("msg_add", 1001);
+  assert.deepEqual(b, { answer: "in_flight", retryAfter: 59 });
+  // The second delivery cannot add while the first holds the lease.
+  assert.deepEqual(await store.commitAndAdd("msg_add", a.token + 1, stream, fields, 1002), { answer: "in_flight", retryAfter: 58 });
+  const added = await store.commitAndAdd("msg_add", a.token, stream, fields, 1003);
+  assert.equal(added.answer, "committed");
+  assert.match(added.streamId, /^\d+-\d+$/);
+  // Done: a second add (say, a retry after a lost reply) adds nothing.
+  assert.deepEqual(await store.commitAndAdd("msg_add", a.token, stream, fields, 1004), { answer: "done" });
+  assert.deepEqual(await store.begin("msg_add", 1005), { answer: "done" });
+  // An expired lease nobody took over: added and done, but late.
+  const c = await store.begin("msg_late", 2000);
+  const late = await store.commitAndAdd("msg_late", c.token, stream, { webhookId: "msg_late" }, 2060);
+  assert.equal(late.answer, "late");
+  const counts = await streamCounts(redis.client, stream);
+  assert.deepEqual([...counts.entries()], [["msg_add", 1], ["msg_late", 1]]);
+});
+
+test(`${EVENTS} events + 20 % redeliveries, 64 concurrent, two Node processes, random, lost-reply and slow-then-fail Redis failures: none acknowledged unqueued, none queued twice`, async () => {
+  const third = Math.floor(EVENTS / 3);
+  const faults = { failRate: 0.02, lostReplyRate: 0.01, slowFrom: Math.floor(third / 2), slowTo: Math.floor(third / 2) + 100, slowMs: 1500 };
+  const a = await consumer({ faults });
+  const b = await consumer({ faults });
+  const started = Date.now();
+  const counts = await deliver({ urls: [a.url, b.url], events: EVENTS, prefix: "msg_load" });
+  const seconds = (Date.now() - started) / 1000;
+  const queued = await streamCounts(redis.client);
+  const [sa, sb] = [await a.stats(), await b.stats()];
+  const r = reconcile(counts, queued);
+  report("load", {
+    events: EVENTS,
+    deliveries: counts.deliveries,
+    attempts: counts.attempts,
+    statuses: counts.statuses,
+    answers: counts.reasons,
+    failedBeforeSending: sa.failed + sb.failed,
+    lostReplies: sa.lostReplies + sb.lostReplies,
+    slowThenFailed: sa.slowFailed + sb.slowFailed,
+    fiveHundreds: counts.fiveHundreds,
+    retriedToAccept: counts.retriedToAccept,
+    acknowledged: counts.acknowledged.size,
+    queued: r.queuedIds,
+    ackedNotQueued: r.ackedNotQueued,
+    queuedTwice: r.queuedTwice,
+    seconds,
+  });
+  assert.equal(counts.unacknowledged, 0, "every delivery ends acknowledged");
+  assert.equal(counts.acknowledged.size, EVENTS);
+  assert.equal(r.ackedNotQueued, 0, "acknowledged but not queued");
+  assert.equal(r.queuedTwice, 0, "queued twice");
+  assert.equal(r.queuedIds, EVENTS);
+  assert.ok(sa.failed + sb.failed > 0 && sa.lostReplies + sb.lostReplies > 0 && sa.slowFailed + sb.slowFailed > 0, "the faults happened");
+  await stop(a);
+  await stop(b);
+});
+
+test("two Node processes share one global rate limit: no more than one burst gets through", async () => {
+  const env = { RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_BURST: "40" };
+  await redis.client.del("codat:rate-limit");
+  const a = await consumer({ env });
+  const b = await consumer({ env });
+  const started = Date.now();
+  const counts = await burst([a.url, b.url], 200, { concurrency: 32, prefix: "global" });
+  const elapsed = Math.ceil((Date.now() - started) / 1000);
+  const allowed = counts.statuses[202] ?? 0;
+  report("global rate limit", { sent: 200, allowed, limited: counts.statuses[429] ?? 0, errors: counts.errors, seconds: elapsed });
+  assert.equal(counts.errors, 0);
+  assert.ok(allowed >= 40, `only ${allowed} allowed`);
+  assert.ok(allowed <= 40 + elapsed + 1, `${allowed} allowed in ${elapsed} s: the limit is not global`);
+  await stop(a);
+  await stop(b);
+});
+
+test("a restart keeps accepted ids (Redis kept), and a redelivery 28 h later is still a duplicate", async () => {
+  let c = await consumer();
+  const ids = Array.from({ length: 20 }, (_, i) => `msg_restart_${i}`);
+  for (const [i, id] of ids.entries()) {
+    const body = codatEvent(100_000 + i);
+    const r = await post(c.url, body, signed(body, id));
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+  }
+  await stop(c);
+  c = await consumer();
+  let duplicates = 0;
+  for (const [i, id] of ids.entries()) {
+    const body = codatEvent(100_000 + i);
+    const r = await post(c.url, body, signed(body, id));
+    if (r.status === 200 && r.json.status === "duplicate") duplicates++;
+  }
+  const later = 28 * 3600;
+  await c.clock(later);
+  let lateDuplicates = 0;
+  for (const [i, id] of ids.entries()) {
+    const body = codatEvent(100_000 + i);
+    const r = await post(c.url, body, signed(body, id, Date.now() / 1000 + later));
+    if (r.status === 200 && r.json.status === "duplicate") lateDuplicates++;
+  }
+  await c.clock(30 * 3600 + 60);
+  const body = codatEvent(100_000);
+  const fresh = await post(c.url, body, signed(body, ids[0], Date.now() / 1000 + 30 * 3600 + 60));
+  const queued = await streamCounts(redis.client);
+  report("restart and 28 h", { accepted: ids.length, duplicatesAfterRestart: duplicates, duplicatesAfter28h: lateDuplicates, afterWindow: fresh.status, streamEntriesForTheseIds: ids.map((id) => queued.get(id) ?? 0).reduce((x, y) => x + y, 0) });
+  assert.equal(duplicates, ids.length);
+  assert.equal(lateDuplicates, ids.length);
+  assert.equal(fresh.status, 202);
+  // Once per id, plus the one resend after the window.
+  assert.equal(queued.get(ids[0]), 2);
+  for (const id of ids.slice(1)) assert.equal(queued.get(id), 1);
+  await stop(c);
+});
+
+test("chunked bodies over the cap are answered 413 as soon as it is passed, in bounded memory, without a reset", async () => {
+  const c = await consumer();
+  const cap = 256 * 1024;
+  for (let i = 0; i < 4; i++) {
+    await postChunked(c.url, 300 * 1024);
+    await postChunked(c.url, 64 * 1024 * 1024);
+  }
+  const figures = {};
+  for (const [label, size] of [["300 KiB", 300 * 1024], ["64 MiB", 64 * 1024 * 1024]]) {
+    const growths = [];
+    const sentBefore = [];
+    for (let k = 0; k < 3; k++) {
+      await resetPeak(c.pid);
+      const before = await memoryOf(c.pid);
+      const r = await postChunked(c.url, size);
+      const afterward = await memoryOf(c.pid);
+      assert.equal(r.status, 413, `${label}: ${JSON.stringify(r)}`);
+      if (size > 8 * cap) assert.ok(r.sentBeforeAnswer < size, "answered before the whole body was sent");
+      growths.push(afterward.peak - before.rss);
+      sentBefore.push(Math.round(r.sentBeforeAnswer / 1024));
+    }
+    figures[label] = { peakGrowthKiB: growths.map((g) => Math.round(g / 1024)), sentBeforeAnswerKiB: sentBefore };
+    assert.ok(Math.min(...growths) <= 2 * cap, `${label}: peak RSS grew ${figures[label].peakGrowthKiB} KiB (cap 256 KiB)`);
+  }
+  report("oversized bodies (cap 256 KiB)", figures);
+  await stop(c);
+});
+
+test("a stalled body is answered (408) before Codat's 15 s deadline", async () => {
+  const c = await consumer();
+  const r = await postStalled(c.url);
+  report("stalled body", r);
+  assert.equal(r.status, 408, JSON.stringify(r));
+  await stop(c);
+});
+
+test("a 2,000-event burst over the rate limit gets 429s, never a connection error", async () => {
+  await redis.client.del("codat:rate-limit");
+  const c = await consumer({ env: { RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_BURST: "1" } });
+  const counts = await burst([c.url], 2000, { concurrency: 16 });
+  report("burst", counts);
+  assert.equal(counts.errors, 0, "connection errors");
+  assert.equal((counts.statuses[429] ?? 0) + (counts.statuses[202] ?? 0), 2000);
+  assert.ok(counts.statuses[429] >= 1900);
+  await stop(c);
+});
