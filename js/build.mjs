@@ -10,7 +10,7 @@
 //
 // Shared modules stay separate files (never copied into two bundles), so a class or an
 // installed module is one object whichever entry loaded it.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,6 +86,9 @@ for (const entry of ENTRIES) {
 const require = createRequire(import.meta.url);
 for (const entry of ENTRIES) {
   const names = Object.keys(require(join(dist, `${entry}.cjs`))).sort();
+  // Node's CommonJS lexer finds named exports in this annotation (esbuild drops its own when
+  // minifying), so `import { Webhook } from ".../index.cjs"` works too.
+  appendFileSync(join(dist, `${entry}.cjs`), `0&&(module.exports={${names.join(",")}});\n`);
   writeFileSync(
     join(dist, `${entry}.mjs`),
     `import m from "./${entry}.cjs";\nexport const { ${names.join(", ")} } = m;\n`,
@@ -118,6 +121,8 @@ await build({ ...common, external: [...common.external, ...selfReference], entry
 for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
   await build({ ...common, external: [...common.external, ...selfReference], entryPoints: [join(src, "entries/redis.js")], outfile: join(dist, `redis.${ext}`), format, platform: "node" });
 }
+const redisNames = Object.keys(await import(join(dist, "redis.mjs"))).sort();
+appendFileSync(join(dist, "redis.cjs"), `0&&(module.exports={${redisNames.join(",")}});\n`);
 
 // Declarations: the same text for import and require.
 for (const name of ["index", "v1a", "codat", "redis"]) {
