@@ -24,6 +24,7 @@ pub mod classify;
 pub mod event;
 pub mod filter;
 mod json;
+pub mod key;
 pub mod rate_limit;
 pub mod replay;
 pub mod retry_after;
@@ -37,6 +38,7 @@ pub use classify::{
 };
 pub use event::{Company, Event, EventError, parse_event};
 pub use filter::{ClientIdError, EventTypeError, EventTypeFilter, check_client_id};
+pub use key::{Key, KeyKind, SignError};
 pub use rate_limit::{RateDecision, RateLimitError, RateLimiter};
 pub use replay::{ReplayError, ReplayGuard, Seen};
 pub use retry_after::{HttpDate, parse_http_date, parse_retry_after};
