@@ -119,10 +119,7 @@ impl Key {
 
     #[cfg(feature = "v1a")]
     fn parse_asymmetric(encoded: &str, signing: bool) -> Result<Key, SecretError> {
-        if encoded.is_empty() {
-            return Err(SecretError::Empty);
-        }
-        if encoded.len() > MAX_KEY_B64_LEN {
+        if encoded.is_empty() || encoded.len() > MAX_KEY_B64_LEN {
             return Err(SecretError::InvalidKey);
         }
         let mut buf = Zeroizing::new([0u8; 66]);
