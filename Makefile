@@ -133,7 +133,7 @@ deny: setup-deny
 ## A long run: make fuzz FUZZ_SECONDS=600.
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := headers signature_list secret retry_after authorization tags event sources event_types
+FUZZ_TARGETS := headers signature_list secret keys retry_after authorization tags event sources event_types
 setup-fuzz:
 	@if [ "$$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $(CARGO_FUZZ_VERSION)" ]; then \
 		$(CARGO) install --locked --quiet cargo-fuzz --version $(CARGO_FUZZ_VERSION); \
