@@ -45,6 +45,8 @@ const MAX_KEY_B64_LEN: usize = 88;
 /// What a [`Key`] can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum KeyKind {
     /// A `whsec_` HMAC-SHA256 secret: verifies and signs `v1`.
     Secret,

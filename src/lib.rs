@@ -18,6 +18,11 @@
 
 extern crate alloc;
 
+#[cfg(feature = "svix")]
+pub mod svix;
+#[cfg(feature = "http")]
+mod with_http;
+
 pub mod authorization;
 mod base64;
 pub mod classify;

@@ -78,6 +78,8 @@ const MAX_TIMESTAMP_DIGITS: usize = 19;
 /// Which of the three signature headers an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Header {
     /// `webhook-id` (or `svix-id`).
     Id,
@@ -360,6 +362,8 @@ impl HmacKey {
 
 /// How far a message's timestamp may be from `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Tolerance {
     /// At most this many seconds in either direction; ±tolerance itself is accepted.
     Seconds(u64),
@@ -419,6 +423,7 @@ pub fn select_header<H: HeaderSource + ?Sized>(
 
 /// What a successful verification vouches for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Verified<'a> {
     /// The `webhook-id`: use it as the idempotency key.
     pub id: &'a str,
@@ -558,6 +563,15 @@ impl Verifier {
     pub fn new(secret: &Secret) -> Verifier {
         Verifier {
             keys: alloc::vec![Held::Hmac(secret.key())],
+            tolerance: Tolerance::default(),
+            max_payload: None,
+        }
+    }
+
+    /// A verifier for one key of any kind, with the default ±300 s tolerance.
+    pub fn from_key(key: &Key) -> Verifier {
+        Verifier {
+            keys: alloc::vec![Held::from_key(key)],
             tolerance: Tolerance::default(),
             max_payload: None,
         }
