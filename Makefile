@@ -114,7 +114,7 @@ test-rust:
 	$(CARGO) test --workspace --exclude hookproof-component
 	$(CARGO) test -p hookproof --all-features
 	$(CARGO) test -p hookproof --no-default-features
-	$(CARGO) package -p hookproof --allow-dirty --no-verify --quiet
+	$(CARGO) package -p hookproof --allow-dirty --quiet
 
 ## The core builds for a target with no `std` at all: a stray `std::` fails here. Lean
 ## (HMAC only), with v1a (ed25519), and with serde.
