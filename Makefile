@@ -8,9 +8,9 @@ WASM_BINDGEN_VERSION := 0.2.129
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
-WASM_TARGET_DIR := target/wasm32-unknown-unknown/release
+WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 
-.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check
+.PHONY: all demo cli tour bench test deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -25,7 +25,7 @@ cli: setup-rust
 	$(CARGO) build -p hookproof-cli
 
 ## Benchmarks (not part of `make test`): writes bench/RESULTS.md.
-bench: js component
+bench: js component setup-deno setup-bun
 	node tests/js/install.mjs
 	node bench/run.mjs
 
@@ -34,7 +34,7 @@ tour:
 	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
-test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js test-component fuzz demo
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component fuzz demo
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -54,6 +54,15 @@ setup-deno:
 	@if [ "$$($(DENO) --version 2>/dev/null | head -1 | cut -d' ' -f2)" != "$(DENO_VERSION)" ]; then \
 		npm install --prefix target/tools/deno --no-save --no-package-lock --no-audit --no-fund \
 			--loglevel=error deno@$(DENO_VERSION); \
+	fi
+
+## Bun from npm (its binary ships in @oven/bun-linux-x64), for the benchmarks' Bun row.
+BUN_VERSION := 1.4.5
+BUN := target/tools/bun/node_modules/.bin/bun
+setup-bun:
+	@if [ "$$($(BUN) --version 2>/dev/null)" != "$(BUN_VERSION)" ]; then \
+		npm install --prefix target/tools/bun --no-save --no-package-lock --no-audit --no-fund \
+			--loglevel=error bun@$(BUN_VERSION); \
 	fi
 
 ## jco's componentize/WIT/transpile library, beside the lockfile for the same reason as Deno.
@@ -84,12 +93,26 @@ setup-wasm:
 		$(CARGO) install --locked --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
 	fi
 
-## The npm package: core → wasm (release: opt 3, LTO, 1 CGU) → wasm-bindgen → wasm-opt → js/dist.
+## The npm package: three wasm modules — `webhook` (the lean signature binding, the main
+## entry), `webhook-v1a` (the same with ed25519 keys, `hookproof/v1a`) and `codat` (the rest,
+## `hookproof/codat`) — each core → wasm (the `wasm` profile) → wasm-bindgen (bundler glue) →
+## wasm-opt, then one small entry per host (js/build.mjs) → js/dist.
+WASM_OPT_FLAGS := -O3 --strip-producers --strip-target-features
 js: setup-node setup-wasm
-	$(CARGO) build -p hookproof-wasm --release --target wasm32-unknown-unknown
-	wasm-bindgen --target web --out-dir js/pkg --out-name hookproof $(WASM_TARGET_DIR)/hookproof_wasm.wasm
-	$(WASM_OPT) -O3 $(WASM_FEATURES) js/pkg/hookproof_bg.wasm -o js/pkg/hookproof_bg.wasm
+	$(CARGO) build -p hookproof-webhook-wasm --profile wasm --target wasm32-unknown-unknown
+	$(call bindgen,hookproof_webhook_wasm,webhook)
+	$(CARGO) build -p hookproof-webhook-wasm --features v1a --profile wasm --target wasm32-unknown-unknown
+	$(call bindgen,hookproof_webhook_wasm,webhook-v1a)
+	$(CARGO) build -p hookproof-wasm --profile wasm --target wasm32-unknown-unknown
+	$(call bindgen,hookproof_wasm,codat)
 	node js/build.mjs
+
+# $(1): the crate's artifact name, $(2): the module's directory under js/pkg.
+define bindgen
+	rm -rf js/pkg/$(2)
+	wasm-bindgen --target bundler --out-dir js/pkg/$(2) $(WASM_TARGET_DIR)/$(1).wasm
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_FEATURES) js/pkg/$(2)/$(1)_bg.wasm -o js/pkg/$(2)/$(1)_bg.wasm
+endef
 
 ## The package as users get it (`npm pack`, installed into throwaway CJS, ESM and worker
 ## projects), on Node, then on workerd (miniflare), Deno and Vercel's edge-runtime.
@@ -97,9 +120,16 @@ test-js: js setup-deno
 	node tests/js/install.mjs
 	node --test tests/js/ tests/edge/
 
+## The toolchain rows (tests/toolchains/README.md): the packed tarball in fresh Next.js, webpack,
+## esbuild, Rollup, Vite, Bun, Deno, wrangler and TypeScript projects, each built with the tool's
+## defaults and run or served for real (part of `make test`). A few rows: make toolchains ROWS="next deno".
+ROWS ?=
+toolchains: js setup-deno
+	node tests/toolchains/run.mjs $(ROWS)
+
 ## The JS sources pass node's syntax check and the declarations match the exports.
 js-check:
-	node --check js/src/api.js
+	for f in js/src/*.js js/src/entries/*/*.js; do node --check $$f; done
 	node tests/js/check-exports.mjs
 
 fmt-check:

@@ -22,8 +22,6 @@
 use alloc::string::String;
 use core::fmt;
 
-#[cfg(feature = "v1a")]
-use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use crate::signature::{Secret, SecretError};
@@ -82,11 +80,16 @@ impl crate::ErrorCode for SignError {
     }
 }
 
+impl SignError {
+    /// A sentence saying what is wrong (the `Display` text).
+    pub const fn message(&self) -> &'static str {
+        "no signing key: a whpk_ public key only verifies; sign with a whsec_ secret or a whsk_ signing key"
+    }
+}
+
 impl fmt::Display for SignError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "no signing key: a whpk_ public key only verifies; sign with a whsec_ secret or a whsk_ signing key",
-        )
+        f.write_str(self.message())
     }
 }
 
@@ -280,7 +283,6 @@ pub fn ed25519_sign(
 pub(crate) mod ed {
     use alloc::string::String;
 
-    use base64::Engine as _;
     use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
     use zeroize::Zeroizing;
 

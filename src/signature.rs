@@ -12,7 +12,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -149,42 +148,52 @@ impl ErrorCode for VerifyError {
     }
 }
 
+impl VerifyError {
+    /// A sentence saying what is wrong and what to check (the `Display` text), without the
+    /// formatting machinery, so the smallest wasm builds stay small.
+    pub const fn message(&self) -> &'static str {
+        match self {
+            VerifyError::MissingHeader(Header::Id) => {
+                "missing header webhook-id (or svix-id); pass the request's headers unchanged"
+            }
+            VerifyError::MissingHeader(Header::Timestamp) => {
+                "missing header webhook-timestamp (or svix-timestamp); pass the request's headers unchanged"
+            }
+            VerifyError::MissingHeader(Header::Signature) => {
+                "missing header webhook-signature (or svix-signature); pass the request's headers unchanged"
+            }
+            VerifyError::HeaderTooLarge(Header::Id) => {
+                "header webhook-id is longer than 8192 bytes"
+            }
+            VerifyError::HeaderTooLarge(Header::Timestamp) => {
+                "header webhook-timestamp is longer than 8192 bytes"
+            }
+            VerifyError::HeaderTooLarge(Header::Signature) => {
+                "header webhook-signature is longer than 8192 bytes"
+            }
+            VerifyError::InvalidTimestamp => {
+                "header webhook-timestamp is not a decimal integer of Unix seconds"
+            }
+            VerifyError::TimestampTooOld => {
+                "message timestamp is too old: check the server clock, or verify stored messages with the timestamp check off"
+            }
+            VerifyError::TimestampTooNew => {
+                "message timestamp is too far in the future: check the server clock"
+            }
+            VerifyError::TooManySignatures => {
+                "header webhook-signature has more than 64 entries, or more than 4 v1a entries"
+            }
+            VerifyError::PayloadTooLarge => "payload is larger than the configured maximum",
+            VerifyError::NoMatchingSignature => {
+                "no matching signature: check that the body is the raw request body (not re-serialized JSON) and that the secret is this endpoint's whsec_ signing secret (or whpk_ public key)"
+            }
+        }
+    }
+}
+
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VerifyError::MissingHeader(h) => write!(
-                f,
-                "missing header {} (or {}); pass the request's headers unchanged",
-                h.name(),
-                h.svix_name()
-            ),
-            VerifyError::HeaderTooLarge(Header::Signature) => write!(
-                f,
-                "header webhook-signature is longer than {MAX_SIGNATURE_HEADER_LEN} bytes"
-            ),
-            VerifyError::HeaderTooLarge(h) => {
-                write!(f, "header {} is longer than {MAX_ID_LEN} bytes", h.name())
-            }
-            VerifyError::InvalidTimestamp => f.write_str(
-                "header webhook-timestamp is not a decimal integer of Unix seconds",
-            ),
-            VerifyError::TimestampTooOld => f.write_str(
-                "message timestamp is too old: check the server clock, or verify stored messages with the timestamp check off",
-            ),
-            VerifyError::TimestampTooNew => {
-                f.write_str("message timestamp is too far in the future: check the server clock")
-            }
-            VerifyError::TooManySignatures => write!(
-                f,
-                "header webhook-signature has more than {MAX_SIGNATURES} entries, or more than {MAX_ASYMMETRIC_SIGNATURES} v1a entries"
-            ),
-            VerifyError::PayloadTooLarge => {
-                f.write_str("payload is larger than the configured maximum")
-            }
-            VerifyError::NoMatchingSignature => f.write_str(
-                "no matching signature: check that the body is the raw request body (not re-serialized JSON) and that the secret is this endpoint's whsec_ signing secret (or whpk_ public key)",
-            ),
-        }
+        f.write_str(self.message())
     }
 }
 
@@ -237,32 +246,36 @@ impl ErrorCode for SecretError {
     }
 }
 
+impl SecretError {
+    /// A sentence saying what is wrong (the `Display` text), without the formatting machinery.
+    pub const fn message(&self) -> &'static str {
+        match self {
+            SecretError::Empty => "invalid secret: it is empty",
+            SecretError::NotBase64 => {
+                "invalid secret: expected whsec_ followed by complete base64 (with its = padding, no spaces or newlines), as copied from the endpoint's Signing secret"
+            }
+            SecretError::TooLong => "invalid secret: longer than 4096 characters or 1024 bytes",
+            SecretError::NoSecrets => "invalid secret: no secret given",
+            SecretError::TooManySecrets => "more than 16 secrets and keys",
+            SecretError::InvalidKey => {
+                "invalid key: expected whpk_ + the complete base64 of a 32-byte ed25519 public key, or whsk_ + that of a 32-byte seed (or 64 bytes: seed and public key)"
+            }
+            SecretError::WeakKey => {
+                "invalid key: the ed25519 public key has small order (a weak key that would accept forged signatures)"
+            }
+            SecretError::KeyMismatch => {
+                "invalid key: the 64-byte whsk_ key's public half is not the public key of its seed"
+            }
+            SecretError::UnsupportedKey => {
+                "unsupported key: whpk_/whsk_ (v1a, ed25519) keys need hookproof built with the v1a feature"
+            }
+        }
+    }
+}
+
 impl fmt::Display for SecretError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretError::Empty => f.write_str("invalid secret: it is empty"),
-            SecretError::NotBase64 => f.write_str(
-                "invalid secret: expected whsec_ followed by complete base64 (with its = padding, no spaces or newlines), as copied from the endpoint's Signing secret",
-            ),
-            SecretError::TooLong => write!(
-                f,
-                "invalid secret: longer than {MAX_SECRET_TEXT_LEN} characters or {MAX_SECRET_LEN} bytes"
-            ),
-            SecretError::NoSecrets => f.write_str("invalid secret: no secret given"),
-            SecretError::TooManySecrets => write!(f, "more than {MAX_SECRETS} secrets and keys"),
-            SecretError::InvalidKey => f.write_str(
-                "invalid key: expected whpk_ + the complete base64 of a 32-byte ed25519 public key, or whsk_ + that of a 32-byte seed (or 64 bytes: seed and public key)",
-            ),
-            SecretError::WeakKey => f.write_str(
-                "invalid key: the ed25519 public key has small order (a weak key that would accept forged signatures)",
-            ),
-            SecretError::KeyMismatch => f.write_str(
-                "invalid key: the 64-byte whsk_ key's public half is not the public key of its seed",
-            ),
-            SecretError::UnsupportedKey => f.write_str(
-                "unsupported key: whpk_/whsk_ (v1a, ed25519) keys need hookproof built with the v1a feature",
-            ),
-        }
+        f.write_str(self.message())
     }
 }
 
@@ -340,6 +353,9 @@ impl fmt::Debug for Secret {
 struct HmacKey(HmacSha256);
 
 impl HmacKey {
+    // Kept out of line (here and in `mac_of`): one copy of the HMAC code, not one per caller,
+    // keeps the smallest wasm build small; the cost is one call per message.
+    #[inline(never)]
     fn new(bytes: &[u8]) -> HmacKey {
         // HMAC accepts keys of every length (longer ones are hashed first), so this cannot
         // fail; the fallback keeps the core free of `expect` all the same.
@@ -350,12 +366,16 @@ impl HmacKey {
     }
 
     fn mac(&self, id: &str, timestamp: &str, body: &[u8]) -> [u8; MAC_LEN] {
+        self.mac_of(&[id.as_bytes(), b".", timestamp.as_bytes(), b".", body])
+    }
+
+    /// The MAC of the concatenation of `parts`.
+    #[inline(never)]
+    fn mac_of(&self, parts: &[&[u8]]) -> [u8; MAC_LEN] {
         let mut mac = self.0.clone();
-        mac.update(id.as_bytes());
-        mac.update(b".");
-        mac.update(timestamp.as_bytes());
-        mac.update(b".");
-        mac.update(body);
+        for part in parts {
+            mac.update(part);
+        }
         mac.finalize().into_bytes().into()
     }
 }
@@ -437,7 +457,7 @@ pub struct Verified<'a> {
 /// computes, for each HMAC secret, the MAC of [`Prepared::write_prefix`]'s text followed by the
 /// body, and hands the MACs to [`Verifier::finish`], which parses the signature entries and
 /// compares them in constant time. Every rule stays here; only the hashing moves. `v1a` entries
-/// are checked by `finish` itself, from the body ([`Verifier::needs_body`]).
+/// are checked by [`Verifier::finish_with_body`], from the body ([`Verifier::needs_body`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Prepared<'a> {
     id: &'a str,
@@ -680,7 +700,7 @@ impl Verifier {
             .filter_map(Held::hmac)
             .map(|key| key.mac(id, timestamp, body))
             .collect();
-        let verified = self.finish(&prepared, &macs, Some(body))?;
+        let verified = self.finish_with_body(&prepared, &macs, body)?;
         Ok(Verified {
             id,
             timestamp: verified.timestamp,
@@ -739,17 +759,34 @@ impl Verifier {
         })
     }
 
-    /// Finishes a [`Prepared`] message: compares `macs` with every `v1` entry in constant
-    /// time, then, if none matched, checks every `v1a` entry against every ed25519 key.
-    ///
-    /// - `macs`: one per HMAC secret, in the order the secrets were given (public and signing
-    ///   keys skipped; [`Verifier::secret_count`] of them): HMAC-SHA256 under that secret of
-    ///   [`Prepared::write_prefix`]'s text followed by the body. A list of the wrong length
-    ///   never matches.
-    /// - `body`: the body itself, which `v1a` needs ([`Verifier::needs_body`]). With `None`,
-    ///   `v1a` entries are not checked (a verifier with HMAC secrets only never needs it); a
-    ///   body whose length differs from the one given to [`Verifier::prepare`] never matches.
+    /// Finishes a [`Prepared`] message from the host's MACs: compares them with every `v1`
+    /// entry in constant time. `macs` are one per HMAC secret, in the order the secrets were
+    /// given (public and signing keys skipped; [`Verifier::secret_count`] of them): HMAC-SHA256
+    /// under that secret of [`Prepared::write_prefix`]'s text followed by the body. A list of
+    /// the wrong length never matches. `v1a` entries are not checked here: a verifier that
+    /// holds ed25519 keys ([`Verifier::needs_body`]) is finished with
+    /// [`Verifier::finish_with_body`].
     pub fn finish<'a>(
+        &self,
+        prepared: &Prepared<'a>,
+        macs: &[[u8; MAC_LEN]],
+    ) -> Result<Verified<'a>, VerifyError> {
+        self.finish_inner(prepared, macs, None)
+    }
+
+    /// [`Verifier::finish`], then, if no `v1` entry matched, every `v1a` entry against every
+    /// ed25519 key, over `body` (ed25519 signs the whole message, so the body itself is needed).
+    /// A body whose length differs from the one given to [`Verifier::prepare`] never matches.
+    pub fn finish_with_body<'a>(
+        &self,
+        prepared: &Prepared<'a>,
+        macs: &[[u8; MAC_LEN]],
+        body: &[u8],
+    ) -> Result<Verified<'a>, VerifyError> {
+        self.finish_inner(prepared, macs, Some(body))
+    }
+
+    fn finish_inner<'a>(
         &self,
         prepared: &Prepared<'a>,
         macs: &[[u8; MAC_LEN]],
@@ -815,8 +852,8 @@ impl Verifier {
         self.keys.iter().filter(|k| k.hmac().is_some()).count()
     }
 
-    /// Whether the verifier holds ed25519 keys, whose `v1a` check needs the body in
-    /// [`Verifier::finish`].
+    /// Whether the verifier holds ed25519 keys, whose `v1a` check needs the body
+    /// ([`Verifier::finish_with_body`]).
     pub fn needs_body(&self) -> bool {
         self.keys.len() != self.secret_count()
     }
@@ -841,9 +878,7 @@ impl Verifier {
 /// HMAC-SHA256 of `data` under `key` (any length): the primitive under every signature,
 /// exposed so every host can check it against RFC 4231.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; MAC_LEN] {
-    let mut mac = HmacKey::new(key).0;
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    HmacKey::new(key).mac_of(&[data])
 }
 
 /// Signs `body` for `id` and `timestamp` (Unix seconds): `v1,` + base64 HMAC-SHA256 over
@@ -928,7 +963,8 @@ fn decode_v1(entry: &str) -> Option<[u8; MAC_LEN]> {
 
 pub(crate) use itoa_buf::Buf as TimestampText;
 
-/// A tiny integer formatter, so signing needs no allocation for the timestamp.
+/// A tiny integer formatter, so signing needs neither an allocation nor the formatting
+/// machinery for the timestamp.
 mod itoa_buf {
     pub(crate) struct Buf {
         bytes: [u8; 20],
@@ -939,34 +975,31 @@ mod itoa_buf {
             Buf { bytes: [0; 20] }
         }
 
+        /// The decimal text of `value` (at most 20 characters: `-9223372036854775808`).
         pub(crate) fn format(&mut self, value: i64) -> &str {
-            use core::fmt::Write;
-            let mut w = Writer {
-                buf: &mut self.bytes,
-                len: 0,
-            };
-            // i64 has at most 20 characters, so this cannot overflow the buffer.
-            let _ = write!(w, "{value}");
-            let len = w.len;
+            let mut n = value.unsigned_abs();
+            let mut start = self.bytes.len();
+            loop {
+                start -= 1;
+                if let Some(slot) = self.bytes.get_mut(start) {
+                    // `n % 10` is a single digit.
+                    *slot = b'0' + (n % 10) as u8;
+                }
+                n /= 10;
+                if n == 0 || start == 0 {
+                    break;
+                }
+            }
+            if value < 0 && start > 0 {
+                start -= 1;
+                if let Some(slot) = self.bytes.get_mut(start) {
+                    *slot = b'-';
+                }
+            }
             self.bytes
-                .get(..len)
+                .get(start..)
                 .and_then(|b| core::str::from_utf8(b).ok())
                 .unwrap_or("")
-        }
-    }
-
-    struct Writer<'a> {
-        buf: &'a mut [u8; 20],
-        len: usize,
-    }
-
-    impl core::fmt::Write for Writer<'_> {
-        fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
-            let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-            dst.copy_from_slice(s.as_bytes());
-            self.len = end;
-            Ok(())
         }
     }
 }

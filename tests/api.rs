@@ -173,21 +173,21 @@ fn prepare_and_finish_with_and_without_the_body() {
         secret.expose_bytes(),
         &[b"msg_1.1700000000.".as_slice(), body].concat(),
     );
-    assert!(mixed.finish(&prepared, &[mac], Some(body)).is_ok());
+    assert!(mixed.finish_with_body(&prepared, &[mac], body).is_ok());
     // Without the body the v1a entry cannot be checked; with another body of the same
     // length it does not match; with a body of another length it never matches.
     assert_eq!(
-        mixed.finish(&prepared, &[mac], None),
+        mixed.finish(&prepared, &[mac]),
         Err(VerifyError::NoMatchingSignature)
     );
     let mut other = *body;
     other[2] ^= 1;
     assert_eq!(
-        mixed.finish(&prepared, &[mac], Some(&other)),
+        mixed.finish_with_body(&prepared, &[mac], &other),
         Err(VerifyError::NoMatchingSignature)
     );
     assert_eq!(
-        mixed.finish(&prepared, &[mac], Some(&body[1..])),
+        mixed.finish_with_body(&prepared, &[mac], &body[1..]),
         Err(VerifyError::NoMatchingSignature)
     );
     // An HMAC-only verifier needs only the MACs.
@@ -197,7 +197,7 @@ fn prepare_and_finish_with_and_without_the_body() {
     let prepared = hmac_only
         .prepare("msg_1", "1700000000", &v1, body.len(), 1_700_000_000)
         .unwrap();
-    assert!(hmac_only.finish(&prepared, &[mac], None).is_ok());
+    assert!(hmac_only.finish(&prepared, &[mac]).is_ok());
 }
 
 #[cfg(feature = "v1a")]
@@ -248,4 +248,34 @@ fn lean_core_refuses_v1a_keys() {
     // An HMAC-only verifier skips v1a entries as any unknown version.
     let v = Verifier::from_texts([SECRET]).unwrap();
     assert!(!v.needs_body());
+}
+
+#[test]
+fn static_messages_state_the_bounds_that_apply() {
+    use hookproof::signature::{
+        MAX_ID_LEN, MAX_SECRET_LEN, MAX_SECRET_TEXT_LEN, MAX_SECRETS, MAX_SIGNATURE_HEADER_LEN,
+        MAX_SIGNATURES,
+    };
+    use hookproof::{Header, SecretError, VerifyError};
+    let has = |text: &str, n: usize| assert!(text.contains(&n.to_string()), "{text:?} lacks {n}");
+    has(
+        VerifyError::HeaderTooLarge(Header::Id).message(),
+        MAX_ID_LEN,
+    );
+    has(
+        VerifyError::HeaderTooLarge(Header::Signature).message(),
+        MAX_SIGNATURE_HEADER_LEN,
+    );
+    has(VerifyError::TooManySignatures.message(), MAX_SIGNATURES);
+    has(
+        VerifyError::TooManySignatures.message(),
+        hookproof::signature::MAX_ASYMMETRIC_SIGNATURES,
+    );
+    has(SecretError::TooLong.message(), MAX_SECRET_TEXT_LEN);
+    has(SecretError::TooLong.message(), MAX_SECRET_LEN);
+    has(SecretError::TooManySecrets.message(), MAX_SECRETS);
+    for h in [Header::Id, Header::Timestamp, Header::Signature] {
+        let missing = VerifyError::MissingHeader(h).to_string();
+        assert!(missing.contains(h.name()) && missing.contains(h.svix_name()));
+    }
 }

@@ -41,6 +41,19 @@ proptest! {
     }
 
     #[test]
+    fn signing_formats_any_timestamp_as_its_decimal_text(
+        key in prop::collection::vec(any::<u8>(), 1..64),
+        ts in prop_oneof![any::<i64>(), Just(i64::MIN), Just(i64::MAX), Just(0i64), -10i64..10],
+    ) {
+        use hmac::{Hmac, KeyInit, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&key).unwrap();
+        mac.update(format!("m.{ts}.").as_bytes());
+        mac.update(b"body");
+        let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+        prop_assert_eq!(verifier(&key).sign("m", ts, b"body"), expected);
+    }
+
+    #[test]
     fn any_flipped_body_bit_fails(
         key in prop::collection::vec(any::<u8>(), 1..64),
         body in prop::collection::vec(any::<u8>(), 1..512),

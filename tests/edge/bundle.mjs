@@ -1,8 +1,9 @@
 // Bundles a worker the way wrangler does: esbuild, the `workerd` export condition, the
 // package resolved from the throwaway project the packed tarball was installed into, and the
-// .wasm left as a separate CompiledWasm module beside the bundle.
+// .wasm files left as separate CompiledWasm modules beside the bundle (wrangler's module
+// collection does the same: resolve, copy, import by the new name).
 import { copyFileSync, mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { projects } from "../js/install.mjs";
@@ -22,9 +23,22 @@ export async function bundleWorker(entry, outDir, { conditions = ["workerd", "wo
     conditions,
     mainFields: ["module", "main"],
     nodePaths: [join(projects.worker, "node_modules"), ...extraNodePaths],
-    external: ["*.wasm"],
+    plugins: [compiledWasm(outDir)],
     logLevel: "warning",
   });
-  copyFileSync(join(projects.worker, "node_modules/hookproof/dist/hookproof_bg.wasm"), join(outDir, "hookproof_bg.wasm"));
   return outfile;
+}
+
+/** `import x from "…/name.wasm"` → the file copied to `outDir`, imported as `./name.wasm`. */
+export function compiledWasm(outDir) {
+  return {
+    name: "compiled-wasm",
+    setup(b) {
+      b.onResolve({ filter: /\.wasm$/ }, (args) => {
+        const file = resolve(args.resolveDir, args.path);
+        copyFileSync(file, join(outDir, basename(file)));
+        return { path: `./${basename(file)}`, external: true };
+      });
+    },
+  };
 }

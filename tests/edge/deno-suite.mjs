@@ -1,6 +1,6 @@
 // The vector suite under `deno test`, importing the installed package by name (Deno picks its
-// `deno` export condition). Copied into the throwaway project by deno.test.mjs and run there.
-import * as api from "hookproof";
+// `node`/`import` export conditions: the embedded build, which needs no permissions). Copied into the throwaway project by deno.test.mjs and run there.
+import * as api from "hookproof/codat";
 import { runVectors, VECTOR_FILES } from "./suite.mjs";
 
 Deno.test("hookproof vector suite", () => {

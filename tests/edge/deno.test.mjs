@@ -28,3 +28,18 @@ test("the vector suite runs green under deno test", () => {
   assert.match(output, /ok \| 1 passed \| 0 failed/);
   assert.match(output, /\d+ vectors passed under Deno 2\./);
 });
+
+test("the package itself needs no Deno permission: deno run with no --allow flag", () => {
+  const dir = projects.worker;
+  cpSync(join(root, "tests/edge/deno-no-permissions.mjs"), join(dir, "hookproof_no_permissions.mjs"));
+  const run = spawnSync(deno, ["run", "--no-prompt", "hookproof_no_permissions.mjs"], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 120_000,
+    killSignal: "SIGKILL",
+    env: { ...process.env, NO_COLOR: "1", DENO_DIR: join(root, "target/tools/deno-cache") },
+  });
+  const output = `${run.stdout}\n${run.stderr}`;
+  assert.equal(run.status, 0, output);
+  assert.match(output, /valid: msg_p5jXN8AQM9LWM0D4loKWxJek; tampered: no_matching_signature; codat: retry/);
+});

@@ -1,6 +1,6 @@
 // The vector suite as one module for edge runtimes: imports the package by name (resolved
 // with the runtime's export condition) and the vectors as JSON, and exposes `run()`.
-import * as api from "hookproof";
+import * as api from "hookproof/codat";
 import { runVectors } from "../js/suite.mjs";
 import authorization from "../vectors/authorization.json";
 import classify from "../vectors/classify.json";

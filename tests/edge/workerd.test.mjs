@@ -34,7 +34,8 @@ test("the vector suite runs green inside workerd", async () => {
   assert.deepEqual(result.failures, []);
   // It ran the package's workerd entry: the .wasm imported as a module, no Node APIs.
   const bundle = readFileSync(scriptPath, "utf8");
-  assert.match(bundle, /from "\.\/hookproof_bg\.wasm"/);
+  assert.match(bundle, /from "\.\/webhook\.wasm"/);
+  assert.match(bundle, /from "\.\/codat\.wasm"/);
   assert.doesNotMatch(bundle, /node:fs/);
   assert.ok(result.total >= 400, `only ${result.total}`);
 });
@@ -121,7 +122,7 @@ describe("the example Cloudflare worker", () => {
 
   test("verifies, filters, de-duplicates, and queues exactly the accepted events", async () => {
     const { post, queued, snapshot } = await consumer({
-      WEBHOOK_SECRETS: `whsec_dGhlIG9sZCBzZWNyZXQ ${SECRET}`,
+      WEBHOOK_SECRETS: `whsec_dGhlIG9sZCBzZWNyZXQ= ${SECRET}`,
       EVENT_TYPES: "read.completed, connection.*",
       COMPANY_TAGS: "region:us, service:t2k",
       MAX_BODY_BYTES: "4096",

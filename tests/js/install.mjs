@@ -22,9 +22,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       JSON.stringify({ name: `hookproof-${kind}-consumer`, private: true, type: kind === "cjs" ? "commonjs" : "module", dependencies: { hookproof: `file:../${tarball}` } }, null, 2),
     );
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
-    // The tests load hookproof through these, so Node's own resolver picks the entry point.
-    writeFileSync(join(dir, "entry.cjs"), 'module.exports = require("hookproof");\n');
-    writeFileSync(join(dir, "entry.mjs"), 'export * from "hookproof";\n');
+    // The tests load hookproof through these, so Node's own resolver picks the entry point:
+    // `entry` is the whole API (`hookproof/codat`, which re-exports the main entry), `main`
+    // the lean main entry alone.
+    writeFileSync(join(dir, "entry.cjs"), 'module.exports = require("hookproof/codat");\n');
+    writeFileSync(join(dir, "entry.mjs"), 'export * from "hookproof/codat";\n');
+    writeFileSync(join(dir, "main.cjs"), 'module.exports = require("hookproof");\n');
+    writeFileSync(join(dir, "main.mjs"), 'export * from "hookproof";\n');
   }
   console.log(`installed ${tarball} into ${Object.values(projects).join(", ")}`);
 }

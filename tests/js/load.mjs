@@ -8,14 +8,20 @@ import { VECTOR_FILES } from "./suite.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** `require("hookproof")` from the CommonJS project. */
+/** `require("hookproof/codat")` (the whole API) from the CommonJS project. */
 export function requireInstalled() {
   return createRequire(join(projects.cjs, "package.json"))("./entry.cjs");
 }
 
-/** `import "hookproof"` from the ESM project. */
+/** `import "hookproof/codat"` (the whole API) from the ESM project. */
 export function importInstalled() {
   return import(pathToFileURL(join(projects.esm, "entry.mjs")).href);
+}
+
+/** The lean main entry, `require("hookproof")` / `import "hookproof"`. */
+export function loadMain(kind) {
+  if (kind === "cjs") return createRequire(join(projects.cjs, "package.json"))("./main.cjs");
+  return import(pathToFileURL(join(projects.esm, "main.mjs")).href);
 }
 
 export function loadVectors() {

@@ -1,10 +1,11 @@
 // The vector suite through the packed tarball, installed into CommonJS and ESM projects.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { projects } from "./install.mjs";
-import { importInstalled, loadVectors, requireInstalled } from "./load.mjs";
+import { importInstalled, loadMain, loadVectors, requireInstalled } from "./load.mjs";
 import { hostileCases, runVectors } from "./suite.mjs";
 
 const vectors = loadVectors();
@@ -26,16 +27,35 @@ for (const [name, load] of [
 test("the tarball ships only what users need and has no runtime dependencies", () => {
   const pkg = JSON.parse(readFileSync(join(projects.esm, "node_modules/hookproof/package.json"), "utf8"));
   assert.equal(pkg.dependencies, undefined);
-  assert.equal(pkg.sideEffects, false);
-  assert.deepEqual(Object.keys(pkg.exports["."])[0], "types");
+  // Every condition carries its own declarations, first (TypeScript and publint read them so).
+  for (const entry of [".", "./codat", "./v1a"]) {
+    for (const target of Object.values(pkg.exports[entry])) assert.equal(Object.keys(target)[0], "types");
+  }
+  // Entry points install their wasm module when evaluated; only the shared internals are pure.
+  assert.ok(!pkg.sideEffects.some((glob) => glob.includes("internal")));
   const lock = JSON.parse(readFileSync(join(projects.esm, "package-lock.json"), "utf8"));
   assert.deepEqual(Object.keys(lock.packages).filter((p) => p), ["node_modules/hookproof"]);
 });
 
-test("require and import load different entry points of the same package", async () => {
-  const cjs = requireInstalled();
+test("require and import share one instance: the same classes, whichever entry loaded them", async () => {
+  // Both from the ESM project's install (the CommonJS project has its own copy).
+  const cjs = createRequire(join(projects.esm, "package.json"))("hookproof/codat");
   const esm = await importInstalled();
   assert.equal(typeof cjs.Webhook, "function");
-  assert.equal(typeof esm.Webhook, "function");
+  assert.equal(esm.Webhook, cjs.Webhook);
+  assert.equal(esm.WebhookVerificationError, cjs.WebhookVerificationError);
   assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).sort());
+  const main = await loadMain("esm");
+  assert.equal(main.Webhook, esm.Webhook);
+  assert.equal(createRequire(join(projects.esm, "package.json"))("hookproof").HookproofError, cjs.HookproofError);
+});
+
+test("the main entry is the lean verify path: Webhook, its errors, hmacSha256", async () => {
+  for (const kind of ["cjs", "esm"]) {
+    const main = await loadMain(kind);
+    assert.deepEqual(Object.keys(main).sort(), ["HookproofError", "Webhook", "WebhookVerificationError", "hmacSha256", "wasmMemoryBytes"]);
+    const wh = new main.Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    const headers = { "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330", "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" };
+    assert.deepEqual(wh.safeVerify('{"test": 2432232314}', headers, { now: 1614265330 }), { ok: true, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330 });
+  }
 });

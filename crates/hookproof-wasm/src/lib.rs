@@ -1,17 +1,15 @@
-//! wasm-bindgen binding of the hookproof core for the `hookproof` npm package (`js/`).
+//! wasm-bindgen binding of the hookproof core beyond signatures, for the `hookproof/codat`
+//! entry of the npm package (`js/`); signatures live in the lean `hookproof-webhook-wasm`.
 //!
-//! This layer only converts types: JS strings and bytes in, and either `undefined` (success)
-//! or one `"code|message"` string out, which `js/src/api.js` turns into a
-//! `WebhookVerificationError`. The hot path (`verify_*`) is one call with no exceptions and
-//! no allocation on success.
+//! This layer only converts types: JS strings and bytes in, and either a value or one
+//! `"code|message"` string out, which `js/src/codat.js` turns into a `HookproofError`.
 
 use std::fmt::Display;
 
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     Classification, Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy,
-    RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist, TagFilter, Tolerance,
-    Verifier,
+    RateDecision, RateLimiter, ReplayGuard, Seen, SourceAllowlist, TagFilter,
 };
 use wasm_bindgen::prelude::*;
 
@@ -22,120 +20,6 @@ fn fail<E: ErrorCode + Display>(e: E) -> String {
 
 fn usage(code: &str, message: &str) -> String {
     format!("{code}|{message}")
-}
-
-/// Secrets collected one by one (text or raw bytes), then handed to a verifier.
-#[wasm_bindgen]
-#[derive(Default)]
-pub struct Keys {
-    secrets: Vec<Secret>,
-}
-
-#[wasm_bindgen]
-impl Keys {
-    /// An empty list.
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> Keys {
-        Keys::default()
-    }
-
-    /// Adds a `whsec_…` or bare base64 secret; returns an error string or nothing.
-    pub fn add_text(&mut self, text: &str) -> Option<String> {
-        Secret::parse(text)
-            .map(|s| self.secrets.push(s))
-            .err()
-            .map(fail)
-    }
-
-    /// Adds a raw-bytes secret; returns an error string or nothing.
-    pub fn add_bytes(&mut self, bytes: &[u8]) -> Option<String> {
-        Secret::from_bytes(bytes)
-            .map(|s| self.secrets.push(s))
-            .err()
-            .map(fail)
-    }
-}
-
-/// A verifier with its secrets' HMAC state precomputed.
-#[wasm_bindgen]
-pub struct WebhookVerifier {
-    inner: Verifier,
-}
-
-#[wasm_bindgen]
-impl WebhookVerifier {
-    /// `tolerance` in seconds, or negative to ignore timestamps; `max_payload` in bytes, or
-    /// negative for none.
-    #[wasm_bindgen(constructor)]
-    pub fn new(keys: &Keys, tolerance: f64, max_payload: f64) -> Result<WebhookVerifier, String> {
-        let mut inner = Verifier::with_secrets(&keys.secrets).map_err(fail)?;
-        inner = inner.tolerance(if tolerance < 0.0 {
-            Tolerance::Ignore
-        } else {
-            // Float-to-int `as` saturates (and maps NaN to 0): no trap on any input.
-            Tolerance::Seconds(tolerance as u64)
-        });
-        if max_payload >= 0.0 {
-            inner = inner.max_payload(max_payload as usize);
-        }
-        Ok(WebhookVerifier { inner })
-    }
-
-    /// Verifies a UTF-8 body; `undefined` when valid, else `code|message`.
-    pub fn verify_str(
-        &self,
-        id: &str,
-        ts: &str,
-        sig: &str,
-        body: &str,
-        now: f64,
-    ) -> Option<String> {
-        self.verify_bytes(id, ts, sig, body.as_bytes(), now)
-    }
-
-    /// Verifies a byte body; `undefined` when valid, else `code|message`.
-    pub fn verify_bytes(
-        &self,
-        id: &str,
-        ts: &str,
-        sig: &str,
-        body: &[u8],
-        now: f64,
-    ) -> Option<String> {
-        self.inner
-            .verify_parts(id, ts, sig, body, now as i64)
-            .err()
-            .map(fail)
-    }
-
-    /// Like `verify_bytes`, with the three headers in one string `id\nts\nsig` (one copy
-    /// into wasm memory instead of three; the caller checks no value holds a newline).
-    pub fn verify_packed(&self, packed: &str, body: &[u8], now: f64) -> Option<String> {
-        let (id, rest) = packed.split_once('\n').unwrap_or((packed, ""));
-        let (ts, sig) = rest.split_once('\n').unwrap_or((rest, ""));
-        self.verify_bytes(id, ts, sig, body, now)
-    }
-
-    /// `verify_packed` for a UTF-8 body.
-    pub fn verify_packed_str(&self, packed: &str, body: &str, now: f64) -> Option<String> {
-        self.verify_packed(packed, body.as_bytes(), now)
-    }
-
-    /// `v1,…` for a UTF-8 body.
-    pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> String {
-        self.inner.sign(id, ts as i64, body.as_bytes())
-    }
-
-    /// `v1,…` for a byte body.
-    pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> String {
-        self.inner.sign(id, ts as i64, body)
-    }
-}
-
-/// HMAC-SHA256 of `data` under `key`: the primitive under every signature.
-#[wasm_bindgen]
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    hookproof::signature::hmac_sha256(key, data).to_vec()
 }
 
 fn policy(name: &str) -> Result<Policy, String> {

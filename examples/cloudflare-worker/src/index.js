@@ -14,7 +14,7 @@ import {
   checkAuthorization,
   checkClientId,
   parseEvent,
-} from "hookproof";
+} from "hookproof/codat";
 
 /** Largest body read (Codat's events are small references; Standard Webhooks asks < 20 KB). */
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;

@@ -503,13 +503,21 @@ fn hostile_inputs_get_typed_errors_and_the_instance_stays_usable() {
         ),
         (
             vec![
-                // Over the 8 KiB id bound (MAX_ID_LEN), all NUL bytes.
-                ("webhook-id".into(), "\0".repeat(8 * 1024 + 1)),
+                ("webhook-id".into(), "\0".repeat(9000)),
                 ("webhook-timestamp".into(), "1".into()),
                 ("webhook-signature".into(), "v1,".into()),
             ],
             vec![0xff; 100],
             "header_too_large",
+        ),
+        (
+            vec![
+                ("webhook-id".into(), nul.clone()),
+                ("webhook-timestamp".into(), "1".into()),
+                ("webhook-signature".into(), "v1,".into()),
+            ],
+            vec![0xff; 100],
+            "no_matching_signature",
         ),
         (
             vec![

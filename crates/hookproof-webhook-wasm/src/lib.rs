@@ -1,0 +1,323 @@
+//! The lean wasm-bindgen binding of hookproof's signatures: everything the `hookproof` npm
+//! package's main entry (`Webhook`) needs and nothing else, so the verify path loads little.
+//! Built twice: as is, and with the `v1a` feature (ed25519 keys) for `hookproof/v1a`.
+//!
+//! This layer only converts types. Header pairs arrive packed in one string (one copy into
+//! wasm memory instead of one per header); the rule that picks a header from them is the
+//! core's [`hookproof::signature::select_header`]. Errors leave as one `code|message` string.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use hookproof::signature::{HeaderSource, select_header};
+use hookproof::{ErrorCode, Header, Secret, SecretError, Tolerance, Verifier, VerifyError};
+use wasm_bindgen::prelude::*;
+
+/// The errors this binding reports, with their static messages.
+trait Message: ErrorCode {
+    fn message(&self) -> &'static str;
+}
+
+impl Message for VerifyError {
+    fn message(&self) -> &'static str {
+        VerifyError::message(self)
+    }
+}
+
+impl Message for SecretError {
+    fn message(&self) -> &'static str {
+        SecretError::message(self)
+    }
+}
+
+/// `code|message`, built without the formatting machinery.
+fn fail<E: Message>(e: E) -> String {
+    let message = e.message();
+    let code = e.code();
+    let mut out = String::with_capacity(code.len() + 1 + message.len());
+    out.push_str(code);
+    out.push('|');
+    out.push_str(message);
+    out
+}
+
+/// Header pairs as the JS wrapper packs them: `name\nvalue\nname\nvalue…`, in the order the
+/// request (or the caller's object) holds them. A value that holds a newline or `\u{1}` arrives
+/// escaped (`\u{1}n`, `\u{1}\u{1}`); real header values never do.
+enum Packed<'a> {
+    Plain(&'a str),
+    Escaped(Vec<(String, String)>),
+}
+
+const ESCAPE: char = '\u{1}';
+
+impl<'a> Packed<'a> {
+    fn new(text: &'a str) -> Packed<'a> {
+        if !text.contains(ESCAPE) {
+            return Packed::Plain(text);
+        }
+        let mut pairs = Vec::new();
+        let mut lines = text.split('\n');
+        while let (Some(key), Some(value)) = (lines.next(), lines.next()) {
+            pairs.push((unescape(key), unescape(value)));
+        }
+        Packed::Escaped(pairs)
+    }
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((head, tail)) = rest.split_once(ESCAPE) {
+        out.push_str(head);
+        let mut tail = tail.chars();
+        match tail.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+        rest = tail.as_str();
+    }
+    out.push_str(rest);
+    out
+}
+
+impl HeaderSource for Packed<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        match self {
+            Packed::Plain(text) => {
+                let mut lines = text.split('\n');
+                while let (Some(key), Some(value)) = (lines.next(), lines.next()) {
+                    if key.eq_ignore_ascii_case(name) {
+                        return Some(value);
+                    }
+                }
+                None
+            }
+            Packed::Escaped(pairs) => pairs.as_slice().header(name),
+        }
+    }
+}
+
+/// The three header values the core picks from the packed pairs.
+fn pick<'a>(headers: &'a Packed<'a>) -> Result<(&'a str, &'a str, &'a str), VerifyError> {
+    Ok((
+        select_header(headers, Header::Id)?,
+        select_header(headers, Header::Timestamp)?,
+        select_header(headers, Header::Signature)?,
+    ))
+}
+
+/// Secrets collected one by one (text or raw bytes), then handed to a verifier.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Keys {
+    secrets: Vec<Secret>,
+}
+
+#[wasm_bindgen]
+impl Keys {
+    /// An empty list.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Keys {
+        Keys::default()
+    }
+
+    /// Adds a `whsec_…` or bare base64 secret; returns an error string or nothing.
+    pub fn add_text(&mut self, text: &str) -> Option<String> {
+        Secret::parse(text)
+            .map(|s| self.secrets.push(s))
+            .err()
+            .map(fail)
+    }
+
+    /// Adds a raw-bytes secret; returns an error string or nothing.
+    pub fn add_bytes(&mut self, bytes: &[u8]) -> Option<String> {
+        Secret::from_bytes(bytes)
+            .map(|s| self.secrets.push(s))
+            .err()
+            .map(fail)
+    }
+
+    /// The decoded bytes of secret `index`, for a host that computes HMACs natively.
+    pub fn key_bytes(&self, index: usize) -> Vec<u8> {
+        self.secrets
+            .get(index)
+            .map(|s| s.expose_bytes().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// How many secrets were added.
+    pub fn count(&self) -> usize {
+        self.secrets.len()
+    }
+}
+
+/// The three picked header values of a prepared message, kept between `prepare` and `finish`.
+#[derive(Default)]
+struct Pending {
+    id: String,
+    timestamp: String,
+    signature: String,
+}
+
+/// A verifier with its secrets' HMAC state precomputed.
+#[wasm_bindgen]
+pub struct WebhookVerifier {
+    inner: Verifier,
+    pending: Pending,
+}
+
+#[wasm_bindgen]
+impl WebhookVerifier {
+    /// `tolerance` in seconds, or negative to ignore timestamps; `max_payload` in bytes, or
+    /// negative for none.
+    #[wasm_bindgen(constructor)]
+    pub fn new(keys: &Keys, tolerance: f64, max_payload: f64) -> Result<WebhookVerifier, String> {
+        let mut inner = Verifier::with_secrets(&keys.secrets).map_err(fail)?;
+        inner = inner.tolerance(if tolerance < 0.0 {
+            Tolerance::Ignore
+        } else {
+            // Float-to-int `as` saturates (and maps NaN to 0): no trap on any input.
+            Tolerance::Seconds(tolerance as u64)
+        });
+        if max_payload >= 0.0 {
+            inner = inner.max_payload(max_payload as usize);
+        }
+        Ok(WebhookVerifier {
+            inner,
+            pending: Pending::default(),
+        })
+    }
+
+    /// Verifies a byte body against packed header pairs; `undefined` when valid, else
+    /// `code|message`.
+    pub fn verify(&self, pairs: &str, body: &[u8], now: f64) -> Option<String> {
+        pick(&Packed::new(pairs))
+            .and_then(|(id, ts, sig)| self.inner.verify_parts(id, ts, sig, body, now as i64))
+            .err()
+            .map(fail)
+    }
+
+    /// `verify` for a UTF-8 body.
+    pub fn verify_str(&self, pairs: &str, body: &str, now: f64) -> Option<String> {
+        self.verify(pairs, body.as_bytes(), now)
+    }
+
+    /// Like `verify`, reporting success as `id\ntimestamp` and failure as `\ncode|message`
+    /// (a message id is never empty, so a leading newline marks an error).
+    pub fn verify_detail(&self, pairs: &str, body: &[u8], now: f64) -> String {
+        let headers = Packed::new(pairs);
+        match pick(&headers).and_then(|(id, ts, sig)| {
+            self.inner
+                .verify_parts(id, ts, sig, body, now as i64)
+                .map(|_| (id, ts))
+        }) {
+            // A verified timestamp is canonical decimal: its text is its value.
+            Ok((id, ts)) => {
+                let mut out = String::with_capacity(id.len() + 1 + ts.len());
+                out.push_str(id);
+                out.push('\n');
+                out.push_str(ts);
+                out
+            }
+            Err(e) => {
+                let mut out = String::from("\n");
+                out.push_str(&fail(e));
+                out
+            }
+        }
+    }
+
+    /// `verify_detail` for a UTF-8 body.
+    pub fn verify_detail_str(&self, pairs: &str, body: &str, now: f64) -> String {
+        self.verify_detail(pairs, body.as_bytes(), now)
+    }
+
+    /// Every check but the MAC comparison, for a host that hashes the body natively: returns
+    /// the signed content before the body (`{id}.{timestamp}.`), or `\ncode|message`. The picked
+    /// headers are kept for `finish`.
+    pub fn prepare(&mut self, pairs: &str, body_len: f64, now: f64) -> String {
+        let headers = Packed::new(pairs);
+        let prepared = pick(&headers).and_then(|(id, ts, sig)| {
+            self.inner
+                .prepare(id, ts, sig, body_len as usize, now as i64)
+                .map(|_| (id, ts, sig))
+        });
+        match prepared {
+            Ok((id, ts, sig)) => {
+                self.pending = Pending {
+                    id: id.to_owned(),
+                    timestamp: ts.to_owned(),
+                    signature: sig.to_owned(),
+                };
+                let mut out = String::with_capacity(id.len() + ts.len() + 2);
+                out.push_str(id);
+                out.push('.');
+                out.push_str(ts);
+                out.push('.');
+                out
+            }
+            Err(e) => {
+                self.pending = Pending::default();
+                let mut out = String::from("\n");
+                out.push_str(&fail(e));
+                out
+            }
+        }
+    }
+
+    /// Compares the MACs the host computed for the prepared message (32 bytes per secret, in
+    /// the secrets' order) with its signature entries; `undefined` when one matches.
+    pub fn finish(&mut self, macs: &[u8], now: f64) -> Option<String> {
+        let pending = core::mem::take(&mut self.pending);
+        let macs: Vec<[u8; 32]> = macs
+            .chunks_exact(32)
+            .filter_map(|c| <[u8; 32]>::try_from(c).ok())
+            .collect();
+        self.inner
+            .prepare(
+                &pending.id,
+                &pending.timestamp,
+                &pending.signature,
+                0,
+                now as i64,
+            )
+            .and_then(|p| self.inner.finish(&p, &macs))
+            .err()
+            .map(fail)
+    }
+
+    /// `v1,…` for a UTF-8 body.
+    pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> String {
+        self.inner.sign(id, ts as i64, body.as_bytes())
+    }
+
+    /// `v1,…` for a byte body.
+    pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> String {
+        self.inner.sign(id, ts as i64, body)
+    }
+}
+
+/// HMAC-SHA256 of `data` under `key`: the primitive under every signature.
+#[wasm_bindgen]
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    hookproof::signature::hmac_sha256(key, data).to_vec()
+}
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// The core never panics; should a bug make it, the instance traps (as with `panic = "abort"`),
+/// without std's panic machinery in the module.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}

@@ -1,0 +1,7 @@
+import * as glue from "../../../pkg/webhook-v1a/hookproof_webhook_wasm_bg.js";
+import bytes from "../../../pkg/webhook-v1a/deflate.js";
+import { installBackend, instantiateAsync, unpackAsync } from "../../internal.js";
+
+const exports = await instantiateAsync(glue, await unpackAsync(bytes), "hookproof_webhook_wasm");
+installBackend("v1a", glue, () => exports);
+export * from "./index.js";

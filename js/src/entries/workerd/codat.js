@@ -1,0 +1,8 @@
+import * as glue from "../../../pkg/codat/hookproof_wasm_bg.js";
+import wasm from "../codat.wasm";
+import { instantiate, lazy } from "../../internal.js";
+import installCodat from "../../codat.js";
+
+installCodat(glue, lazy(() => instantiate(glue, wasm, "hookproof_wasm")));
+export * from "../../codat.js";
+export * from "./index.js";

@@ -1,0 +1,249 @@
+// `Webhook`: a drop-in for svix's and standardwebhooks' class, on the core's lean signature
+// module. Each entry point installs the module the way its host loads wasm; `hookproof/v1a`
+// installs a second build that also knows ed25519 (v1a) keys.
+import { HookproofError, WebhookVerificationError, fail, parts } from "./errors.js";
+import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds } from "./input.js";
+
+const DEFAULT_TOLERANCE_IN_SECONDS = 300;
+// Bodies at least this long are hashed by the host's native HMAC-SHA256 (node:crypto on Node,
+// Bun and Deno) instead of the wasm one; every rule still runs in the core (prepare/finish).
+// Measured by `make bench` (bench/RESULTS.md): below it the wasm path is faster.
+export const HOST_HMAC_THRESHOLD = 1024;
+// wasm-bindgen copies strings into wasm memory with a JS loop over the ASCII prefix; past a
+// few hundred characters the engine's native TextEncoder is faster, even with one more copy.
+const STRING_COPY_LIMIT = 512;
+
+const backends = {};
+// The host's native HMAC: `undefined` until first asked for, then node:crypto's functions or
+// `null` where there is none.
+let host;
+let findHost;
+
+/** Called by entry points: `kind` is "lean" or "v1a"; `ready()` instantiates on first use. */
+export function installBackend(kind, glue, ready) {
+  backends[kind] = { glue, ready };
+}
+
+/**
+ * Called by entry points on hosts that may have node:crypto: `find()` returns `createHmac`,
+ * `createSecretKey` and `byteLength`, or nothing. Asked only when a large body first arrives, so
+ * small-body users never load node:crypto.
+ */
+export function installHostCrypto(find) {
+  findHost = find;
+}
+
+function hostCrypto() {
+  if (host === undefined) host = findHost?.() ?? null;
+  return host;
+}
+
+/** The host's node:crypto where the runtime offers `process.getBuiltinModule` (Node ≥ 20.16, Bun, Deno). */
+export function nodeCrypto() {
+  const get = globalThis.process?.getBuiltinModule;
+  if (typeof get !== "function") return undefined;
+  try {
+    const crypto = get("node:crypto");
+    const buffer = get("node:buffer");
+    if (typeof crypto?.createHmac !== "function" || typeof crypto.createSecretKey !== "function") return undefined;
+    return { createHmac: crypto.createHmac, createSecretKey: crypto.createSecretKey, byteLength: buffer.Buffer.byteLength };
+  } catch {
+    return undefined;
+  }
+}
+
+function addSecret(keys, secret, format) {
+  if (Array.isArray(secret)) {
+    for (const s of secret) addSecret(keys, s, format);
+    return;
+  }
+  let error;
+  if (secret instanceof Uint8Array || secret instanceof ArrayBuffer) {
+    error = keys.add_bytes(secret instanceof Uint8Array ? secret : new Uint8Array(secret));
+  } else if (typeof secret === "string") {
+    error = format === "raw" ? keys.add_bytes(new TextEncoder().encode(secret)) : keys.add_text(secret);
+  } else {
+    throw new WebhookVerificationError("invalid_secret", 'secret must be a whsec_ string, base64, or bytes with { format: "raw" }');
+  }
+  if (error !== undefined) throw fail(error, WebhookVerificationError);
+}
+
+function build(backend, secret, options, tolerance) {
+  backend.ready();
+  const keys = new backend.glue.Keys();
+  let verifier;
+  try {
+    addSecret(keys, secret, options.format);
+    const max = options.maxPayloadBytes ?? -1;
+    try {
+      verifier = new backend.glue.WebhookVerifier(keys, tolerance, max);
+    } catch (e) {
+      if (typeof e === "string") throw fail(e, WebhookVerificationError);
+      throw e;
+    }
+  } finally {
+    if (verifier === undefined) keys.free();
+  }
+  // The lean module's secrets stay in wasm memory (and nowhere else) until a large body asks
+  // for the host's HMAC; a v1a verifier, or a host without node:crypto, always hashes in wasm.
+  if (backend !== backends.lean || findHost === undefined) {
+    keys.free();
+    return { verifier, keys: undefined };
+  }
+  return { verifier, keys };
+}
+
+/** node:crypto key objects for the secrets, once; `null` where the host has no HMAC. */
+function hostKeys(keys) {
+  const crypto = hostCrypto();
+  if (crypto === null) return null;
+  const out = [];
+  for (let i = 0; i < keys.count(); i++) {
+    const bytes = keys.key_bytes(i);
+    out.push(crypto.createSecretKey(bytes));
+    bytes.fill(0);
+  }
+  return out;
+}
+
+export class Webhook {
+  #verifier;
+  // The wasm-side secrets (until node:crypto key objects are made from them), then the key
+  // objects, or null when the host has no HMAC or the verifier needs none.
+  #keys;
+  #hostKeys;
+
+  /**
+   * @param secret `whsec_…`, bare base64, bytes (with `{ format: "raw" }` for raw strings), or
+   *   an array of these for rotation; with `hookproof/v1a` also `whpk_…` / `whsk_…` keys.
+   * @param options `toleranceInSeconds` (default 300; `Infinity` or `false` disables the check),
+   *   `maxPayloadBytes`, `format: "raw"`.
+   */
+  constructor(secret, options = {}) {
+    const tol = options.toleranceInSeconds ?? DEFAULT_TOLERANCE_IN_SECONDS;
+    const tolerance = tol === false || tol === Infinity ? -1 : tol;
+    if (typeof tolerance !== "number" || Number.isNaN(tolerance)) {
+      throw new HookproofError("invalid_argument", "toleranceInSeconds must be a number of seconds, Infinity or false");
+    }
+    let built;
+    try {
+      built = build(backends.lean, secret, options, tolerance);
+    } catch (e) {
+      if (e.code !== "unsupported_key") throw e;
+      if (backends.v1a === undefined) {
+        throw new WebhookVerificationError(
+          "unsupported_key",
+          `${e.message} (import { Webhook } from "hookproof/v1a" to use v1a, ed25519, keys)`,
+        );
+      }
+      built = build(backends.v1a, secret, options, tolerance);
+    }
+    this.#verifier = built.verifier;
+    this.#keys = built.keys;
+    this.#hostKeys = built.keys === undefined ? null : undefined;
+  }
+
+  /** Verifies and returns nothing (svix 2.x semantics); throws `WebhookVerificationError`. */
+  verifySignature(payload, headers, options) {
+    const error = this.#check(payloadOf(payload), signaturePairs(headers), options, false);
+    if (error !== undefined) throw fail(error, WebhookVerificationError);
+  }
+
+  /** Verifies and returns the parsed JSON event (`undefined` for an empty body). */
+  verify(payload, headers, options) {
+    const body = payloadOf(payload);
+    const error = this.#check(body, signaturePairs(headers), options, false);
+    if (error !== undefined) throw fail(error, WebhookVerificationError);
+    const text = typeof body === "string" ? body : new TextDecoder().decode(body);
+    if (text.length === 0) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new WebhookVerificationError("invalid_payload", "the signature is valid but the body is not JSON");
+    }
+  }
+
+  /** Never throws: `{ ok: true, id, timestamp }` or `{ ok: false, code, message }`. */
+  safeVerify(payload, headers, options) {
+    let result;
+    try {
+      result = this.#check(payloadOf(payload), signaturePairs(headers), options, true);
+    } catch (e) {
+      return { ok: false, code: e.code ?? "invalid_argument", message: e.message };
+    }
+    if (result[0] === "\n") {
+      const [code, message] = parts(result.slice(1));
+      return { ok: false, code, message };
+    }
+    const cut = result.lastIndexOf("\n");
+    return { ok: true, id: result.slice(0, cut), timestamp: Number(result.slice(cut + 1)) };
+  }
+
+  /** `v1,<base64>` (or `v1a,` with a `whsk_` key) over `msgId.timestamp.payload`; byte-exact for any payload. */
+  sign(msgId, timestamp, payload) {
+    const ts = toSeconds(timestamp, "timestamp");
+    const body = payloadOf(payload);
+    const id = String(msgId);
+    return typeof body === "string" ? this.#verifier.sign_str(id, ts, body) : this.#verifier.sign_bytes(id, ts, body);
+  }
+
+  /**
+   * The core's verdict: `undefined` or `code|message`; with `detail`, `id\ntimestamp` or
+   * `\ncode|message`.
+   */
+  #check(body, pairs, options, detail) {
+    const now = nowSeconds(options);
+    if (this.#hostKeys !== null && (typeof body === "string" ? body.length : body.byteLength) >= HOST_HMAC_THRESHOLD) {
+      if (this.#hostKeys === undefined) {
+        this.#hostKeys = hostKeys(this.#keys);
+        this.#keys.free();
+        this.#keys = undefined;
+      }
+      if (this.#hostKeys !== null) return this.#checkHost(body, pairs, now, this.#hostKeys, detail);
+    }
+    if (typeof body === "string" && body.length > STRING_COPY_LIMIT) body = new TextEncoder().encode(body);
+    if (detail) {
+      return typeof body === "string"
+        ? this.#verifier.verify_detail_str(pairs, body, now)
+        : this.#verifier.verify_detail(pairs, body, now);
+    }
+    return typeof body === "string" ? this.#verifier.verify_str(pairs, body, now) : this.#verifier.verify(pairs, body, now);
+  }
+
+  /** The core checks everything but the MACs, node:crypto hashes, the core compares. */
+  #checkHost(body, pairs, now, keys, detail) {
+    const length = typeof body === "string" ? host.byteLength(body, "utf8") : body.byteLength;
+    const { createHmac } = host;
+    const prefix = this.#verifier.prepare(pairs, length, now);
+    if (prefix[0] === "\n") return detail ? prefix : prefix.slice(1);
+    const macs = new Uint8Array(32 * keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      macs.set(createHmac("sha256", keys[i]).update(prefix).update(body).digest(), 32 * i);
+    }
+    const error = this.#verifier.finish(macs, now);
+    if (!detail) return error;
+    if (error !== undefined) return `\n${error}`;
+    // The prefix is `{id}.{timestamp}.`; the timestamp is digits only.
+    const end = prefix.length - 1;
+    const dot = prefix.lastIndexOf(".", end - 1);
+    return `${prefix.slice(0, dot)}\n${prefix.slice(dot + 1, end)}`;
+  }
+}
+
+/** HMAC-SHA256 of `data` under `key` (strings are UTF-8): the primitive under every signature. */
+export function hmacSha256(key, data) {
+  backends.lean.ready();
+  return backends.lean.glue.hmac_sha256(bodyBytes(key), bodyBytes(data));
+}
+
+let memory;
+/** Records the lean instance's memory (entry points call it after instantiating). */
+export function attachMemory(exports) {
+  memory = exports.memory;
+  return exports;
+}
+
+/** Bytes of WebAssembly linear memory in use by the main module's instance (it only grows). */
+export function wasmMemoryBytes() {
+  return memory ? memory.buffer.byteLength : 0;
+}

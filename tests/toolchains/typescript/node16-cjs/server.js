@@ -1,0 +1,13 @@
+// Serves the compiled check over node:http.
+const { createServer } = require("node:http");
+const { check } = require("./dist/check.js");
+
+createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
+  req.on("end", () => {
+    const { status, result } = check(Buffer.concat(chunks), req.headers);
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(result));
+  });
+}).listen(Number(process.argv[2] || process.env.PORT || 3000), "127.0.0.1");

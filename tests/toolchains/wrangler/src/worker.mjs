@@ -1,0 +1,11 @@
+// A Cloudflare Worker (module syntax) verifying webhooks.
+import { Webhook } from "hookproof";
+
+const wh = new Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+
+export default {
+  async fetch(request) {
+    const result = wh.safeVerify(new Uint8Array(await request.arrayBuffer()), request.headers);
+    return Response.json(result, { status: result.ok ? 200 : 401 });
+  },
+};
