@@ -171,12 +171,13 @@ export class Webhook {
     } catch (e) {
       return { ok: false, code: e.code ?? "invalid_argument", message: e.message };
     }
-    if (result[0] === "\n") {
+    if (result[0] === "!") {
       const [code, message] = parts(result.slice(1));
       return { ok: false, code, message };
     }
+    // `+id\ntimestamp`: the timestamp is digits only, so the last newline ends the id.
     const cut = result.lastIndexOf("\n");
-    return { ok: true, id: result.slice(0, cut), timestamp: Number(result.slice(cut + 1)) };
+    return { ok: true, id: result.slice(1, cut), timestamp: Number(result.slice(cut + 1)) };
   }
 
   /** `v1,<base64>` (or `v1a,` with a `whsk_` key) over `msgId.timestamp.payload`; byte-exact for any payload. */
@@ -188,8 +189,8 @@ export class Webhook {
   }
 
   /**
-   * The core's verdict: `undefined` or `code|message`; with `detail`, `id\ntimestamp` or
-   * `\ncode|message`.
+   * The core's verdict: `undefined` or `code|message`; with `detail`, `+id\ntimestamp` or
+   * `!code|message`.
    */
   #check(body, pairs, options, detail) {
     const now = nowSeconds(options);
@@ -214,19 +215,20 @@ export class Webhook {
   #checkHost(body, pairs, now, keys, detail) {
     const length = typeof body === "string" ? host.byteLength(body, "utf8") : body.byteLength;
     const { createHmac } = host;
-    const prefix = this.#verifier.prepare(pairs, length, now);
-    if (prefix[0] === "\n") return detail ? prefix : prefix.slice(1);
+    const prepared = this.#verifier.prepare(pairs, length, now);
+    if (prepared[0] === "!") return detail ? prepared : prepared.slice(1);
+    const signed = prepared.slice(1);
     const macs = new Uint8Array(32 * keys.length);
     for (let i = 0; i < keys.length; i++) {
-      macs.set(createHmac("sha256", keys[i]).update(prefix).update(body).digest(), 32 * i);
+      macs.set(createHmac("sha256", keys[i]).update(signed).update(body).digest(), 32 * i);
     }
     const error = this.#verifier.finish(macs, now);
     if (!detail) return error;
-    if (error !== undefined) return `\n${error}`;
-    // The prefix is `{id}.{timestamp}.`; the timestamp is digits only.
-    const end = prefix.length - 1;
-    const dot = prefix.lastIndexOf(".", end - 1);
-    return `${prefix.slice(0, dot)}\n${prefix.slice(dot + 1, end)}`;
+    if (error !== undefined) return `!${error}`;
+    // `signed` is `{id}.{timestamp}.`; the timestamp is digits only.
+    const end = signed.length - 1;
+    const dot = signed.lastIndexOf(".", end - 1);
+    return `+${signed.slice(0, dot)}\n${signed.slice(dot + 1, end)}`;
   }
 }
 

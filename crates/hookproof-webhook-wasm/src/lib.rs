@@ -209,8 +209,8 @@ impl WebhookVerifier {
         self.verify(pairs, body.as_bytes(), now)
     }
 
-    /// Like `verify`, reporting success as `id\ntimestamp` and failure as `\ncode|message`
-    /// (a message id is never empty, so a leading newline marks an error).
+    /// Like `verify`, reporting success as `+id\ntimestamp` and failure as `!code|message` (the
+    /// first character tells them apart whatever the id holds).
     pub fn verify_detail(&self, pairs: &str, body: &[u8], now: f64) -> String {
         let headers = Packed::new(pairs);
         match pick(&headers).and_then(|(id, ts, sig)| {
@@ -220,14 +220,15 @@ impl WebhookVerifier {
         }) {
             // A verified timestamp is canonical decimal: its text is its value.
             Ok((id, ts)) => {
-                let mut out = String::with_capacity(id.len() + 1 + ts.len());
+                let mut out = String::with_capacity(id.len() + 2 + ts.len());
+                out.push('+');
                 out.push_str(id);
                 out.push('\n');
                 out.push_str(ts);
                 out
             }
             Err(e) => {
-                let mut out = String::from("\n");
+                let mut out = String::from("!");
                 out.push_str(&fail(e));
                 out
             }
@@ -240,8 +241,8 @@ impl WebhookVerifier {
     }
 
     /// Every check but the MAC comparison, for a host that hashes the body natively: returns
-    /// the signed content before the body (`{id}.{timestamp}.`), or `\ncode|message`. The picked
-    /// headers are kept for `finish`.
+    /// `+` and the signed content before the body (`+{id}.{timestamp}.`), or `!code|message`.
+    /// The picked headers are kept for `finish`.
     pub fn prepare(&mut self, pairs: &str, body_len: f64, now: f64) -> String {
         let headers = Packed::new(pairs);
         let prepared = pick(&headers).and_then(|(id, ts, sig)| {
@@ -256,7 +257,8 @@ impl WebhookVerifier {
                     timestamp: ts.to_owned(),
                     signature: sig.to_owned(),
                 };
-                let mut out = String::with_capacity(id.len() + ts.len() + 2);
+                let mut out = String::with_capacity(id.len() + ts.len() + 3);
+                out.push('+');
                 out.push_str(id);
                 out.push('.');
                 out.push_str(ts);
@@ -265,7 +267,7 @@ impl WebhookVerifier {
             }
             Err(e) => {
                 self.pending = Pending::default();
-                let mut out = String::from("\n");
+                let mut out = String::from("!");
                 out.push_str(&fail(e));
                 out
             }
