@@ -164,10 +164,15 @@ clippy:
 ## (hookproof-component is wasm-only: its canonical-ABI export names do not link natively.)
 test-rust:
 	$(CARGO) test --workspace --exclude hookproof-component
+	$(CARGO) test -p hookproof --all-features
+	$(CARGO) test -p hookproof --no-default-features
+	$(CARGO) package -p hookproof --allow-dirty --quiet
 
-## The core builds for a target with no `std` at all: a stray `std::` fails here.
+## The core builds for a target with no `std` at all: a stray `std::` fails here. Lean
+## (HMAC only), with v1a (ed25519), and with serde.
 nostd:
 	$(CARGO) build -p hookproof --no-default-features --target wasm32v1-none
+	$(CARGO) build -p hookproof --no-default-features --features v1a,serde --target wasm32v1-none
 
 ## Licenses, bans and sources of every dependency (advisories need the RustSec database,
 ## which this environment cannot fetch; see deny.toml).
@@ -185,7 +190,7 @@ deny: setup-deny
 ## A long run: make fuzz FUZZ_SECONDS=600.
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := headers signature_list secret retry_after authorization tags event sources event_types
+FUZZ_TARGETS := headers signature_list secret keys retry_after authorization tags event sources event_types
 setup-fuzz:
 	@if [ "$$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $(CARGO_FUZZ_VERSION)" ]; then \
 		$(CARGO) install --locked --quiet cargo-fuzz --version $(CARGO_FUZZ_VERSION); \

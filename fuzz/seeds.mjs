@@ -25,6 +25,11 @@ for (const t of vectors("signature.json").filter((t) => t.op === "verify")) {
 add("headers", `msg_1\n1700000000\n${sign("msg_1", "1700000000", "{}")}\n{}`);
 add("signature_list", `v2,x ${sign("msg_fuzz", "1700000000", "{}")} v1,`);
 for (const t of vectors("signature.json")) for (const s of t.secrets) if (typeof s === "string" && s.length < 200) add("secret", s);
+for (const t of vectors("v1a.json").filter((t) => t.keys)) {
+  for (const k of t.keys) if (typeof k === "string" && k.length < 200) add("keys", `${k}\n@1`);
+  const sig = t.headers?.find(([k]) => k.endsWith("-signature"))?.[1];
+  if (sig && sig.length < 2000) add("keys", `\n${sig.replaceAll(/v1a,[A-Za-z0-9+/]{86}==/g, "@a").replaceAll(/v1,[A-Za-z0-9+/]{43}=/g, "@1")}`);
+}
 for (const t of vectors("retry_after.json").filter((t) => t.value !== undefined)) {
   const now = Buffer.alloc(8);
   now.writeBigInt64LE(BigInt(t.now ?? 0));

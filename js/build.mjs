@@ -25,6 +25,8 @@ mkdirSync(dist);
 
 const MODULES = { webhook: "hookproof_webhook_wasm", "webhook-v1a": "hookproof_webhook_wasm", codat: "hookproof_wasm" };
 const ENTRIES = ["index", "v1a", "codat"];
+// The modules of src/internal.js: whichever entry imports one gets the shared copy.
+const INTERNAL = ["internal.js", "errors.js", "input.js", "load.js", "webhook.js"];
 
 // The wasm bytes, compressed, as base64 modules for the entries that embed them: brotli for
 // Node, Bun and Deno (decompressed natively by node:zlib, so the embedded copy costs no more to
@@ -70,10 +72,7 @@ await build({ ...common, entryPoints: [join(src, "internal.js")], outfile: join(
 // Node, Bun, Deno, bundlers: CommonJS, with ESM wrappers over it.
 const universal = join(src, "entries/universal");
 for (const entry of ENTRIES) {
-  const map = new Map([
-    [join(src, "internal.js"), "./internal.cjs"],
-    [join(universal, "index.js"), "./index.cjs"],
-  ]);
+  const map = new Map([...INTERNAL.map((f) => [join(src, f), "./internal.cjs"]), [join(universal, "index.js"), "./index.cjs"]]);
   await build({
     ...common,
     entryPoints: [join(universal, `${entry}.js`)],
@@ -99,10 +98,7 @@ for (const entry of ENTRIES) {
 for (const host of ["workerd", "edge-light", "browser"]) {
   const dir = join(src, "entries", host);
   for (const entry of ENTRIES) {
-    const map = new Map([
-      [join(src, "internal.js"), "../internal.mjs"],
-      [join(dir, "index.js"), "./index.mjs"],
-    ]);
+    const map = new Map([...INTERNAL.map((f) => [join(src, f), "../internal.mjs"]), [join(dir, "index.js"), "./index.mjs"]]);
     await build({
       ...common,
       entryPoints: [join(dir, `${entry}.js`)],

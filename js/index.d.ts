@@ -13,8 +13,10 @@ export type VerifyErrorCode =
   | "payload_too_large"
   | "no_matching_signature"
   | "invalid_secret"
+  | "invalid_key"
   | "too_many_secrets"
   | "unsupported_key"
+  | "no_signing_key"
   | "unsupported_runtime"
   | "invalid_payload"
   | "invalid_payload_type"
@@ -42,8 +44,17 @@ export type WebhookHeaders =
   | Map<string, string | string[]>
   | ReadonlyArray<readonly [string, string]>;
 
-/** A secret: `whsec_…`, bare base64, or raw bytes; with `hookproof/v1a` also `whpk_…` / `whsk_…`. */
-export type WebhookSecret = string | Uint8Array | ArrayBuffer;
+/**
+ * A key: a `whsec_…` secret, bare base64, or raw secret bytes; with `hookproof/v1a` also `whpk_…`
+ * (ed25519 public key: verifies `v1a`) and `whsk_…` (signing key: signs `v1a`) text, or their raw
+ * bytes as `{ publicKey }` / `{ signingKey }`.
+ */
+export type WebhookSecret =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | { publicKey: Uint8Array | ArrayBuffer }
+  | { signingKey: Uint8Array | ArrayBuffer };
 
 export interface WebhookOptions {
   /** Allowed clock difference either way, in seconds (default 300); `Infinity` or `false` disables the check. */
@@ -71,7 +82,10 @@ export class Webhook {
   verifySignature(payload: Payload, headers: WebhookHeaders, options?: VerifyOptions): void;
   /** Never throws. */
   safeVerify(payload: Payload, headers: WebhookHeaders, options?: VerifyOptions): SafeVerifyResult;
-  /** `v1,<base64>` for `msgId.timestamp.payload`, with the first secret. */
+  /**
+   * `v1,<base64>` (or `v1a,<base64>` with a signing key) for `msgId.timestamp.payload`, with the
+   * first key that can sign; public keys alone throw `no_signing_key`.
+   */
   sign(msgId: string, timestamp: Date | number, payload: Payload): string;
 }
 

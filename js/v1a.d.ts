@@ -2,3 +2,9 @@
 // (Standard Webhooks v1a) keys — `whpk_…` public keys to verify, `whsk_…` secret keys to sign —
 // alongside `whsec_…` secrets.
 export * from "./index.js";
+
+/** Strict ed25519 verification (RFC 8032, canonical `S`, no small-order keys): the primitive under `v1a`. */
+export function ed25519Verify(publicKey: Uint8Array | string, message: Uint8Array | string, signature: Uint8Array | string): boolean;
+
+/** The 64-byte ed25519 signature of `message` under a signing key (32-byte seed, or seed ‖ public key). */
+export function ed25519Sign(signingKey: Uint8Array | string, message: Uint8Array | string): Uint8Array;

@@ -37,6 +37,8 @@ pub const WEBHOOK_DELIVERY: &str = "webhook-delivery";
 
 /// Which of Codat's delivery services to model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Policy {
     /// Legacy rule webhooks.
     Legacy,
@@ -65,6 +67,8 @@ impl Policy {
 
 /// How one delivery attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Outcome {
     /// The consumer answered with this status code.
     Status(u16),
@@ -76,12 +80,15 @@ pub enum Outcome {
 
 /// One attempt's response as the sender sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Attempt<'a> {
     /// How the attempt ended; `None` is treated as a connection error.
     pub outcome: Option<Outcome>,
     /// The `Retry-After` response header, if any.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub retry_after: Option<&'a str>,
     /// The `webhook-delivery` response header, if any.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub webhook_delivery: Option<&'a str>,
 }
 
@@ -109,6 +116,8 @@ impl<'a> Attempt<'a> {
 
 /// What one response means to the sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Classification {
     /// Received: the message is done.
     Delivered,
@@ -135,6 +144,8 @@ impl Classification {
 /// Why the sender gives up on a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum GiveUpReason {
     /// Legacy: a status that is never retried (1xx, 400, 500, …).
     Unrecoverable,
@@ -171,6 +182,8 @@ impl fmt::Display for GiveUpReason {
 
 /// What the sender does next with a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Decision {
     /// Done: delivered.
     Delivered,

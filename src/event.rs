@@ -63,6 +63,7 @@ impl core::error::Error for EventError {}
 
 /// The company an event is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Company {
     /// Codat company id.
     pub id: Option<String>,
@@ -83,6 +84,15 @@ impl Company {
 /// A parsed Codat webhook body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        tag = "kind",
+        rename_all = "snake_case",
+        rename_all_fields = "camelCase"
+    )
+)]
 pub enum Event {
     /// The current service's envelope.
     Current {

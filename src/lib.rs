@@ -18,6 +18,11 @@
 
 extern crate alloc;
 
+#[cfg(feature = "svix")]
+pub mod svix;
+#[cfg(feature = "http")]
+mod with_http;
+
 pub mod acceptance;
 pub mod authorization;
 mod base64;
@@ -25,6 +30,7 @@ pub mod classify;
 pub mod event;
 pub mod filter;
 mod json;
+pub mod key;
 pub mod rate_limit;
 pub mod replay;
 pub mod retry_after;
@@ -40,6 +46,7 @@ pub use classify::{
 };
 pub use event::{Company, Event, EventError, parse_event};
 pub use filter::{ClientIdError, EventTypeError, EventTypeFilter, check_client_id};
+pub use key::{Key, KeyKind, SignError};
 pub use rate_limit::{RateDecision, RateLimitError, RateLimiter};
 pub use replay::{ReplayError, ReplayGuard, Seen};
 pub use retry_after::{HttpDate, parse_http_date, parse_retry_after};

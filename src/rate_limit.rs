@@ -40,6 +40,8 @@ impl core::error::Error for RateLimitError {}
 
 /// The limiter's answer for one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum RateDecision {
     /// Take the message.
     Allow,

@@ -46,6 +46,8 @@ impl core::error::Error for ReplayError {}
 
 /// Whether an id was new.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Seen {
     /// First time (within the TTL): now recorded.
     New,

@@ -1,9 +1,12 @@
-//! Standard Webhooks v1 signatures, as Codat sends them through Svix.
+//! Standard Webhooks signatures: `v1` (HMAC-SHA256), as Codat sends them through Svix, and
+//! `v1a` (ed25519, with the `v1a` feature).
 //!
-//! The signed content is `{webhook-id}.{webhook-timestamp}.{raw body}` and the signature is
-//! `v1,` followed by the standard base64 of its HMAC-SHA256. A [`Verifier`] holds one or more
-//! secrets (rotation) with their HMAC key state precomputed, so each verification costs only
-//! the message blocks. Time is always a parameter (`now`, Unix seconds).
+//! The signed content is `{webhook-id}.{webhook-timestamp}.{raw body}`; a `v1` signature is
+//! `v1,` followed by the standard base64 of its HMAC-SHA256, a `v1a` signature `v1a,` followed
+//! by the standard base64 of its 64-byte ed25519 signature. A [`Verifier`] holds one or more keys
+//! of either kind ([`Key`]: rotation, also across kinds), with HMAC key state precomputed, so
+//! each `v1` check costs only the message blocks. Time is always a parameter (`now`, Unix
+//! seconds).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -16,6 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::ErrorCode;
 use crate::base64::{SECRET, STRICT};
+use crate::key::{Inner, Key, SignError};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -33,8 +37,11 @@ pub const SVIX_TIMESTAMP: &str = "svix-timestamp";
 pub const SVIX_SIGNATURE: &str = "svix-signature";
 /// Prefix of a Standard Webhooks symmetric secret (Standard Webhooks §Symmetric signatures).
 pub const SECRET_PREFIX: &str = "whsec_";
-/// The only signature version checked: HMAC-SHA256. Other versions (`v1a`, …) are skipped.
+/// The symmetric signature version: HMAC-SHA256 (Standard Webhooks §Signature scheme).
 pub const SIGNATURE_VERSION: &str = "v1";
+/// The asymmetric signature version: ed25519 (Standard Webhooks §Signature scheme). Checked
+/// against a verifier's `whpk_`/`whsk_` keys; other versions (`v2`, …) are skipped.
+pub const ASYMMETRIC_SIGNATURE_VERSION: &str = "v1a";
 /// Default tolerance, both directions: 5 minutes, as every Svix / Standard Webhooks library.
 pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
 /// Largest accepted `webhook-signature` header, in bytes. Svix sends one entry per active
@@ -42,12 +49,18 @@ pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
 pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
 /// Most `version,value` entries examined in one `webhook-signature` header.
 pub const MAX_SIGNATURES: usize = 64;
+/// Most `v1a` entries examined in one header by a verifier that holds ed25519 keys. Each one
+/// costs a SHA-512 pass over the whole body and a double-scalar multiplication per public key
+/// (unlike `v1`, where one MAC per secret serves every entry), so the work is bounded apart:
+/// a sender signs once per key it holds, and rotation needs two.
+pub const MAX_ASYMMETRIC_SIGNATURES: usize = 4;
 /// Largest accepted `webhook-id` header, in bytes. Svix's own ids are 31 bytes and the spec sets
 /// no limit, so the bound sits where no sender can reach a consumer anyway: 8 KiB is the longest
 /// header line nginx accepts by default (`large_client_header_buffers`) and half of Node's
 /// 16 KiB limit for all headers together. svix's libraries accept any length.
 pub const MAX_ID_LEN: usize = 8 * 1024;
-/// Most secrets one [`Verifier`] holds (rotation needs two; a few more is generous).
+/// Most keys (secrets, public and signing keys together) one [`Verifier`] holds (rotation needs
+/// two; a few more is generous).
 pub const MAX_SECRETS: usize = 16;
 /// Largest accepted secret text (prefix and base64 included), in bytes.
 pub const MAX_SECRET_TEXT_LEN: usize = 4096;
@@ -64,6 +77,8 @@ const MAX_TIMESTAMP_DIGITS: usize = 19;
 /// Which of the three signature headers an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Header {
     /// `webhook-id` (or `svix-id`).
     Id,
@@ -108,11 +123,13 @@ pub enum VerifyError {
     TimestampTooOld,
     /// The timestamp is further in the future than the tolerance allows.
     TimestampTooNew,
-    /// `webhook-signature` holds more than [`MAX_SIGNATURES`] entries.
+    /// `webhook-signature` holds more than [`MAX_SIGNATURES`] entries, or more than
+    /// [`MAX_ASYMMETRIC_SIGNATURES`] `v1a` entries for a verifier that holds ed25519 keys.
     TooManySignatures,
     /// The body exceeds the verifier's configured maximum.
     PayloadTooLarge,
-    /// No `v1` entry is a valid signature of this message under any secret.
+    /// No `v1` entry is a valid signature of this message under any secret, and no `v1a`
+    /// entry under any public key.
     NoMatchingSignature,
 }
 
@@ -163,10 +180,12 @@ impl VerifyError {
             VerifyError::TimestampTooNew => {
                 "message timestamp is too far in the future: check the server clock"
             }
-            VerifyError::TooManySignatures => "header webhook-signature has more than 64 entries",
+            VerifyError::TooManySignatures => {
+                "header webhook-signature has more than 64 entries, or more than 4 v1a entries"
+            }
             VerifyError::PayloadTooLarge => "payload is larger than the configured maximum",
             VerifyError::NoMatchingSignature => {
-                "no matching signature: check that the body is the raw request body (not re-serialized JSON) and that the secret is this endpoint's whsec_ signing secret"
+                "no matching signature: check that the body is the raw request body (not re-serialized JSON) and that the secret is this endpoint's whsec_ signing secret (or whpk_ public key)"
             }
         }
     }
@@ -180,11 +199,16 @@ impl fmt::Display for VerifyError {
 
 impl core::error::Error for VerifyError {}
 
-/// Why a secret was refused.
+/// Why a secret or key was refused.
+///
+/// Codes: `invalid_secret` (a `whsec_` secret, or no key at all), `invalid_key` (a `whpk_` or
+/// `whsk_` key: not base64, wrong length, not a canonical curve point, of small order, or a
+/// 64-byte signing key whose halves disagree), `unsupported_key` (a `whpk_`/`whsk_` key in a
+/// build without the `v1a` feature), `too_many_secrets`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SecretError {
-    /// The secret is empty (or only the `whsec_` prefix).
+    /// The secret or key is empty (or only its prefix).
     Empty,
     /// The text after `whsec_` is not complete standard base64 (padding included).
     NotBase64,
@@ -192,15 +216,32 @@ pub enum SecretError {
     TooLong,
     /// A verifier was built from no secret at all.
     NoSecrets,
-    /// A verifier was given more than [`MAX_SECRETS`] secrets.
+    /// A verifier was given more than [`MAX_SECRETS`] keys.
     TooManySecrets,
+    /// A `whpk_`/`whsk_` key is not canonical base64, has the wrong length (public key 32
+    /// bytes; signing key 32, or 64 with its public key), or is not a canonical curve point.
+    InvalidKey,
+    /// A public key of small order: a "weak" key, under which one signature verifies almost
+    /// any message.
+    WeakKey,
+    /// A 64-byte signing key whose public half is not the seed's public key.
+    KeyMismatch,
+    /// A `whpk_`/`whsk_` key, in a build without the `v1a` feature.
+    UnsupportedKey,
 }
 
 impl ErrorCode for SecretError {
     fn code(&self) -> &'static str {
         match self {
             SecretError::TooManySecrets => "too_many_secrets",
-            _ => "invalid_secret",
+            SecretError::InvalidKey | SecretError::WeakKey | SecretError::KeyMismatch => {
+                "invalid_key"
+            }
+            SecretError::UnsupportedKey => "unsupported_key",
+            SecretError::Empty
+            | SecretError::NotBase64
+            | SecretError::TooLong
+            | SecretError::NoSecrets => "invalid_secret",
         }
     }
 }
@@ -215,7 +256,19 @@ impl SecretError {
             }
             SecretError::TooLong => "invalid secret: longer than 4096 characters or 1024 bytes",
             SecretError::NoSecrets => "invalid secret: no secret given",
-            SecretError::TooManySecrets => "more than 16 secrets",
+            SecretError::TooManySecrets => "more than 16 secrets and keys",
+            SecretError::InvalidKey => {
+                "invalid key: expected whpk_ + the complete base64 of a 32-byte ed25519 public key, or whsk_ + that of a 32-byte seed (or 64 bytes: seed and public key)"
+            }
+            SecretError::WeakKey => {
+                "invalid key: the ed25519 public key has small order (a weak key that would accept forged signatures)"
+            }
+            SecretError::KeyMismatch => {
+                "invalid key: the 64-byte whsk_ key's public half is not the public key of its seed"
+            }
+            SecretError::UnsupportedKey => {
+                "unsupported key: whpk_/whsk_ (v1a, ed25519) keys need hookproof built with the v1a feature"
+            }
         }
     }
 }
@@ -278,8 +331,8 @@ impl Secret {
         Zeroizing::new(text)
     }
 
-    fn key(&self) -> Key {
-        Key::new(&self.bytes)
+    fn key(&self) -> HmacKey {
+        HmacKey::new(&self.bytes)
     }
 
     /// The decoded key bytes, for a host that computes the HMAC natively (see [`Prepared`]).
@@ -297,18 +350,18 @@ impl fmt::Debug for Secret {
 
 /// HMAC-SHA256 state with the key already absorbed (the ipad/opad blocks), cloned per message.
 #[derive(Clone)]
-struct Key(HmacSha256);
+struct HmacKey(HmacSha256);
 
-impl Key {
+impl HmacKey {
     // Kept out of line (here and in `mac_of`): one copy of the HMAC code, not one per caller,
     // keeps the smallest wasm build small; the cost is one call per message.
     #[inline(never)]
-    fn new(bytes: &[u8]) -> Key {
+    fn new(bytes: &[u8]) -> HmacKey {
         // HMAC accepts keys of every length (longer ones are hashed first), so this cannot
         // fail; the fallback keeps the core free of `expect` all the same.
         match HmacSha256::new_from_slice(bytes) {
-            Ok(mac) => Key(mac),
-            Err(_) => Key(<HmacSha256 as KeyInit>::new(&Default::default())),
+            Ok(mac) => HmacKey(mac),
+            Err(_) => HmacKey(<HmacSha256 as KeyInit>::new(&Default::default())),
         }
     }
 
@@ -329,6 +382,8 @@ impl Key {
 
 /// How far a message's timestamp may be from `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Tolerance {
     /// At most this many seconds in either direction; ±tolerance itself is accepted.
     Seconds(u64),
@@ -388,6 +443,7 @@ pub fn select_header<H: HeaderSource + ?Sized>(
 
 /// What a successful verification vouches for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Verified<'a> {
     /// The `webhook-id`: use it as the idempotency key.
     pub id: &'a str,
@@ -398,15 +454,17 @@ pub struct Verified<'a> {
 /// A message that passed every check but the signature comparison ([`Verifier::prepare`]).
 ///
 /// A host with a faster native HMAC-SHA256 than the core's (node:crypto for large bodies)
-/// computes, for each secret, the MAC of [`Prepared::write_prefix`]'s text followed by the body, and hands the
-/// MACs to [`Verifier::finish`], which parses the signature entries and compares them in
-/// constant time. Every rule stays here; only the hashing moves.
+/// computes, for each HMAC secret, the MAC of [`Prepared::write_prefix`]'s text followed by the
+/// body, and hands the MACs to [`Verifier::finish`], which parses the signature entries and
+/// compares them in constant time. Every rule stays here; only the hashing moves. `v1a` entries
+/// are checked by [`Verifier::finish_with_body`], from the body ([`Verifier::needs_body`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Prepared<'a> {
     id: &'a str,
     timestamp_text: &'a str,
     timestamp: i64,
     signature: &'a str,
+    body_len: usize,
 }
 
 impl<'a> Prepared<'a> {
@@ -443,10 +501,62 @@ impl fmt::Debug for Prepared<'_> {
     }
 }
 
-/// Verifies Standard Webhooks v1 signatures against one or more secrets.
+/// One key as a verifier holds it: HMAC state precomputed, or an ed25519 key.
+#[derive(Clone)]
+enum Held {
+    Hmac(HmacKey),
+    #[cfg(feature = "v1a")]
+    Public(crate::key::ed::PublicKey),
+    /// Boxed: a signing key is rare in a verifier and three times the size of the others.
+    #[cfg(feature = "v1a")]
+    Signing(alloc::boxed::Box<(crate::key::ed::SigningKey, crate::key::ed::PublicKey)>),
+}
+
+impl Held {
+    fn from_key(key: &Key) -> Held {
+        match &key.0 {
+            Inner::Secret(s) => Held::Hmac(s.key()),
+            #[cfg(feature = "v1a")]
+            Inner::Public(k) => Held::Public(k.clone()),
+            #[cfg(feature = "v1a")]
+            Inner::Signing(k) => Held::Signing(alloc::boxed::Box::new((k.clone(), k.public()))),
+        }
+    }
+
+    fn hmac(&self) -> Option<&HmacKey> {
+        match self {
+            Held::Hmac(k) => Some(k),
+            #[cfg(feature = "v1a")]
+            _ => None,
+        }
+    }
+
+    #[cfg(feature = "v1a")]
+    fn public(&self) -> Option<&crate::key::ed::PublicKey> {
+        match self {
+            Held::Hmac(_) => None,
+            Held::Public(k) => Some(k),
+            Held::Signing(pair) => Some(&pair.1),
+        }
+    }
+
+    fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
+        match self {
+            Held::Hmac(k) => Some(sign_with(k, id, timestamp, body)),
+            #[cfg(feature = "v1a")]
+            Held::Public(_) => None,
+            #[cfg(feature = "v1a")]
+            Held::Signing(pair) => Some(pair.0.sign_webhook(id, timestamp, body)),
+        }
+    }
+}
+
+/// Verifies Standard Webhooks signatures against one or more keys: `v1` entries against its
+/// `whsec_` secrets, `v1a` entries against its `whpk_` public keys (and the public keys of its
+/// `whsk_` signing keys).
 #[derive(Clone)]
 pub struct Verifier {
-    keys: Vec<Key>,
+    keys: Vec<Held>,
     tolerance: Tolerance,
     max_payload: Option<usize>,
 }
@@ -454,7 +564,14 @@ pub struct Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("secrets", &format_args!("[REDACTED; {}]", self.keys.len()))
+            .field(
+                "secrets",
+                &format_args!("[REDACTED; {}]", self.secret_count()),
+            )
+            .field(
+                "ed25519_keys",
+                &(self.keys.len().saturating_sub(self.secret_count())),
+            )
             .field("tolerance", &self.tolerance)
             .field("max_payload", &self.max_payload)
             .finish()
@@ -465,7 +582,16 @@ impl Verifier {
     /// A verifier for one secret, with the default ±300 s tolerance.
     pub fn new(secret: &Secret) -> Verifier {
         Verifier {
-            keys: alloc::vec![secret.key()],
+            keys: alloc::vec![Held::Hmac(secret.key())],
+            tolerance: Tolerance::default(),
+            max_payload: None,
+        }
+    }
+
+    /// A verifier for one key of any kind, with the default ±300 s tolerance.
+    pub fn from_key(key: &Key) -> Verifier {
+        Verifier {
+            keys: alloc::vec![Held::from_key(key)],
             tolerance: Tolerance::default(),
             max_payload: None,
         }
@@ -477,36 +603,52 @@ impl Verifier {
     where
         I: IntoIterator<Item = &'s Secret>,
     {
-        let mut keys = Vec::new();
-        for secret in secrets {
-            if keys.len() == MAX_SECRETS {
+        Verifier::build(secrets.into_iter().map(|s| Held::Hmac(s.key())))
+    }
+
+    /// A verifier that accepts a signature made with any of `keys`, of any kinds (rotation,
+    /// also from `v1` to `v1a`): `whsec_` secrets check `v1` entries, `whpk_` public keys and
+    /// `whsk_` signing keys check `v1a` entries. [`Verifier::sign`] uses the first key that
+    /// can sign.
+    pub fn with_keys<'k, I>(keys: I) -> Result<Verifier, SecretError>
+    where
+        I: IntoIterator<Item = &'k Key>,
+    {
+        Verifier::build(keys.into_iter().map(Held::from_key))
+    }
+
+    fn build(keys: impl Iterator<Item = Held>) -> Result<Verifier, SecretError> {
+        let mut held = Vec::new();
+        for key in keys {
+            if held.len() == MAX_SECRETS {
                 return Err(SecretError::TooManySecrets);
             }
-            keys.push(secret.key());
+            held.push(key);
         }
-        if keys.is_empty() {
+        if held.is_empty() {
             return Err(SecretError::NoSecrets);
         }
         Ok(Verifier {
-            keys,
+            keys: held,
             tolerance: Tolerance::default(),
             max_payload: None,
         })
     }
 
-    /// Parses each text with [`Secret::parse`] and builds a rotation verifier from them.
+    /// Parses each text with [`Key::parse`] (`whsec_`, bare base64, `whpk_`, `whsk_`) and
+    /// builds a rotation verifier from them.
     pub fn from_texts<'s, I>(texts: I) -> Result<Verifier, SecretError>
     where
         I: IntoIterator<Item = &'s str>,
     {
-        let mut secrets = Vec::new();
+        let mut keys = Vec::new();
         for text in texts {
-            if secrets.len() == MAX_SECRETS {
+            if keys.len() == MAX_SECRETS {
                 return Err(SecretError::TooManySecrets);
             }
-            secrets.push(Secret::parse(text)?);
+            keys.push(Key::parse(text)?);
         }
-        Verifier::with_secrets(&secrets)
+        Verifier::with_keys(&keys)
     }
 
     /// Sets the timestamp tolerance.
@@ -555,17 +697,18 @@ impl Verifier {
         let macs: Vec<[u8; MAC_LEN]> = self
             .keys
             .iter()
+            .filter_map(Held::hmac)
             .map(|key| key.mac(id, timestamp, body))
             .collect();
-        let verified = self.finish(&prepared, &macs)?;
+        let verified = self.finish_with_body(&prepared, &macs, body)?;
         Ok(Verified {
             id,
             timestamp: verified.timestamp,
         })
     }
 
-    /// Every check of [`Verifier::verify_parts`] but the signature itself, in the same order:
-    /// for a host that computes the HMACs with its own native code (see [`Prepared`]).
+    /// Every check of [`Verifier::verify_parts`] but the signatures themselves, in the same
+    /// order: for a host that computes the HMACs with its own native code (see [`Prepared`]).
     /// `body_len` is the length in bytes of the body that will be signed.
     pub fn prepare<'a>(
         &self,
@@ -598,27 +741,65 @@ impl Verifier {
         if signature.split(' ').filter(|s| !s.is_empty()).count() > MAX_SIGNATURES {
             return Err(VerifyError::TooManySignatures);
         }
+        if self.needs_body()
+            && signature
+                .split(' ')
+                .filter(|e| is_version(e, ASYMMETRIC_SIGNATURE_VERSION))
+                .count()
+                > MAX_ASYMMETRIC_SIGNATURES
+        {
+            return Err(VerifyError::TooManySignatures);
+        }
         Ok(Prepared {
             id,
             timestamp_text: timestamp,
             timestamp: ts,
             signature,
+            body_len,
         })
     }
 
-    /// Compares the MACs of a [`Prepared`] message, one per secret in the verifier's order
-    /// (HMAC-SHA256 under that secret of [`Prepared::write_prefix`]'s text followed by the body), with
-    /// every `v1` entry of its signature header, in constant time. A list of the wrong length
-    /// never matches.
+    /// Finishes a [`Prepared`] message from the host's MACs: compares them with every `v1`
+    /// entry in constant time. `macs` are one per HMAC secret, in the order the secrets were
+    /// given (public and signing keys skipped; [`Verifier::secret_count`] of them): HMAC-SHA256
+    /// under that secret of [`Prepared::write_prefix`]'s text followed by the body. A list of
+    /// the wrong length never matches. `v1a` entries are not checked here: a verifier that
+    /// holds ed25519 keys ([`Verifier::needs_body`]) is finished with
+    /// [`Verifier::finish_with_body`].
     pub fn finish<'a>(
         &self,
         prepared: &Prepared<'a>,
         macs: &[[u8; MAC_LEN]],
     ) -> Result<Verified<'a>, VerifyError> {
+        self.finish_inner(prepared, macs, None)
+    }
+
+    /// [`Verifier::finish`], then, if no `v1` entry matched, every `v1a` entry against every
+    /// ed25519 key, over `body` (ed25519 signs the whole message, so the body itself is needed).
+    /// A body whose length differs from the one given to [`Verifier::prepare`] never matches.
+    pub fn finish_with_body<'a>(
+        &self,
+        prepared: &Prepared<'a>,
+        macs: &[[u8; MAC_LEN]],
+        body: &[u8],
+    ) -> Result<Verified<'a>, VerifyError> {
+        self.finish_inner(prepared, macs, Some(body))
+    }
+
+    fn finish_inner<'a>(
+        &self,
+        prepared: &Prepared<'a>,
+        macs: &[[u8; MAC_LEN]],
+        body: Option<&[u8]>,
+    ) -> Result<Verified<'a>, VerifyError> {
+        let verified = Verified {
+            id: prepared.id,
+            timestamp: prepared.timestamp,
+        };
         // Every candidate against every MAC: the loop does the same work whether or not, and
         // wherever, a match occurs.
         let mut matched = subtle::Choice::from(0);
-        if macs.len() == self.keys.len() {
+        if macs.len() == self.secret_count() {
             for candidate in prepared.signature.split(' ').filter_map(decode_v1) {
                 for mac in macs {
                     matched |= mac.ct_eq(&candidate);
@@ -626,51 +807,112 @@ impl Verifier {
             }
         }
         if bool::from(matched) {
-            Ok(Verified {
-                id: prepared.id,
-                timestamp: prepared.timestamp,
-            })
-        } else {
-            Err(VerifyError::NoMatchingSignature)
+            return Ok(verified);
         }
+        if let Some(body) = body.filter(|b| b.len() == prepared.body_len)
+            && self.verify_v1a(prepared, body)
+        {
+            return Ok(verified);
+        }
+        Err(VerifyError::NoMatchingSignature)
     }
 
-    /// How many secrets the verifier holds (the number of MACs [`Verifier::finish`] takes).
+    /// Public-key verification: nothing secret to hide, so it stops at the first match.
+    #[cfg(feature = "v1a")]
+    fn verify_v1a(&self, prepared: &Prepared<'_>, body: &[u8]) -> bool {
+        use crate::key::ed::decode_signature;
+        if !self.needs_body() {
+            return false;
+        }
+        let mut candidates = prepared.signature.split(' ').filter_map(|entry| {
+            let (version, value) = entry.split_once(',')?;
+            (version == ASYMMETRIC_SIGNATURE_VERSION)
+                .then(|| decode_signature(value))
+                .flatten()
+        });
+        let Some(first) = candidates.next() else {
+            return false;
+        };
+        let message = signed_content(prepared.id, prepared.timestamp_text, body);
+        core::iter::once(first).chain(candidates).any(|signature| {
+            self.keys
+                .iter()
+                .filter_map(Held::public)
+                .any(|key| key.verify(&message, &signature))
+        })
+    }
+
+    #[cfg(not(feature = "v1a"))]
+    fn verify_v1a(&self, _: &Prepared<'_>, _: &[u8]) -> bool {
+        false
+    }
+
+    /// How many HMAC secrets the verifier holds (the number of MACs [`Verifier::finish`] takes).
     pub fn secret_count(&self) -> usize {
-        self.keys.len()
+        self.keys.iter().filter(|k| k.hmac().is_some()).count()
     }
 
-    /// Signs with the first secret: `v1,` + base64(HMAC-SHA256(`id.timestamp.body`)).
+    /// Whether the verifier holds ed25519 keys, whose `v1a` check needs the body
+    /// ([`Verifier::finish_with_body`]).
+    pub fn needs_body(&self) -> bool {
+        self.keys.len() != self.secret_count()
+    }
+
+    /// Signs with the first key that can sign: `v1,` + base64(HMAC-SHA256(`id.timestamp.body`))
+    /// for a secret, `v1a,` + base64(ed25519) for a signing key. A verifier of public keys only
+    /// cannot sign and returns an empty string (which never verifies): see
+    /// [`Verifier::try_sign`].
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        match self.keys.first() {
-            Some(key) => sign_with(key, id, timestamp, body),
-            // Unreachable by construction (a verifier has ≥ 1 key); an empty signature never
-            // verifies anywhere.
-            None => String::new(),
-        }
+        self.try_sign(id, timestamp, body).unwrap_or_default()
+    }
+
+    /// [`Verifier::sign`], with [`SignError::NoSigningKey`] for a verifier of public keys only.
+    pub fn try_sign(&self, id: &str, timestamp: i64, body: &[u8]) -> Result<String, SignError> {
+        self.keys
+            .iter()
+            .find_map(|k| k.sign(id, timestamp, body))
+            .ok_or(SignError::NoSigningKey)
     }
 }
 
 /// HMAC-SHA256 of `data` under `key` (any length): the primitive under every signature,
 /// exposed so every host can check it against RFC 4231.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; MAC_LEN] {
-    Key::new(key).mac_of(&[data])
+    HmacKey::new(key).mac_of(&[data])
 }
 
 /// Signs `body` for `id` and `timestamp` (Unix seconds): `v1,` + base64 HMAC-SHA256 over
-/// `id.timestamp.body`. Byte-exact for any body, UTF-8 or not.
+/// `id.timestamp.body`. Byte-exact for any body, UTF-8 or not. ([`Key::sign`] signs with a key
+/// of any kind.)
 pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {
     sign_with(&secret.key(), id, timestamp, body)
 }
 
-fn sign_with(key: &Key, id: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut ts = itoa_buf::Buf::new();
+fn sign_with(key: &HmacKey, id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut ts = TimestampText::new();
     let mac = key.mac(id, ts.format(timestamp), body);
     let mut out = String::with_capacity(SIGNATURE_VERSION.len() + 1 + MAC_B64_LEN);
     out.push_str(SIGNATURE_VERSION);
     out.push(',');
     STRICT.encode_string(mac, &mut out);
     out
+}
+
+/// `{id}.{timestamp}.{body}` in one buffer: ed25519 signs the whole message.
+#[cfg(feature = "v1a")]
+pub(crate) fn signed_content(id: &str, timestamp: &str, body: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(id.len() + timestamp.len() + body.len() + 2);
+    message.extend_from_slice(id.as_bytes());
+    message.push(b'.');
+    message.extend_from_slice(timestamp.as_bytes());
+    message.push(b'.');
+    message.extend_from_slice(body);
+    message
+}
+
+/// Whether a signature entry is `version,…`.
+fn is_version(entry: &str, version: &str) -> bool {
+    entry.split_once(',').is_some_and(|(v, _)| v == version)
 }
 
 /// Parses a `webhook-timestamp`: ASCII digits only, no sign, no leading zero (so the text
@@ -719,20 +961,22 @@ fn decode_v1(entry: &str) -> Option<[u8; MAC_LEN]> {
     }
 }
 
+pub(crate) use itoa_buf::Buf as TimestampText;
+
 /// A tiny integer formatter, so signing needs neither an allocation nor the formatting
 /// machinery for the timestamp.
 mod itoa_buf {
-    pub(super) struct Buf {
+    pub(crate) struct Buf {
         bytes: [u8; 20],
     }
 
     impl Buf {
-        pub(super) fn new() -> Buf {
+        pub(crate) fn new() -> Buf {
             Buf { bytes: [0; 20] }
         }
 
         /// The decimal text of `value` (at most 20 characters: `-9223372036854775808`).
-        pub(super) fn format(&mut self, value: i64) -> &str {
+        pub(crate) fn format(&mut self, value: i64) -> &str {
             let mut n = value.unsigned_abs();
             let mut start = self.bytes.len();
             loop {

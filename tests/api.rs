@@ -116,6 +116,140 @@ fn endpoint_is_disabled_after_five_days() {
     assert!(endpoint_disabled(0, 5 * 86_400));
 }
 
+// ---------------------------------------------------------------------------------------------
+// v1a keys
+
+/// RFC 8032 §7.1 TEST 1: seed, and its public key.
+#[cfg(feature = "v1a")]
+const SEED_B64: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
+#[cfg(feature = "v1a")]
+const PUBLIC_B64: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+
+#[cfg(feature = "v1a")]
+#[test]
+fn keys_by_prefix_with_redacted_debug() {
+    use hookproof::{Key, KeyKind};
+    let signing = Key::parse(&format!("whsk_{SEED_B64}")).unwrap();
+    let public = Key::parse(&format!("whpk_{PUBLIC_B64}")).unwrap();
+    let secret = Key::parse(SECRET).unwrap();
+    assert_eq!(signing.kind(), KeyKind::SigningKey);
+    assert_eq!(public.kind(), KeyKind::PublicKey);
+    assert_eq!(secret.kind(), KeyKind::Secret);
+    assert_eq!(
+        signing.public_key().unwrap().to_text().as_str(),
+        format!("whpk_{PUBLIC_B64}")
+    );
+    assert_eq!(signing.to_text().as_str(), format!("whsk_{SEED_B64}"));
+    assert_eq!(secret.to_text().as_str(), SECRET);
+    assert!(secret.public_key().is_none());
+    let verifier = Verifier::with_keys([&signing, &public, &secret]).unwrap();
+    for text in [
+        format!("{signing:?}"),
+        format!("{secret:?}"),
+        format!("{verifier:?}"),
+    ] {
+        assert!(text.contains("[REDACTED"), "{text}");
+        for leak in ["nWGxne", "9d61b1", "157, 97", "MfKQ9r8G"] {
+            assert!(!text.contains(leak), "{text}");
+        }
+    }
+}
+
+#[cfg(feature = "v1a")]
+#[test]
+fn prepare_and_finish_with_and_without_the_body() {
+    use hookproof::Key;
+    let signing = Key::parse(&format!("whsk_{SEED_B64}")).unwrap();
+    let secret = Secret::parse(SECRET).unwrap();
+    let body = br#"{"test": 2432232314}"#;
+    let sig = signing.sign("msg_1", 1_700_000_000, body).unwrap();
+    let mixed = Verifier::with_keys([&Key::from(secret.clone()), &signing]).unwrap();
+    assert_eq!(mixed.secret_count(), 1);
+    assert!(mixed.needs_body());
+    let prepared = mixed
+        .prepare("msg_1", "1700000000", &sig, body.len(), 1_700_000_000)
+        .unwrap();
+    let mac = hookproof::signature::hmac_sha256(
+        secret.expose_bytes(),
+        &[b"msg_1.1700000000.".as_slice(), body].concat(),
+    );
+    assert!(mixed.finish_with_body(&prepared, &[mac], body).is_ok());
+    // Without the body the v1a entry cannot be checked; with another body of the same
+    // length it does not match; with a body of another length it never matches.
+    assert_eq!(
+        mixed.finish(&prepared, &[mac]),
+        Err(VerifyError::NoMatchingSignature)
+    );
+    let mut other = *body;
+    other[2] ^= 1;
+    assert_eq!(
+        mixed.finish_with_body(&prepared, &[mac], &other),
+        Err(VerifyError::NoMatchingSignature)
+    );
+    assert_eq!(
+        mixed.finish_with_body(&prepared, &[mac], &body[1..]),
+        Err(VerifyError::NoMatchingSignature)
+    );
+    // An HMAC-only verifier needs only the MACs.
+    let hmac_only = Verifier::new(&secret);
+    assert!(!hmac_only.needs_body());
+    let v1 = hmac_only.sign("msg_1", 1_700_000_000, body);
+    let prepared = hmac_only
+        .prepare("msg_1", "1700000000", &v1, body.len(), 1_700_000_000)
+        .unwrap();
+    assert!(hmac_only.finish(&prepared, &[mac]).is_ok());
+}
+
+#[cfg(feature = "v1a")]
+#[test]
+fn public_keys_cannot_sign() {
+    use hookproof::{Key, SignError};
+    let public = Key::parse(&format!("whpk_{PUBLIC_B64}")).unwrap();
+    assert_eq!(public.sign("m", 1, b""), Err(SignError::NoSigningKey));
+    let verifier = Verifier::with_keys([&public]).unwrap();
+    assert_eq!(verifier.try_sign("m", 1, b""), Err(SignError::NoSigningKey));
+    assert_eq!(verifier.sign("m", 1, b""), "");
+    assert_error(SignError::NoSigningKey, "no_signing_key");
+}
+
+#[test]
+fn key_errors_have_their_codes() {
+    assert_error(SecretError::InvalidKey, "invalid_key");
+    assert_error(SecretError::WeakKey, "invalid_key");
+    assert_error(SecretError::KeyMismatch, "invalid_key");
+    assert_error(SecretError::UnsupportedKey, "unsupported_key");
+}
+
+/// The lean core refuses v1a keys with a typed error, whatever their shape.
+#[cfg(not(feature = "v1a"))]
+#[test]
+fn lean_core_refuses_v1a_keys() {
+    use hookproof::Key;
+    for text in [
+        "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+        "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+        "whpk_",
+        "whsk_!!",
+    ] {
+        assert_eq!(Key::parse(text).unwrap_err(), SecretError::UnsupportedKey);
+        assert_eq!(
+            Verifier::from_texts([SECRET, text]).unwrap_err(),
+            SecretError::UnsupportedKey
+        );
+    }
+    assert_eq!(
+        Key::public_key_from_bytes(&[0; 32]).unwrap_err(),
+        SecretError::UnsupportedKey
+    );
+    assert_eq!(
+        Key::signing_key_from_bytes(&[0; 32]).unwrap_err(),
+        SecretError::UnsupportedKey
+    );
+    // An HMAC-only verifier skips v1a entries as any unknown version.
+    let v = Verifier::from_texts([SECRET]).unwrap();
+    assert!(!v.needs_body());
+}
+
 #[test]
 fn static_messages_state_the_bounds_that_apply() {
     use hookproof::signature::{
@@ -133,6 +267,10 @@ fn static_messages_state_the_bounds_that_apply() {
         MAX_SIGNATURE_HEADER_LEN,
     );
     has(VerifyError::TooManySignatures.message(), MAX_SIGNATURES);
+    has(
+        VerifyError::TooManySignatures.message(),
+        hookproof::signature::MAX_ASYMMETRIC_SIGNATURES,
+    );
     has(SecretError::TooLong.message(), MAX_SECRET_TEXT_LEN);
     has(SecretError::TooLong.message(), MAX_SECRET_LEN);
     has(SecretError::TooManySecrets.message(), MAX_SECRETS);

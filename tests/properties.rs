@@ -192,3 +192,68 @@ proptest! {
         let _ = parse_http_date(&format!("{day} {mon} {dd} {time} {year}"), now);
     }
 }
+
+#[cfg(feature = "v1a")]
+mod v1a {
+    use hookproof::{Key, Verifier, VerifyError};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Sign with a random seed, verify with its public key alone, in a mixed header and
+        /// next to an HMAC secret; any flipped bit of body or signature fails.
+        #[test]
+        fn v1a_sign_then_verify(
+            seed in prop::array::uniform32(any::<u8>()),
+            body in prop::collection::vec(any::<u8>(), 0..512),
+            bit in any::<prop::sample::Index>(),
+            ts in 0i64..=4_102_444_800,
+        ) {
+            let signing = Key::signing_key_from_bytes(&seed).unwrap();
+            let public = signing.public_key().unwrap();
+            let sig = signing.sign("msg_1", ts, &body).unwrap();
+            prop_assert!(sig.starts_with("v1a,"));
+            let ts_text = ts.to_string();
+            let v = Verifier::with_keys([&public]).unwrap();
+            prop_assert!(v.verify_parts("msg_1", &ts_text, &sig, &body, ts).is_ok());
+            let secret = Key::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+            let mixed = Verifier::with_keys([&secret, &public]).unwrap();
+            let header = format!("{} {sig}", secret.sign("msg_1", ts, &body).unwrap());
+            prop_assert!(mixed.verify_parts("msg_1", &ts_text, &header, &body, ts).is_ok());
+            let only_secret = Verifier::with_keys([&secret]).unwrap();
+            prop_assert_eq!(
+                only_secret.verify_parts("msg_1", &ts_text, &sig, &body, ts),
+                Err(VerifyError::NoMatchingSignature)
+            );
+            if !body.is_empty() {
+                let mut tampered = body.clone();
+                let i = bit.index(body.len() * 8);
+                tampered[i / 8] ^= 1 << (i % 8);
+                prop_assert_eq!(
+                    v.verify_parts("msg_1", &ts_text, &sig, &tampered, ts),
+                    Err(VerifyError::NoMatchingSignature)
+                );
+            }
+            let mut raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig[4..]).unwrap();
+            let i = bit.index(raw.len() * 8);
+            raw[i / 8] ^= 1 << (i % 8);
+            let flipped = format!("v1a,{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &raw));
+            prop_assert_eq!(
+                v.verify_parts("msg_1", &ts_text, &flipped, &body, ts),
+                Err(VerifyError::NoMatchingSignature)
+            );
+        }
+
+        /// Key parsing never panics, and a key that parses prints back to text that parses to
+        /// the same key.
+        #[test]
+        fn key_text_never_panics(text in "(whpk_|whsk_|whsec_)?[A-Za-z0-9+/=_ -]{0,100}") {
+            if let Ok(key) = Key::parse(&text) {
+                let again = Key::parse(key.to_text().as_str()).unwrap();
+                prop_assert_eq!(again.expose_bytes(), key.expose_bytes());
+                prop_assert_eq!(again.kind(), key.kind());
+            }
+        }
+    }
+}

@@ -10,24 +10,43 @@ use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
-    HttpDate, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist,
-    SourceError, TagFilter, Tolerance, Verifier,
+    HttpDate, Key, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, SecretError, Seen,
+    SourceAllowlist, SourceError, TagFilter, Tolerance, Verifier,
 };
 use serde_json::{Map, Value, json};
 
 struct Native;
 
+fn key(s: &SecretIn) -> Result<Key, SecretError> {
+    match s {
+        SecretIn::Text(t) => Key::parse(t),
+        SecretIn::Raw(b) => Secret::from_bytes(b).map(Key::from),
+        SecretIn::PublicKey(b) => Key::public_key_from_bytes(b),
+        SecretIn::SigningKey(b) => Key::signing_key_from_bytes(b),
+    }
+}
+
 fn verifier(cfg: &Config) -> Result<Verifier, &'static str> {
-    let secrets = cfg
+    let keys = cfg
         .secrets
         .iter()
-        .map(|s| match s {
-            SecretIn::Text(t) => Secret::parse(t),
-            SecretIn::Raw(b) => Secret::from_bytes(b),
-        })
+        .map(key)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.code())?;
-    let mut v = Verifier::with_secrets(&secrets).map_err(|e| e.code())?;
+    let mut v = Verifier::with_keys(&keys).map_err(|e| e.code())?;
+    // HMAC-only key lists build the same verifier through `with_secrets`.
+    if keys.iter().all(|k| k.kind() == hookproof::KeyKind::Secret) {
+        let secrets: Vec<Secret> = cfg
+            .secrets
+            .iter()
+            .map(|s| match s {
+                SecretIn::Text(t) => Secret::parse(t).unwrap(),
+                SecretIn::Raw(b) => Secret::from_bytes(b).unwrap(),
+                _ => unreachable!(),
+            })
+            .collect();
+        v = Verifier::with_secrets(&secrets).map_err(|e| e.code())?;
+    }
     match cfg.tolerance {
         Tol::Default => {}
         Tol::Seconds(s) => v = v.tolerance(Tolerance::Seconds(s)),
@@ -94,21 +113,62 @@ impl Host for Native {
         body: &[u8],
     ) -> Result<String, String> {
         let v = verifier(cfg).map_err(str::to_owned)?;
-        let signed = v.sign(id, timestamp, body);
-        // The free function agrees with the verifier's first secret.
-        let first = match &cfg.secrets[0] {
-            SecretIn::Text(t) => Secret::parse(t),
-            SecretIn::Raw(b) => Secret::from_bytes(b),
-        };
+        let signed = v.try_sign(id, timestamp, body);
         assert_eq!(
-            hookproof::sign(&first.unwrap(), id, timestamp, body),
-            signed
+            v.sign(id, timestamp, body),
+            signed.clone().unwrap_or_default()
         );
+        let signed = signed.map_err(|e| e.code().to_owned())?;
+        // `Key::sign` of the first key that can sign agrees, and so does the free function
+        // for a secret.
+        let first = cfg
+            .secrets
+            .iter()
+            .map(|s| key(s).unwrap())
+            .find(|k| k.kind() != hookproof::KeyKind::PublicKey)
+            .unwrap();
+        assert_eq!(first.sign(id, timestamp, body).unwrap(), signed);
+        if let SecretIn::Text(t) = &cfg.secrets[0]
+            && first.kind() == hookproof::KeyKind::Secret
+            && !t.starts_with("whpk_")
+        {
+            assert_eq!(
+                hookproof::sign(&Secret::parse(t).unwrap(), id, timestamp, body),
+                signed
+            );
+        }
         Ok(signed)
     }
 
     fn hmac(&mut self, key: &[u8], data: &[u8]) -> Vec<u8> {
         hookproof::signature::hmac_sha256(key, data).to_vec()
+    }
+
+    #[cfg(feature = "v1a")]
+    fn ed25519_verify(
+        &mut self,
+        public_key: &[u8],
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<bool, String> {
+        hookproof::key::ed25519_verify(public_key, msg, sig).map_err(|e| e.code().to_owned())
+    }
+
+    #[cfg(feature = "v1a")]
+    fn ed25519_sign(&mut self, signing_key: &[u8], msg: &[u8]) -> Result<Vec<u8>, String> {
+        hookproof::key::ed25519_sign(signing_key, msg)
+            .map(|s| s.to_vec())
+            .map_err(|e| e.code().to_owned())
+    }
+
+    #[cfg(not(feature = "v1a"))]
+    fn ed25519_verify(&mut self, _: &[u8], _: &[u8], _: &[u8]) -> Result<bool, String> {
+        Err("unsupported_key".into())
+    }
+
+    #[cfg(not(feature = "v1a"))]
+    fn ed25519_sign(&mut self, _: &[u8], _: &[u8]) -> Result<Vec<u8>, String> {
+        Err("unsupported_key".into())
     }
 
     fn authorization(&mut self, expected: &Value, header: Option<&str>) -> Result<(), String> {
@@ -345,10 +405,53 @@ fn dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
 }
 
+#[cfg(feature = "v1a")]
 #[test]
 fn vector_suite() {
     let (total, failures) = harness::run_all(&mut Native, dir());
+    harness::assert_clean(total, &failures, 700);
+}
+
+/// The lean core (`--no-default-features`): every file but v1a.json as it is, and in v1a.json
+/// every case whose keys are HMAC secrets as it is, every case with a `whpk_`/`whsk_` key refused
+/// with `unsupported_key`, and the ed25519 primitive absent.
+#[cfg(not(feature = "v1a"))]
+#[test]
+fn vector_suite() {
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for name in harness::FILES.into_iter().filter(|n| *n != "v1a.json") {
+        let (n, mut f) = harness::run_file(&mut Native, dir(), name);
+        total += n;
+        failures.append(&mut f);
+    }
+    let (mut hmac_only, mut refused) = (0, 0);
+    for t in harness::load(dir(), "v1a.json") {
+        if t["op"] != "verify" && t["op"] != "sign" {
+            continue;
+        }
+        total += 1;
+        let cfg = harness::config(&t);
+        let result = if cfg.secrets.iter().any(SecretIn::is_asymmetric) {
+            refused += 1;
+            match verifier(&cfg) {
+                Err("unsupported_key") => Ok(()),
+                Err(code) => Err(format!("refused with {code}, want unsupported_key")),
+                Ok(_) => Err("accepted a v1a key".to_owned()),
+            }
+        } else {
+            hmac_only += 1;
+            harness::run_case(&mut Native, "v1a.json", &t)
+        };
+        if let Err(why) = result {
+            failures.push(format!(
+                "v1a.json tcId {} ({}): {why}",
+                t["tcId"], t["comment"]
+            ));
+        }
+    }
     harness::assert_clean(total, &failures, 450);
+    assert!(hmac_only >= 6 && refused >= 80, "{hmac_only} {refused}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 // `Webhook`: a drop-in for svix's and standardwebhooks' class, on the core's lean signature
 // module. Each entry point installs the module the way its host loads wasm; `hookproof/v1a`
 // installs a second build that also knows ed25519 (v1a) keys.
-import { HookproofError, WebhookVerificationError, fail, parts } from "./errors.js";
+import { HookproofError, WebhookVerificationError, call, fail, parts } from "./errors.js";
 import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds } from "./input.js";
 
 const DEFAULT_TOLERANCE_IN_SECONDS = 300;
@@ -52,18 +52,28 @@ export function nodeCrypto() {
   }
 }
 
+const bytesOf = (value) => (value instanceof Uint8Array ? value : value instanceof ArrayBuffer ? new Uint8Array(value) : undefined);
+
 function addSecret(keys, secret, format) {
   if (Array.isArray(secret)) {
     for (const s of secret) addSecret(keys, s, format);
     return;
   }
   let error;
-  if (secret instanceof Uint8Array || secret instanceof ArrayBuffer) {
-    error = keys.add_bytes(secret instanceof Uint8Array ? secret : new Uint8Array(secret));
+  const raw = bytesOf(secret);
+  if (raw !== undefined) {
+    error = keys.add_bytes(raw);
   } else if (typeof secret === "string") {
     error = format === "raw" ? keys.add_bytes(new TextEncoder().encode(secret)) : keys.add_text(secret);
+  } else if (secret !== null && typeof secret === "object" && bytesOf(secret.publicKey) !== undefined) {
+    error = keys.add_public_key(bytesOf(secret.publicKey));
+  } else if (secret !== null && typeof secret === "object" && bytesOf(secret.signingKey) !== undefined) {
+    error = keys.add_signing_key(bytesOf(secret.signingKey));
   } else {
-    throw new WebhookVerificationError("invalid_secret", 'secret must be a whsec_ string, base64, or bytes with { format: "raw" }');
+    throw new WebhookVerificationError(
+      "invalid_secret",
+      'secret must be a whsec_ string (or whpk_/whsk_ with hookproof/v1a), base64, bytes with { format: "raw" }, or { publicKey } / { signingKey } bytes',
+    );
   }
   if (error !== undefined) throw fail(error, WebhookVerificationError);
 }
@@ -180,12 +190,15 @@ export class Webhook {
     return { ok: true, id: result.slice(1, cut), timestamp: Number(result.slice(cut + 1)) };
   }
 
-  /** `v1,<base64>` (or `v1a,` with a `whsk_` key) over `msgId.timestamp.payload`; byte-exact for any payload. */
+  /**
+   * `v1,<base64>` (or `v1a,` with a `whsk_` key) over `msgId.timestamp.payload`, with the first
+   * key that can sign; byte-exact for any payload. Public keys alone throw `no_signing_key`.
+   */
   sign(msgId, timestamp, payload) {
     const ts = toSeconds(timestamp, "timestamp");
     const body = payloadOf(payload);
     const id = String(msgId);
-    return typeof body === "string" ? this.#verifier.sign_str(id, ts, body) : this.#verifier.sign_bytes(id, ts, body);
+    return call(() => (typeof body === "string" ? this.#verifier.sign_str(id, ts, body) : this.#verifier.sign_bytes(id, ts, body)));
   }
 
   /**

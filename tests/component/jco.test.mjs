@@ -1,7 +1,7 @@
 // A second, independent component host: jco transpiles dist/hookproof.component.wasm to
-// JavaScript and Node runs a slice of the vector suite through it (signatures, HMAC,
-// classification, Retry-After, events, guards, acceptance), with WIT's kebab-case error names mapped to
-// the suite's snake_case codes and nothing else.
+// JavaScript and Node runs a slice of the vector suite through it (signatures, v1a, HMAC,
+// classification, Retry-After, events, guards, acceptance), with WIT's kebab-case error names
+// mapped to the suite's snake_case codes and nothing else.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -73,6 +73,43 @@ test("signature vectors through jco", () => {
   });
   assert.deepEqual(failed, []);
   assert.ok(total > 100);
+});
+
+test("v1a (ed25519) vectors through jco", () => {
+  const { Verifier } = hp.signatures;
+  const key = (k) =>
+    typeof k === "string"
+      ? { tag: "text", val: k }
+      : k.hex !== undefined
+        ? { tag: "raw", val: hex(k.hex) }
+        : k.publicKeyHex !== undefined
+          ? { tag: "public-key", val: hex(k.publicKeyHex) }
+          : { tag: "signing-key", val: hex(k.signingKeyHex) };
+  const toHex = (bytes) => Buffer.from(bytes).toString("hex");
+  const { failed, total } = failures("v1a.json", (t) => {
+    const want = t.result === "valid" ? "valid" : t.error;
+    if (t.op === "ed25519_verify") {
+      const r = call(() => hp.signatures.ed25519Verify(hex(t.publicKeyHex), hex(t.msgHex), hex(t.sigHex)));
+      return assert.equal(r.err !== undefined ? code(r.err) : r.ok ? "valid" : "invalid", t.error ?? t.result);
+    }
+    if (t.op === "ed25519_sign") {
+      const r = call(() => hp.signatures.ed25519Sign(hex(t.signingKeyHex), hex(t.msgHex)));
+      return r.err !== undefined ? assert.equal(code(r.err), want) : assert.equal(toHex(r.ok), t.expected);
+    }
+    const tolerance =
+      t.tolerance === "ignore" ? { tag: "ignore" } : { tag: "seconds", val: BigInt(t.tolerance ?? 300) };
+    const made = call(() => Verifier.create(t.keys.map(key), { tolerance }));
+    if (made.err !== undefined) return assert.equal(code(made.err), want);
+    const v = made.ok;
+    if (t.op === "sign") {
+      const r = call(() => v.trySign(t.id, BigInt(t.timestamp), body(t)));
+      return r.err !== undefined ? assert.equal(code(r.err), want) : assert.equal(r.ok, t.expected);
+    }
+    const r = call(() => v.verify(t.headers, body(t), BigInt(t.now)));
+    assert.equal(r.err === undefined ? "valid" : code(r.err.tag), want);
+  });
+  assert.deepEqual(failed, []);
+  assert.ok(total > 250);
 });
 
 test("RFC 4231 HMAC vectors through jco", () => {

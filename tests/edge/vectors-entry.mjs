@@ -1,6 +1,7 @@
 // The vector suite as one module for edge runtimes: imports the package by name (resolved
 // with the runtime's export condition) and the vectors as JSON, and exposes `run()`.
-import * as api from "hookproof/codat";
+import * as codat from "hookproof/codat";
+import * as v1a from "hookproof/v1a";
 import { runVectors } from "../js/suite.mjs";
 import acceptance from "../vectors/acceptance.json";
 import authorization from "../vectors/authorization.json";
@@ -11,10 +12,12 @@ import guards from "../vectors/guards.json";
 import hmac from "../vectors/hmac.json";
 import retryAfter from "../vectors/retry_after.json";
 import signature from "../vectors/signature.json";
+import v1aVectors from "../vectors/v1a.json";
 import tags from "../vectors/tags.json";
 
 const vectors = {
   "signature.json": signature,
+  "v1a.json": v1aVectors,
   "hmac.json": hmac,
   "authorization.json": authorization,
   "classify.json": classify,
@@ -25,6 +28,8 @@ const vectors = {
   "guards.json": guards,
   "acceptance.json": acceptance,
 };
+
+const api = { ...codat, ...v1a };
 
 export function run() {
   return runVectors(api, vectors);

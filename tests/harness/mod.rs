@@ -9,11 +9,25 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-/// A secret as the vectors give it.
+/// A key as the vectors give it: text (`whsec_`/`whpk_`/`whsk_`/bare base64), or raw bytes of an
+/// HMAC secret, an ed25519 public key or an ed25519 signing key.
 #[derive(Debug, Clone)]
 pub enum SecretIn {
     Text(String),
     Raw(Vec<u8>),
+    PublicKey(Vec<u8>),
+    SigningKey(Vec<u8>),
+}
+
+impl SecretIn {
+    /// Whether this is a v1a (ed25519) key, which a build without the `v1a` feature refuses.
+    pub fn is_asymmetric(&self) -> bool {
+        match self {
+            SecretIn::Text(t) => t.starts_with("whpk_") || t.starts_with("whsk_"),
+            SecretIn::Raw(_) => false,
+            SecretIn::PublicKey(_) | SecretIn::SigningKey(_) => true,
+        }
+    }
 }
 
 /// Timestamp tolerance as the vectors give it.
@@ -59,6 +73,11 @@ pub trait Host {
         body: &[u8],
     ) -> Result<String, String>;
     fn hmac(&mut self, key: &[u8], data: &[u8]) -> Vec<u8>;
+    /// Strict ed25519 verification: `Ok(valid?)`, or the error code for a refused key.
+    fn ed25519_verify(&mut self, public_key: &[u8], msg: &[u8], sig: &[u8])
+    -> Result<bool, String>;
+    /// ed25519 signature with a seed (or seed ‖ public key), or the error code.
+    fn ed25519_sign(&mut self, signing_key: &[u8], msg: &[u8]) -> Result<Vec<u8>, String>;
     fn authorization(&mut self, expected: &Value, header: Option<&str>) -> Result<(), String>;
     /// `outcome` is `{"status": n}`, `"timeout"` or `"connection_error"`.
     fn classify(
@@ -169,8 +188,9 @@ pub fn id_of(v: &Value) -> String {
     }
 }
 
-pub const FILES: [&str; 10] = [
+pub const FILES: [&str; 11] = [
     "signature.json",
+    "v1a.json",
     "hmac.json",
     "authorization.json",
     "classify.json",
@@ -212,8 +232,22 @@ pub fn run_file(host: &mut impl Host, dir: &Path, name: &str) -> (usize, Vec<Str
     let tests = load(dir, name);
     let mut failures = Vec::new();
     for t in &tests {
-        let result = match name {
+        if let Err(why) = run_case(host, name, t) {
+            failures.push(format!(
+                "{name} tcId {} ({}): {why}",
+                t["tcId"], t["comment"]
+            ));
+        }
+    }
+    (tests.len(), failures)
+}
+
+/// Runs one case of the file `name`.
+pub fn run_case(host: &mut impl Host, name: &str, t: &Value) -> Result<(), String> {
+    {
+        match name {
             "signature.json" => signature(host, t),
+            "v1a.json" => v1a(host, t),
             "hmac.json" => hmac(host, t),
             "authorization.json" => expect(
                 "verdict",
@@ -228,15 +262,8 @@ pub fn run_file(host: &mut impl Host, dir: &Path, name: &str) -> (usize, Vec<Str
             "guards.json" => guards(host, t),
             "acceptance.json" => acceptance(host, t),
             _ => Err(format!("no runner for {name}")),
-        };
-        if let Err(why) = result {
-            failures.push(format!(
-                "{name} tcId {} ({}): {why}",
-                t["tcId"], t["comment"]
-            ));
         }
     }
-    (tests.len(), failures)
 }
 
 /// Panics with every failure listed.
@@ -291,14 +318,24 @@ fn body(t: &Value) -> Vec<u8> {
     }
 }
 
-fn config(t: &Value) -> Config {
-    let secrets = t["secrets"]
+pub fn config(t: &Value) -> Config {
+    let list = if t["keys"].is_array() {
+        &t["keys"]
+    } else {
+        &t["secrets"]
+    };
+    let secrets = list
         .as_array()
         .unwrap()
         .iter()
         .map(|s| match s {
             Value::String(text) => SecretIn::Text(text.clone()),
-            o => SecretIn::Raw(hex(o["hex"].as_str().unwrap())),
+            o => match (&o["hex"], &o["publicKeyHex"], &o["signingKeyHex"]) {
+                (Value::String(h), _, _) => SecretIn::Raw(hex(h)),
+                (_, Value::String(h), _) => SecretIn::PublicKey(hex(h)),
+                (_, _, Value::String(h)) => SecretIn::SigningKey(hex(h)),
+                _ => panic!("unknown key form {o}"),
+            },
         })
         .collect();
     let tolerance = match &t["tolerance"] {
@@ -321,8 +358,14 @@ fn signature(host: &mut impl Host, t: &Value) -> Result<(), String> {
             t["id"].as_str().unwrap(),
             t["timestamp"].as_i64().unwrap(),
             &body(t),
-        )?;
-        return expect("signature", got.as_str(), t["expected"].as_str().unwrap());
+        );
+        return match got {
+            Ok(sig) if t["result"] != "invalid" => {
+                expect("signature", sig.as_str(), t["expected"].as_str().unwrap())
+            }
+            Ok(sig) => Err(format!("signed {sig:?}, want {}", t["error"])),
+            Err(code) => expect("verdict", json!(code), want(t)),
+        };
     }
     let headers: Vec<(String, String)> = t["headers"]
         .as_array()
@@ -356,6 +399,44 @@ fn signature(host: &mut impl Host, t: &Value) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+fn v1a(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    match t["op"].as_str().unwrap() {
+        "verify" | "sign" => signature(host, t),
+        "ed25519_verify" => {
+            let got = host.ed25519_verify(
+                &hex(t["publicKeyHex"].as_str().unwrap()),
+                &hex(t["msgHex"].as_str().unwrap()),
+                &hex(t["sigHex"].as_str().unwrap()),
+            );
+            let got = match got {
+                Ok(true) => json!("valid"),
+                Ok(false) => json!("invalid"),
+                Err(code) => json!(code),
+            };
+            let want = match &t["error"] {
+                Value::String(_) => t["error"].clone(),
+                _ => t["result"].clone(),
+            };
+            expect("verdict", got, want)
+        }
+        "ed25519_sign" => {
+            let got = host.ed25519_sign(
+                &hex(t["signingKeyHex"].as_str().unwrap()),
+                &hex(t["msgHex"].as_str().unwrap()),
+            );
+            match got {
+                Ok(sig) => expect(
+                    "signature",
+                    Some(sig.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+                    t["expected"].as_str().map(str::to_owned),
+                ),
+                Err(code) => expect("verdict", json!(code), want(t)),
+            }
+        }
+        op => Err(format!("unknown op {op}")),
     }
 }
 

@@ -1,5 +1,6 @@
 // The vector suite through the packed tarball, installed into CommonJS and ESM projects.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -44,7 +45,8 @@ test("require and import share one instance: the same classes, whichever entry l
   assert.equal(typeof cjs.Webhook, "function");
   assert.equal(esm.Webhook, cjs.Webhook);
   assert.equal(esm.WebhookVerificationError, cjs.WebhookVerificationError);
-  assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).sort());
+  // (the ESM entry adds hookproof/v1a's two primitives to hookproof/codat's names)
+  assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).filter((n) => !n.startsWith("ed25519")).sort());
   const main = await loadMain("esm");
   assert.equal(main.Webhook, esm.Webhook);
   assert.equal(createRequire(join(projects.esm, "package.json"))("hookproof").HookproofError, cjs.HookproofError);
@@ -58,4 +60,26 @@ test("the main entry is the lean verify path: Webhook, its errors, hmacSha256", 
     const headers = { "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330", "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" };
     assert.deepEqual(wh.safeVerify('{"test": 2432232314}', headers, { now: 1614265330 }), { ok: true, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330 });
   }
+});
+
+test("without hookproof/v1a, an ed25519 key is refused with unsupported_key and told where to go", () => {
+  // A fresh process: in this one, hookproof/v1a is already loaded.
+  const script = `const { Webhook } = require("hookproof");
+try { new Webhook("whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="); console.log("accepted"); }
+catch (e) { console.log(JSON.stringify({ code: e.code, name: e.name, message: e.message })); }`;
+  const r = spawnSync(process.execPath, ["-e", script], { cwd: projects.cjs, encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.code, "unsupported_key");
+  assert.equal(out.name, "WebhookVerificationError");
+  assert.match(out.message, /hookproof\/v1a/);
+});
+
+test("errors from every entry are instances of the one exported HookproofError", async () => {
+  const api = await importInstalled();
+  assert.throws(() => new api.TagFilter(["nocolon"]), (e) => e instanceof api.HookproofError && e.code === "invalid_tag");
+  assert.throws(() => new api.Webhook("whsec_!!"), (e) => e instanceof api.WebhookVerificationError && e instanceof api.HookproofError);
+  assert.throws(() => api.ed25519Verify(new Uint8Array(31), new Uint8Array(0), new Uint8Array(64)), (e) => e instanceof api.HookproofError);
+  const cjs = requireInstalled();
+  assert.throws(() => cjs.parseEvent("nope"), (e) => e instanceof cjs.HookproofError && e.code === "invalid_payload");
 });

@@ -8,6 +8,7 @@
 
 export const VECTOR_FILES = [
   "signature.json",
+  "v1a.json",
   "hmac.json",
   "authorization.json",
   "classify.json",
@@ -82,6 +83,60 @@ function verifyCase(api, t) {
   if (Object.keys(object).length === headers.length) {
     same("verdict (object)", codeOf(() => wh.verifySignature(b, object, { now: t.now })), want(t));
   }
+}
+
+/** v1a.json: keys by text or as raw bytes of a stated kind; the ed25519 primitives. Needs the
+ * API with `hookproof/v1a` loaded (its `ed25519Verify`/`ed25519Sign`, and `Webhook` taking
+ * ed25519 keys). */
+function v1aCase(api, t) {
+  const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (t.op === "ed25519_verify") {
+    let got;
+    try {
+      got = api.ed25519Verify(hex(t.publicKeyHex), hex(t.msgHex), hex(t.sigHex)) ? "valid" : "invalid";
+    } catch (e) {
+      if (typeof e.code !== "string") throw e;
+      got = e.code;
+    }
+    return same("verdict", got, t.error ?? t.result);
+  }
+  if (t.op === "ed25519_sign") {
+    let got;
+    try {
+      got = toHex(api.ed25519Sign(hex(t.signingKeyHex), hex(t.msgHex)));
+    } catch (e) {
+      if (typeof e.code !== "string") throw e;
+      return same("error", e.code, t.error);
+    }
+    return same("signature", got, t.expected);
+  }
+  const keys = t.keys.map((k) =>
+    typeof k === "string"
+      ? k
+      : k.hex !== undefined
+        ? hex(k.hex)
+        : k.publicKeyHex !== undefined
+          ? { publicKey: hex(k.publicKeyHex) }
+          : { signingKey: hex(k.signingKeyHex) },
+  );
+  const options = {};
+  if (t.tolerance !== undefined) options.toleranceInSeconds = t.tolerance === "ignore" ? Infinity : t.tolerance;
+  let wh;
+  const made = codeOf(() => {
+    wh = new api.Webhook(keys, options);
+  });
+  if (made !== "valid") return same("verdict", made, want(t));
+  if (t.op === "sign") {
+    const signed = codeOf(() => {
+      const s = wh.sign(t.id, t.timestamp, body(t));
+      if (s !== t.expected) throw new Error(`signature: got ${s}, want ${t.expected}`);
+    });
+    return same("sign", signed === "valid" ? "valid" : signed, t.expected !== undefined ? "valid" : t.error);
+  }
+  const b = body(t);
+  same("verdict", codeOf(() => wh.verifySignature(b, t.headers, { now: t.now })), want(t));
+  const safe = wh.safeVerify(b, t.headers, { now: t.now });
+  same("safeVerify", safe.ok ? "valid" : safe.code, want(t));
 }
 
 function hmacCase(api, t) {
@@ -225,6 +280,7 @@ function acceptanceCase(api, t) {
 
 const RUNNERS = {
   "signature.json": verifyCase,
+  "v1a.json": v1aCase,
   "hmac.json": hmacCase,
   "authorization.json": authCase,
   "classify.json": classifyCase,

@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as svix from "svix";
+import { v1aDescription, v1aVectors } from "./v1a.mjs";
 
 const require = createRequire(import.meta.url);
 const standardwebhooks = require("standardwebhooks");
@@ -1384,6 +1385,10 @@ const files = {
     description:
       "Standard Webhooks v1 verify and sign. `secrets`: whsec_/base64 strings or {hex} raw keys; `headers`: [name, value] pairs in order; body as `body` (UTF-8) or `bodyHex`; `now` Unix seconds; `tolerance` seconds or \"ignore\" (default 300); `maxPayload` optional. Errors `missing_header` and `header_too_large` name the header. `peers` records what svix 2.5.0 and standardwebhooks 1.1.1 decide.",
     tests: sig,
+  },
+  "v1a.json": {
+    description: v1aDescription,
+    tests: v1aVectors((secret, id, ts, body) => nodeSign(secret, id, ts, body)),
   },
   "hmac.json": {
     description:

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hookproof::{ErrorCode, Secret, Tolerance, Verifier, VerifyError};
+use hookproof::{ErrorCode, Key, Tolerance, Verifier, VerifyError};
 
 #[derive(Parser)]
 #[command(
@@ -35,14 +35,21 @@ enum Command {
     Events,
 }
 
+/// `svix verify`'s arguments are accepted as they are: `--secret`, `--msg-id`, `--timestamp`,
+/// `--signature` and the payload as the last argument. With `--msg-id`, as `svix verify`, the
+/// timestamp's age is not checked unless `--now` or `--tolerance` is given.
 #[derive(Args)]
 struct VerifyArgs {
-    /// Signing secret (`whsec_…`); repeat for rotation.
+    /// Signing secret (`whsec_…`) or v1a public key (`whpk_…`); repeat for rotation.
     #[arg(long, required = true, value_name = "S")]
     secret: Vec<String>,
     /// The webhook-id header.
-    #[arg(long, value_name = "I", requires_all = ["timestamp", "signature"], conflicts_with = "headers")]
+    #[arg(long, value_name = "I", requires_all = ["timestamp", "signature"], conflicts_with_all = ["headers", "msg_id"])]
     id: Option<String>,
+    /// The webhook-id header, as `svix verify` names it (then, as svix, no timestamp window
+    /// unless --now or --tolerance is given).
+    #[arg(long = "msg-id", value_name = "I", requires_all = ["timestamp", "signature"], conflicts_with = "headers")]
+    msg_id: Option<String>,
     /// The webhook-timestamp header.
     #[arg(long, value_name = "T")]
     timestamp: Option<String>,
@@ -50,7 +57,7 @@ struct VerifyArgs {
     #[arg(long, value_name = "V")]
     signature: Option<String>,
     /// A file of request headers: `Name: value` lines, or a JSON object.
-    #[arg(long, value_name = "FILE", required_unless_present = "id")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["id", "msg_id"])]
     headers: Option<PathBuf>,
     /// Allowed clock difference in seconds (default 300).
     #[arg(long, value_name = "N", conflicts_with = "ignore_timestamp")]
@@ -61,17 +68,20 @@ struct VerifyArgs {
     /// The current time, Unix seconds (default: the system clock).
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     now: Option<i64>,
-    /// The raw body: a file, or `-` / nothing for standard input.
-    body: Option<PathBuf>,
+    /// The raw body: the text itself (as `svix verify` takes it), `@FILE` for a file's bytes,
+    /// or `-` / nothing for standard input.
+    #[arg(value_name = "BODY")]
+    body: Option<String>,
 }
 
 #[derive(Args)]
 struct SignArgs {
-    /// Signing secret (`whsec_…`).
-    #[arg(long, value_name = "S")]
-    secret: String,
+    /// Signing secret (`whsec_…`) or v1a signing key (`whsk_…`); repeat to sign with each
+    /// (one space-separated webhook-signature, as a sender rotating keys sends).
+    #[arg(long, required = true, value_name = "S")]
+    secret: Vec<String>,
     /// Message id (default: a fresh `msg_…`).
-    #[arg(long, value_name = "I")]
+    #[arg(long, visible_alias = "msg-id", value_name = "I")]
     id: Option<String>,
     /// Unix seconds (default: now).
     #[arg(long, value_name = "T")]
@@ -79,8 +89,10 @@ struct SignArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SignFormat::Headers)]
     format: SignFormat,
-    /// The raw body: a file, or `-` / nothing for standard input.
-    body: Option<PathBuf>,
+    /// The raw body: the text itself, `@FILE` for a file's bytes, or `-` / nothing for
+    /// standard input.
+    #[arg(value_name = "BODY")]
+    body: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -89,6 +101,8 @@ enum SignFormat {
     Headers,
     /// A JSON object.
     Json,
+    /// The webhook-signature value alone (what `svix sign` prints).
+    Signature,
 }
 
 fn main() -> ExitCode {
@@ -135,6 +149,18 @@ pub fn read_body(path: Option<&PathBuf>) -> std::io::Result<Vec<u8>> {
     }
 }
 
+/// The body argument of `verify` and `sign`: the text itself, `@FILE`, or `-` / none for
+/// standard input.
+fn body_argument(arg: Option<&str>) -> Result<Vec<u8>, String> {
+    match arg {
+        None | Some("-") => read_body(None).map_err(|e| format!("cannot read standard input: {e}")),
+        Some(text) => match text.strip_prefix('@') {
+            Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}")),
+            None => Ok(text.as_bytes().to_vec()),
+        },
+    }
+}
+
 /// Parses a headers file: a JSON object (string values) or `Name: value` lines.
 fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
     if text.trim_start().starts_with('{') {
@@ -174,7 +200,7 @@ fn hint(e: VerifyError) -> &'static str {
             "compare your clock with the timestamp, or use --ignore-timestamp for a stored message"
         }
         VerifyError::NoMatchingSignature => {
-            "verify the raw body bytes (not re-serialized JSON) with this endpoint's whsec_ signing secret"
+            "verify the raw body bytes (not re-serialized JSON) with this endpoint's whsec_ signing secret (or the sender's whpk_ public key)"
         }
         _ => "see the error code in the README's limits table",
     }
@@ -185,14 +211,16 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return fail(format_args!("{}: {e}", e.code())),
     };
-    let verifier = match (args.ignore_timestamp, args.tolerance) {
-        (true, _) => verifier.tolerance(Tolerance::Ignore),
-        (false, Some(n)) => verifier.tolerance(Tolerance::Seconds(n)),
+    // `svix verify` checks the signature, not the timestamp's age.
+    let svix_style = args.msg_id.is_some() && args.now.is_none();
+    let verifier = match (args.ignore_timestamp || svix_style, args.tolerance) {
+        (_, Some(n)) => verifier.tolerance(Tolerance::Seconds(n)),
+        (true, None) => verifier.tolerance(Tolerance::Ignore),
         (false, None) => verifier,
     };
-    let body = match read_body(args.body.as_ref()) {
+    let body = match body_argument(args.body.as_deref()) {
         Ok(b) => b,
-        Err(e) => return fail(format_args!("cannot read the body: {e}")),
+        Err(e) => return fail(e),
     };
     let now = args.now.unwrap_or(unix_now() as i64);
     let result = match &args.headers {
@@ -211,7 +239,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
         }
         None => verifier
             .verify_parts(
-                args.id.as_deref().unwrap_or(""),
+                args.id.as_deref().or(args.msg_id.as_deref()).unwrap_or(""),
                 args.timestamp.as_deref().unwrap_or(""),
                 args.signature.as_deref().unwrap_or(""),
                 &body,
@@ -265,19 +293,43 @@ pub fn random_token(len: usize) -> String {
     out
 }
 
+/// Parses `--secret` keys for signing; every one must be able to sign.
+pub fn signing_keys(texts: &[String]) -> Result<Vec<Key>, String> {
+    texts
+        .iter()
+        .map(|text| {
+            let key = Key::parse(text).map_err(|e| format!("{}: {e}", e.code()))?;
+            if key.kind() == hookproof::KeyKind::PublicKey {
+                let e = hookproof::SignError::NoSigningKey;
+                return Err(format!("{}: {e}", e.code()));
+            }
+            Ok(key)
+        })
+        .collect()
+}
+
+/// Every key's signature, space-separated: one webhook-signature value.
+pub fn signature_header(keys: &[Key], id: &str, ts: i64, body: &[u8]) -> String {
+    keys.iter()
+        .filter_map(|k| k.sign(id, ts, body).ok())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn sign(args: SignArgs) -> ExitCode {
-    let secret = match Secret::parse(&args.secret) {
-        Ok(s) => s,
-        Err(e) => return fail(format_args!("{}: {e}", e.code())),
+    let keys = match signing_keys(&args.secret) {
+        Ok(k) => k,
+        Err(e) => return fail(e),
     };
-    let body = match read_body(args.body.as_ref()) {
+    let body = match body_argument(args.body.as_deref()) {
         Ok(b) => b,
-        Err(e) => return fail(format_args!("cannot read the body: {e}")),
+        Err(e) => return fail(e),
     };
     let id = args.id.unwrap_or_else(new_message_id);
     let ts = args.timestamp.unwrap_or(unix_now() as i64);
-    let signature = hookproof::sign(&secret, &id, ts, &body);
+    let signature = signature_header(&keys, &id, ts, &body);
     match args.format {
+        SignFormat::Signature => println!("{signature}"),
         SignFormat::Headers => {
             println!("webhook-id: {id}");
             println!("webhook-timestamp: {ts}");

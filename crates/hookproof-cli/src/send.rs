@@ -13,10 +13,12 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use hookproof::classify::{Attempt, Outcome};
-use hookproof::{Decision, Policy, Secret, TagFilter};
+use hookproof::{Decision, Policy, TagFilter};
 use serde_json::{Value, json};
 
-use crate::{catalog, new_message_id, random_token, read_body, unix_now};
+use crate::{
+    catalog, new_message_id, random_token, read_body, signature_header, signing_keys, unix_now,
+};
 
 /// At most this many redirects are followed within one attempt (legacy policy).
 const MAX_REDIRECTS: usize = 5;
@@ -33,11 +35,16 @@ pub enum PolicyArg {
 
 #[derive(Args)]
 pub struct SendArgs {
-    /// The consumer's URL (http://).
+    /// The consumer's URL (http:// or https://; TLS trusts Mozilla's roots, or --cacert).
     url: String,
-    /// Signing secret (`whsec_…`); without it no webhook-* headers are sent.
+    /// Signing secret (`whsec_…`) or v1a signing key (`whsk_…`); repeat to sign with each.
+    /// Without one no webhook-* headers are sent.
     #[arg(long, value_name = "S")]
-    secret: Option<String>,
+    secret: Vec<String>,
+    /// PEM file of the CA certificate(s) to trust for https:// instead of Mozilla's roots
+    /// (a private CA).
+    #[arg(long, value_name = "PEM")]
+    cacert: Option<PathBuf>,
     /// Event type from Codat's catalog (see `hookproof events`); with --legacy-body, a RuleType.
     #[arg(long, value_name = "T", default_value = "read.completed")]
     event_type: String,
@@ -137,6 +144,8 @@ fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8
                 millis,
             }
         }
+        // A TLS failure (untrusted issuer, expired certificate, wrong name) is a connection
+        // error to Codat: a failed attempt, retried under both policies. Its reason is kept.
         Err(e) => {
             let outcome = match e {
                 ureq::Error::Timeout(_) => Outcome::Timeout,
@@ -154,22 +163,41 @@ fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8
     }
 }
 
-/// Resolves a Location against the URL it came from (absolute http URLs and absolute paths).
+/// Resolves a Location against the URL it came from (absolute http(s) URLs and absolute paths).
 fn resolve(base: &str, location: &str) -> Option<String> {
-    if location.starts_with("http://") {
+    if location.starts_with("http://") || location.starts_with("https://") {
         return Some(location.to_owned());
     }
-    if location.starts_with("https://") {
-        return None;
-    }
-    let after_scheme = base.strip_prefix("http://")?;
+    let (scheme, after_scheme) = base.split_once("://")?;
     let authority = after_scheme.split('/').next()?;
     let path = if location.starts_with('/') {
         location.to_owned()
     } else {
         format!("/{location}")
     };
-    Some(format!("http://{authority}{path}"))
+    Some(format!("{scheme}://{authority}{path}"))
+}
+
+/// Mozilla's roots (webpki-roots), or exactly the certificates of a `--cacert` PEM file.
+fn tls_config(cacert: Option<&PathBuf>) -> Result<ureq::tls::TlsConfig, String> {
+    use ureq::tls::{PemItem, RootCerts, TlsConfig, parse_pem};
+    let Some(path) = cacert else {
+        return Ok(TlsConfig::builder().root_certs(RootCerts::WebPki).build());
+    };
+    let pem = std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?;
+    let mut certs = Vec::new();
+    for item in parse_pem(&pem) {
+        match item.map_err(|e| format!("--cacert {}: {e}", path.display()))? {
+            PemItem::Certificate(c) => certs.push(c),
+            _ => continue,
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!("--cacert {}: no certificate in it", path.display()));
+    }
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::new_with_certs(&certs))
+        .build())
 }
 
 fn outcome_text(o: Outcome) -> String {
@@ -296,8 +324,8 @@ pub fn run(args: SendArgs) -> ExitCode {
 }
 
 fn deliver(args: &SendArgs) -> Result<bool, String> {
-    if !args.url.starts_with("http://") {
-        return Err("URL must be http:// (send is for consumers on your machine)".into());
+    if !args.url.starts_with("http://") && !args.url.starts_with("https://") {
+        return Err("URL must be http:// or https://".into());
     }
     if !(args.time_scale.is_finite() && args.time_scale >= 0.0) {
         return Err("--time-scale must be a number ≥ 0".into());
@@ -309,12 +337,7 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
         PolicyArg::Legacy => Policy::Legacy,
         PolicyArg::Current => Policy::Current,
     };
-    let secret = args
-        .secret
-        .as_deref()
-        .map(Secret::parse)
-        .transpose()
-        .map_err(|e| format!("--secret: {e}"))?;
+    let keys = signing_keys(&args.secret).map_err(|e| format!("--secret: {e}"))?;
     let tags =
         TagFilter::parse_list(&args.company_tags).map_err(|e| format!("--company-tags: {e}"))?;
     let tags: Vec<(String, String)> = tags
@@ -345,6 +368,7 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
     }
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls_config(args.cacert.as_ref())?)
         .timeout_global(Some(Duration::from_secs_f64(args.deadline)))
         .max_redirects(0)
         .http_status_as_error(false)
@@ -369,12 +393,12 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
             let ts = unix_now() as i64 + args.timestamp_offset;
             let mut headers = fixed.clone();
             let mut sent = body.clone();
-            if let Some(s) = &secret {
+            if !keys.is_empty() {
                 headers.push(("webhook-id".into(), msg_id.clone()));
                 headers.push(("webhook-timestamp".into(), ts.to_string()));
                 headers.push((
                     "webhook-signature".into(),
-                    hookproof::sign(s, &msg_id, ts, &body),
+                    signature_header(&keys, &msg_id, ts, &body),
                 ));
             }
             if let Some(last) = sent
@@ -437,6 +461,9 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
         });
         if let Some(r) = &response.retry_after {
             entry["retryAfter"] = json!(r);
+        }
+        if !matches!(response.outcome, Outcome::Status(_)) {
+            entry["error"] = json!(response.body);
         }
         let shown_body = response.body.chars().take(80).collect::<String>();
         let line = format!(

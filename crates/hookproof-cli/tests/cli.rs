@@ -119,7 +119,7 @@ fn verify_and_sign_agree_with_the_vector_suite() {
                 format!("--id={}", t["id"].as_str().unwrap()),
                 format!("--timestamp={}", t["timestamp"]),
             ]);
-            args.push(body_path.display().to_string());
+            args.push(format!("@{}", body_path.display()));
             let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
             let want = format!("webhook-signature: {}", t["expected"].as_str().unwrap());
             if !stdout(&out).lines().any(|l| l == want) {
@@ -155,7 +155,7 @@ fn verify_and_sign_agree_with_the_vector_suite() {
         if t.get("maxPayload").is_some() {
             continue;
         }
-        args.push(body_path.display().to_string());
+        args.push(format!("@{}", body_path.display()));
         let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
         let (want_code, want_text) = if t["result"] == "valid" {
             (0, "valid:".to_owned())
@@ -238,6 +238,220 @@ fn the_svix_test_vector_through_flags_and_stdin() {
         stdout(&out).contains("no_matching_signature")
             && stdout(&out).contains("hint: verify the raw body")
     );
+}
+
+/// Codat's "Verify webhook" CLI tab (docs/using-the-api/webhooks/create-consumer.md), with the
+/// binary renamed: `svix verify --secret … --msg-id … --timestamp … --signature … '<payload>'`.
+/// As `svix verify`, the 2021 timestamp's age is not held against it.
+#[test]
+fn codat_documented_svix_verify_line() {
+    let line = [
+        "verify",
+        "--secret",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "--msg-id",
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        "--timestamp",
+        "1614265330",
+        "--signature",
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        r#"{"test": 2432232314}"#,
+    ];
+    let out = run(&line, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("valid: id msg_p5jXN8AQM9LWM0D4loKWxJek"));
+    // One changed byte of the payload fails, with the code and a hint.
+    let mut tampered = line;
+    tampered[9] = r#"{"test": 2432232315}"#;
+    let out = run(&tampered, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("invalid: no_matching_signature"));
+    // With --now the window applies again (the message is from 2021).
+    let mut args = line.to_vec();
+    args.extend(["--now", "1700000000"]);
+    let out = run(&args, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("timestamp_too_old"));
+    // The payload from a file (@FILE) or from standard input (-).
+    let dir = temp_dir("svix-line");
+    let path = dir.join("body.json");
+    std::fs::write(&path, br#"{"test": 2432232314}"#).unwrap();
+    let mut args = line.to_vec();
+    let at = format!("@{}", path.display());
+    args[9] = &at;
+    assert_eq!(run(&args, None).status.code(), Some(0));
+    args[9] = "-";
+    assert_eq!(
+        run(&args, Some(br#"{"test": 2432232314}"#)).status.code(),
+        Some(0)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    // `sign --msg-id … --format signature` prints what `svix sign` prints.
+    let out = run(
+        &[
+            "sign",
+            "--secret",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "--msg-id",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            "--timestamp",
+            "1614265330",
+            "--format",
+            "signature",
+            r#"{"test": 2432232314}"#,
+        ],
+        None,
+    );
+    assert_eq!(
+        stdout(&out).trim(),
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    );
+}
+
+/// The v1a vectors with text keys through `verify` and `sign`.
+#[test]
+fn v1a_vectors_through_the_cli() {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/vectors/v1a.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = temp_dir("v1a");
+    let (mut checked, mut failures) = (0, Vec::new());
+    for t in doc["tests"].as_array().unwrap() {
+        let op = t["op"].as_str().unwrap();
+        if op != "verify" && op != "sign" {
+            continue;
+        }
+        let keys: Vec<&str> = t["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        if keys.len() != t["keys"].as_array().unwrap().len()
+            || keys
+                .iter()
+                .any(|k| k.starts_with(['-', ' ']) || k.contains('\n'))
+        {
+            continue;
+        }
+        let body = match (&t["body"], &t["bodyHex"]) {
+            (Value::String(s), _) => s.as_bytes().to_vec(),
+            (_, Value::String(h)) => hex(h),
+            _ => continue,
+        };
+        let body_path = dir.join(format!("{}.body", t["tcId"]));
+        std::fs::write(&body_path, &body).unwrap();
+        let mut args: Vec<String> = vec![op.into()];
+        args.extend(keys.iter().map(|k| format!("--secret={k}")));
+        let want_ok = t["result"] == "valid";
+        if op == "sign" {
+            // The CLI signs with every key; the vectors sign with the first that can.
+            if keys.len() != 1 {
+                continue;
+            }
+            args.extend([
+                format!("--id={}", t["id"].as_str().unwrap()),
+                format!("--timestamp={}", t["timestamp"]),
+                "--format=signature".into(),
+                format!("@{}", body_path.display()),
+            ]);
+            let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+            let ok = if want_ok {
+                stdout(&out).trim() == t["expected"].as_str().unwrap()
+            } else {
+                out.status.code() == Some(2)
+                    && String::from_utf8_lossy(&out.stderr).contains(t["error"].as_str().unwrap())
+            };
+            if !ok {
+                failures.push(format!("tcId {}: {}", t["tcId"], stdout(&out)));
+            }
+            checked += 1;
+            continue;
+        }
+        let header = |name: &str| {
+            t["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p[0].as_str().unwrap().ends_with(name))
+                .map(|p| p[1].as_str().unwrap().to_owned())
+        };
+        let (Some(id), Some(ts), Some(sig)) =
+            (header("-id"), header("-timestamp"), header("-signature"))
+        else {
+            continue;
+        };
+        args.extend([
+            format!("--id={id}"),
+            format!("--timestamp={ts}"),
+            format!("--signature={sig}"),
+            format!("--now={}", t["now"]),
+        ]);
+        if t["tolerance"] == "ignore" {
+            args.push("--ignore-timestamp".into());
+        }
+        args.push(format!("@{}", body_path.display()));
+        let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+        let text = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        let ok = if want_ok {
+            out.status.code() == Some(0)
+        } else {
+            text.contains(t["error"].as_str().unwrap()) && out.status.code() != Some(0)
+        };
+        if !ok {
+            failures.push(format!("tcId {} ({}): {text}", t["tcId"], t["comment"]));
+        }
+        checked += 1;
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked > 60, "only {checked} vectors");
+}
+
+#[test]
+fn sign_with_a_secret_and_a_v1a_key_sends_both() {
+    let out = run(
+        &[
+            "sign",
+            "--secret",
+            SECRET,
+            "--secret",
+            "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+            "--id",
+            "msg_1",
+            "--timestamp",
+            "1700000000",
+            "--format",
+            "signature",
+            "{}",
+        ],
+        None,
+    );
+    let header = stdout(&out).trim().to_owned();
+    let entries: Vec<&str> = header.split(' ').collect();
+    assert!(
+        entries[0].starts_with("v1,") && entries[1].starts_with("v1a,"),
+        "{header}"
+    );
+    for key in [SECRET, "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="] {
+        let v = hookproof::Verifier::from_texts([key]).unwrap();
+        assert!(
+            v.verify_parts("msg_1", "1700000000", &header, b"{}", 1_700_000_000)
+                .is_ok()
+        );
+    }
+    let out = run(
+        &[
+            "sign",
+            "--secret",
+            "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+            "{}",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no_signing_key"));
 }
 
 #[test]
@@ -765,4 +979,204 @@ fn send_legacy_body_with_authorization_and_client_id() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// send to https://, against a local TLS server with a CA made here
+
+/// A CA and a server certificate for 127.0.0.1 that it issued, valid from `from` to `until`.
+struct Pki {
+    ca_pem: String,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: Vec<u8>,
+}
+
+fn pki(name: &str, from: (i32, u8, u8), until: (i32, u8, u8)) -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, name);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    leaf.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+    leaf.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    Pki {
+        ca_pem: ca_cert.pem(),
+        chain: vec![cert.der().clone()],
+        key: key.serialize_der(),
+    }
+}
+
+/// An HTTPS server on 127.0.0.1 answering every request `200 ok`; counts completed
+/// handshakes. Stopped on drop.
+struct TlsServer {
+    url: String,
+    served: Arc<Mutex<usize>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TlsServer {
+    fn start(pki: &Pki) -> TlsServer {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                pki.chain.clone(),
+                rustls::pki_types::PrivateKeyDer::Pkcs8(pki.key.clone().into()),
+            )
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("https://{}/hooks", listener.local_addr().unwrap());
+        let served = Arc::new(Mutex::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (count, s) = (served.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((tcp, _)) => serve_tls(tcp, config.clone(), &count),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        TlsServer {
+            url,
+            served,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+fn serve_tls(tcp: TcpStream, config: Arc<rustls::ServerConfig>, served: &Mutex<usize>) {
+    tcp.set_nonblocking(false).ok();
+    tcp.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let Ok(conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    let mut reader = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        // A client that refuses the certificate ends the handshake here.
+        if reader.read_line(&mut line).is_err() || line.is_empty() {
+            return;
+        }
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    *served.lock().unwrap() += 1;
+    let mut stream = reader.into_inner();
+    stream
+        .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok")
+        .ok();
+    stream.conn.send_close_notify();
+    stream.flush().ok();
+}
+
+fn send_tls(url: &str, policy: &str, cacert: Option<&Path>) -> Value {
+    let mut args = vec![
+        "send".to_owned(),
+        url.to_owned(),
+        "--secret".into(),
+        SECRET.into(),
+        "--policy".into(),
+        policy.into(),
+        "--time-scale".into(),
+        "0.00001".into(),
+        "--json".into(),
+    ];
+    if let Some(p) = cacert {
+        args.push(format!("--cacert={}", p.display()));
+    }
+    let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let text = stdout(&out);
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Every attempt a connection error naming `reason`, retried by the policy until it gives up.
+fn assert_tls_failure(json: &Value, policy: &str, reason: &str) {
+    let attempts = json["attempts"].as_array().unwrap();
+    let want = if policy == "legacy" { 4 } else { 8 };
+    assert_eq!(attempts.len(), want, "{json}");
+    for (i, a) in attempts.iter().enumerate() {
+        assert_eq!(a["status"], "connection_error", "{a}");
+        assert_eq!(a["classification"], "retry", "{a}");
+        let error = a["error"].as_str().unwrap();
+        assert!(error.contains(reason), "{error}");
+        let action = if i + 1 < want { "retry" } else { "give_up" };
+        assert_eq!(a["decision"]["action"], action, "{a}");
+    }
+    assert_eq!(json["verdict"]["reason"], "retries_exhausted");
+}
+
+#[test]
+fn send_over_https_trusted_untrusted_expired() {
+    let dir = temp_dir("tls");
+    let good = pki("hookproof test CA", (2020, 1, 1), (2100, 1, 1));
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &good.ca_pem).unwrap();
+    let server = TlsServer::start(&good);
+    for policy in ["legacy", "current"] {
+        // Trusted through --cacert: delivered on the first attempt.
+        let json = send_tls(&server.url, policy, Some(&ca));
+        assert_eq!(
+            timeline(&json),
+            vec![t(200, "delivered", "delivered", None)]
+        );
+        // The same server without --cacert: its CA is not among Mozilla's roots.
+        let json = send_tls(&server.url, policy, None);
+        assert_tls_failure(&json, policy, "UnknownIssuer");
+    }
+    assert_eq!(*server.served.lock().unwrap(), 2);
+    drop(server);
+
+    // Trusted CA, expired certificate.
+    let expired = pki("hookproof expired CA", (2020, 1, 1), (2021, 1, 1));
+    let ca = dir.join("expired-ca.pem");
+    std::fs::write(&ca, &expired.ca_pem).unwrap();
+    let server = TlsServer::start(&expired);
+    for policy in ["legacy", "current"] {
+        let json = send_tls(&server.url, policy, Some(&ca));
+        assert_tls_failure(&json, policy, "certificate expired");
+    }
+    assert_eq!(*server.served.lock().unwrap(), 0);
+
+    // Another CA's file trusts neither.
+    let other = pki("hookproof other CA", (2020, 1, 1), (2100, 1, 1));
+    let other_ca = dir.join("other-ca.pem");
+    std::fs::write(&other_ca, &other.ca_pem).unwrap();
+    let server = TlsServer::start(&good);
+    let json = send_tls(&server.url, "current", Some(&other_ca));
+    assert_tls_failure(&json, "current", "UnknownIssuer");
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
 }

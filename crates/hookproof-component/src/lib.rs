@@ -52,9 +52,21 @@ fn verify_error(e: hookproof::VerifyError) -> signatures::VerifyError {
 }
 
 fn secret_error(e: hookproof::SecretError) -> signatures::SecretError {
-    match e {
-        hookproof::SecretError::TooManySecrets => signatures::SecretError::TooManySecrets,
+    use hookproof::ErrorCode;
+    match e.code() {
+        "too_many_secrets" => signatures::SecretError::TooManySecrets,
+        "invalid_key" => signatures::SecretError::InvalidKey,
+        "unsupported_key" => signatures::SecretError::UnsupportedKey,
         _ => signatures::SecretError::InvalidSecret,
+    }
+}
+
+fn key(k: &signatures::Key) -> Result<hookproof::Key, hookproof::SecretError> {
+    match k {
+        signatures::Key::Text(t) => hookproof::Key::parse(t),
+        signatures::Key::Raw(b) => hookproof::Secret::from_bytes(b).map(hookproof::Key::from),
+        signatures::Key::PublicKey(b) => hookproof::Key::public_key_from_bytes(b),
+        signatures::Key::SigningKey(b) => hookproof::Key::signing_key_from_bytes(b),
     }
 }
 
@@ -70,21 +82,18 @@ pub struct Verifier(hookproof::Verifier);
 
 impl signatures::GuestVerifier for Verifier {
     fn create(
-        secrets: Vec<signatures::Secret>,
+        keys: Vec<signatures::Key>,
         options: signatures::Options,
     ) -> Result<signatures::Verifier, signatures::SecretError> {
-        if secrets.len() > hookproof::signature::MAX_SECRETS {
+        if keys.len() > hookproof::signature::MAX_SECRETS {
             return Err(signatures::SecretError::TooManySecrets);
         }
-        let parsed = secrets
+        let parsed = keys
             .iter()
-            .map(|s| match s {
-                signatures::Secret::Text(t) => hookproof::Secret::parse(t),
-                signatures::Secret::Raw(b) => hookproof::Secret::from_bytes(b),
-            })
+            .map(key)
             .collect::<Result<Vec<_>, _>>()
             .map_err(secret_error)?;
-        let mut v = hookproof::Verifier::with_secrets(&parsed).map_err(secret_error)?;
+        let mut v = hookproof::Verifier::with_keys(&parsed).map_err(secret_error)?;
         v = v.tolerance(match options.tolerance {
             signatures::Tolerance::Seconds(s) => hookproof::Tolerance::Seconds(s),
             signatures::Tolerance::Ignore => hookproof::Tolerance::Ignore,
@@ -124,6 +133,17 @@ impl signatures::GuestVerifier for Verifier {
     fn sign(&self, id: String, timestamp: i64, body: Vec<u8>) -> String {
         self.0.sign(&id, timestamp, &body)
     }
+
+    fn try_sign(
+        &self,
+        id: String,
+        timestamp: i64,
+        body: Vec<u8>,
+    ) -> Result<String, signatures::SignError> {
+        self.0
+            .try_sign(&id, timestamp, &body)
+            .map_err(|_| signatures::SignError::NoSigningKey)
+    }
 }
 
 impl signatures::Guest for Component {
@@ -131,6 +151,35 @@ impl signatures::Guest for Component {
 
     fn hmac_sha256(key: Vec<u8>, data: Vec<u8>) -> Vec<u8> {
         hookproof::signature::hmac_sha256(&key, &data).to_vec()
+    }
+
+    #[cfg(feature = "v1a")]
+    fn ed25519_verify(
+        public_key: Vec<u8>,
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<bool, signatures::SecretError> {
+        hookproof::key::ed25519_verify(&public_key, &message, &signature).map_err(secret_error)
+    }
+
+    #[cfg(feature = "v1a")]
+    fn ed25519_sign(
+        signing_key: Vec<u8>,
+        message: Vec<u8>,
+    ) -> Result<Vec<u8>, signatures::SecretError> {
+        hookproof::key::ed25519_sign(&signing_key, &message)
+            .map(|s| s.to_vec())
+            .map_err(secret_error)
+    }
+
+    #[cfg(not(feature = "v1a"))]
+    fn ed25519_verify(_: Vec<u8>, _: Vec<u8>, _: Vec<u8>) -> Result<bool, signatures::SecretError> {
+        Err(signatures::SecretError::UnsupportedKey)
+    }
+
+    #[cfg(not(feature = "v1a"))]
+    fn ed25519_sign(_: Vec<u8>, _: Vec<u8>) -> Result<Vec<u8>, signatures::SecretError> {
+        Err(signatures::SecretError::UnsupportedKey)
     }
 }
 

@@ -15,7 +15,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use hookproof::signature::{HeaderSource, select_header};
-use hookproof::{ErrorCode, Header, Secret, SecretError, Tolerance, Verifier, VerifyError};
+use hookproof::{
+    ErrorCode, Header, Key, Secret, SecretError, SignError, Tolerance, Verifier, VerifyError,
+};
 use wasm_bindgen::prelude::*;
 
 /// The errors this binding reports, with their static messages.
@@ -32,6 +34,12 @@ impl Message for VerifyError {
 impl Message for SecretError {
     fn message(&self) -> &'static str {
         SecretError::message(self)
+    }
+}
+
+impl Message for SignError {
+    fn message(&self) -> &'static str {
+        SignError::message(self)
     }
 }
 
@@ -113,11 +121,12 @@ fn pick<'a>(headers: &'a Packed<'a>) -> Result<(&'a str, &'a str, &'a str), Veri
     ))
 }
 
-/// Secrets collected one by one (text or raw bytes), then handed to a verifier.
+/// Keys collected one by one (text by prefix, or raw bytes of a stated kind), then handed to a
+/// verifier. Without the `v1a` feature, ed25519 keys are refused with `unsupported_key`.
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct Keys {
-    secrets: Vec<Secret>,
+    keys: Vec<Key>,
 }
 
 #[wasm_bindgen]
@@ -128,33 +137,43 @@ impl Keys {
         Keys::default()
     }
 
-    /// Adds a `whsec_…` or bare base64 secret; returns an error string or nothing.
+    /// Adds a key by its text: `whsec_…` or bare base64, `whpk_…`, `whsk_…`; returns an error
+    /// string or nothing.
     pub fn add_text(&mut self, text: &str) -> Option<String> {
-        Secret::parse(text)
-            .map(|s| self.secrets.push(s))
-            .err()
-            .map(fail)
+        self.add(Key::parse(text))
     }
 
-    /// Adds a raw-bytes secret; returns an error string or nothing.
+    /// Adds a raw-bytes HMAC secret (svix's `from_bytes`, JS `{ format: "raw" }`).
     pub fn add_bytes(&mut self, bytes: &[u8]) -> Option<String> {
-        Secret::from_bytes(bytes)
-            .map(|s| self.secrets.push(s))
-            .err()
-            .map(fail)
+        self.add(Secret::from_bytes(bytes).map(Key::from))
     }
 
-    /// The decoded bytes of secret `index`, for a host that computes HMACs natively.
+    /// Adds an ed25519 public key from its 32 bytes.
+    pub fn add_public_key(&mut self, bytes: &[u8]) -> Option<String> {
+        self.add(Key::public_key_from_bytes(bytes))
+    }
+
+    /// Adds an ed25519 signing key from its 32-byte seed (or seed ‖ public key).
+    pub fn add_signing_key(&mut self, bytes: &[u8]) -> Option<String> {
+        self.add(Key::signing_key_from_bytes(bytes))
+    }
+
+    fn add(&mut self, key: Result<Key, SecretError>) -> Option<String> {
+        key.map(|k| self.keys.push(k)).err().map(fail)
+    }
+
+    /// The decoded bytes of key `index`, for a host that computes HMACs natively (the lean
+    /// module holds HMAC secrets only).
     pub fn key_bytes(&self, index: usize) -> Vec<u8> {
-        self.secrets
+        self.keys
             .get(index)
-            .map(|s| s.expose_bytes().to_vec())
+            .map(|k| k.expose_bytes().to_vec())
             .unwrap_or_default()
     }
 
-    /// How many secrets were added.
+    /// How many keys were added.
     pub fn count(&self) -> usize {
-        self.secrets.len()
+        self.keys.len()
     }
 }
 
@@ -179,7 +198,7 @@ impl WebhookVerifier {
     /// negative for none.
     #[wasm_bindgen(constructor)]
     pub fn new(keys: &Keys, tolerance: f64, max_payload: f64) -> Result<WebhookVerifier, String> {
-        let mut inner = Verifier::with_secrets(&keys.secrets).map_err(fail)?;
+        let mut inner = Verifier::with_keys(&keys.keys).map_err(fail)?;
         inner = inner.tolerance(if tolerance < 0.0 {
             Tolerance::Ignore
         } else {
@@ -295,14 +314,14 @@ impl WebhookVerifier {
             .map(fail)
     }
 
-    /// `v1,…` for a UTF-8 body.
-    pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> String {
-        self.inner.sign(id, ts as i64, body.as_bytes())
+    /// `v1,…` (or `v1a,…` with a signing key) for a UTF-8 body, or `code|message` thrown.
+    pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> Result<String, String> {
+        self.sign_bytes(id, ts, body.as_bytes())
     }
 
-    /// `v1,…` for a byte body.
-    pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> String {
-        self.inner.sign(id, ts as i64, body)
+    /// `v1,…` (or `v1a,…`) for a byte body, or `code|message` thrown.
+    pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> Result<String, String> {
+        self.inner.try_sign(id, ts as i64, body).map_err(fail)
     }
 }
 
@@ -310,6 +329,23 @@ impl WebhookVerifier {
 #[wasm_bindgen]
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
     hookproof::signature::hmac_sha256(key, data).to_vec()
+}
+
+/// Strict ed25519 verification (the primitive under `v1a`, for RFC 8032 and Wycheproof):
+/// whether `signature` is valid, or `code|message` thrown for an unusable key.
+#[cfg(feature = "v1a")]
+#[wasm_bindgen]
+pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, String> {
+    hookproof::key::ed25519_verify(public_key, message, signature).map_err(fail)
+}
+
+/// The ed25519 signature of `message` under a signing key (32-byte seed or seed ‖ public key).
+#[cfg(feature = "v1a")]
+#[wasm_bindgen]
+pub fn ed25519_sign(signing_key: &[u8], message: &[u8]) -> Result<Vec<u8>, String> {
+    hookproof::key::ed25519_sign(signing_key, message)
+        .map(|s| s.to_vec())
+        .map_err(fail)
 }
 
 #[cfg(target_arch = "wasm32")]
