@@ -66,12 +66,21 @@ function escape(v) {
   return v.replace(/[\n\u0001]/g, (c) => (c === "\n" ? "\u0001n" : "\u0001\u0001"));
 }
 
+let scratch = new Uint8Array(512);
+
 /**
  * Every `[name, value]` pair whose name is one of the six signature header names in any case,
- * in the order the container holds them, packed as `name\nvalue\n…` for the core, which picks
- * the header (its rule: `svix-*` before `webhook-*`, first match wins, "" is missing).
+ * in the order the container holds them, packed as the UTF-8 of `name\nvalue\n…` for the core,
+ * which picks the header (its rule: `svix-*` before `webhook-*`, first match wins, "" is
+ * missing). The bytes are a view of a buffer reused by the next call.
  */
 export function signaturePairs(headers) {
+  const text = packedPairs(headers);
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+}
+
+function packedPairs(headers) {
   let packed = "";
   const add = (name, value) => {
     let v = text(value);

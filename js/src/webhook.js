@@ -228,9 +228,13 @@ export class Webhook {
   #checkHost(body, pairs, now, keys, detail) {
     const length = typeof body === "string" ? host.byteLength(body, "utf8") : body.byteLength;
     const { createHmac } = host;
+    // `+` and the UTF-8 of `{id}.{timestamp}.`, or `!code|message`.
     const prepared = this.#verifier.prepare(pairs, length, now);
-    if (prepared[0] === "!") return detail ? prepared : prepared.slice(1);
-    const signed = prepared.slice(1);
+    if (prepared[0] === 0x21) {
+      const error = new TextDecoder().decode(prepared.subarray(1));
+      return detail ? `!${error}` : error;
+    }
+    const signed = prepared.subarray(1);
     const macs = new Uint8Array(32 * keys.length);
     for (let i = 0; i < keys.length; i++) {
       macs.set(createHmac("sha256", keys[i]).update(signed).update(body).digest(), 32 * i);
@@ -239,9 +243,10 @@ export class Webhook {
     if (!detail) return error;
     if (error !== undefined) return `!${error}`;
     // `signed` is `{id}.{timestamp}.`; the timestamp is digits only.
-    const end = signed.length - 1;
-    const dot = signed.lastIndexOf(".", end - 1);
-    return `+${signed.slice(0, dot)}\n${signed.slice(dot + 1, end)}`;
+    const text = new TextDecoder().decode(signed);
+    const end = text.length - 1;
+    const dot = text.lastIndexOf(".", end - 1);
+    return `+${text.slice(0, dot)}\n${text.slice(dot + 1, end)}`;
   }
 }
 

@@ -56,25 +56,51 @@ fn fail<E: Message>(e: E) -> String {
 
 /// Header pairs as the JS wrapper packs them: `name\nvalue\nname\nvalue…`, in the order the
 /// request (or the caller's object) holds them. A value that holds a newline or `\u{1}` arrives
-/// escaped (`\u{1}n`, `\u{1}\u{1}`); real header values never do.
+/// escaped (`\u{1}n`, `\u{1}\u{1}`); real header values never do. Split once, up front: the
+/// core's rule then looks names up in a handful of pairs (the wrapper sends only pairs whose
+/// name could be one of the six), without allocating for the usual few.
 enum Packed<'a> {
-    Plain(&'a str),
+    Plain {
+        first: [(&'a str, &'a str); INLINE_PAIRS],
+        len: usize,
+        more: Vec<(&'a str, &'a str)>,
+    },
     Escaped(Vec<(String, String)>),
 }
+
+/// Pairs kept without allocating (a request carries three, or six with both prefixes).
+const INLINE_PAIRS: usize = 8;
 
 const ESCAPE: char = '\u{1}';
 
 impl<'a> Packed<'a> {
-    fn new(text: &'a str) -> Packed<'a> {
-        if !text.contains(ESCAPE) {
-            return Packed::Plain(text);
+    /// The pairs arrive as the UTF-8 the wrapper's `TextEncoder` wrote (a native copy, faster
+    /// than passing a string for the lengths headers have), so they are always valid UTF-8;
+    /// were they not, no header would be found.
+    fn new(bytes: &'a [u8]) -> Packed<'a> {
+        let text = core::str::from_utf8(bytes).unwrap_or("");
+        if text.as_bytes().contains(&1) {
+            let mut pairs = Vec::new();
+            let mut lines = text.split('\n');
+            while let (Some(key), Some(value)) = (lines.next(), lines.next()) {
+                pairs.push((unescape(key), unescape(value)));
+            }
+            return Packed::Escaped(pairs);
         }
-        let mut pairs = Vec::new();
+        let mut first = [("", ""); INLINE_PAIRS];
+        let mut len = 0;
+        let mut more = Vec::new();
         let mut lines = text.split('\n');
         while let (Some(key), Some(value)) = (lines.next(), lines.next()) {
-            pairs.push((unescape(key), unescape(value)));
+            match first.get_mut(len) {
+                Some(slot) => {
+                    *slot = (key, value);
+                    len += 1;
+                }
+                None => more.push((key, value)),
+            }
         }
-        Packed::Escaped(pairs)
+        Packed::Plain { first, len, more }
     }
 }
 
@@ -98,15 +124,10 @@ fn unescape(text: &str) -> String {
 impl HeaderSource for Packed<'_> {
     fn header(&self, name: &str) -> Option<&str> {
         match self {
-            Packed::Plain(text) => {
-                let mut lines = text.split('\n');
-                while let (Some(key), Some(value)) = (lines.next(), lines.next()) {
-                    if key.eq_ignore_ascii_case(name) {
-                        return Some(value);
-                    }
-                }
-                None
-            }
+            Packed::Plain { first, len, more } => first
+                .get(..*len)
+                .and_then(|pairs| pairs.header(name))
+                .or_else(|| more.as_slice().header(name)),
             Packed::Escaped(pairs) => pairs.as_slice().header(name),
         }
     }
@@ -216,7 +237,7 @@ impl WebhookVerifier {
 
     /// Verifies a byte body against packed header pairs; `undefined` when valid, else
     /// `code|message`.
-    pub fn verify(&self, pairs: &str, body: &[u8], now: f64) -> Option<String> {
+    pub fn verify(&self, pairs: &[u8], body: &[u8], now: f64) -> Option<String> {
         pick(&Packed::new(pairs))
             .and_then(|(id, ts, sig)| self.inner.verify_parts(id, ts, sig, body, now as i64))
             .err()
@@ -224,13 +245,13 @@ impl WebhookVerifier {
     }
 
     /// `verify` for a UTF-8 body.
-    pub fn verify_str(&self, pairs: &str, body: &str, now: f64) -> Option<String> {
+    pub fn verify_str(&self, pairs: &[u8], body: &str, now: f64) -> Option<String> {
         self.verify(pairs, body.as_bytes(), now)
     }
 
     /// Like `verify`, reporting success as `+id\ntimestamp` and failure as `!code|message` (the
     /// first character tells them apart whatever the id holds).
-    pub fn verify_detail(&self, pairs: &str, body: &[u8], now: f64) -> String {
+    pub fn verify_detail(&self, pairs: &[u8], body: &[u8], now: f64) -> String {
         let headers = Packed::new(pairs);
         match pick(&headers).and_then(|(id, ts, sig)| {
             self.inner
@@ -255,14 +276,14 @@ impl WebhookVerifier {
     }
 
     /// `verify_detail` for a UTF-8 body.
-    pub fn verify_detail_str(&self, pairs: &str, body: &str, now: f64) -> String {
+    pub fn verify_detail_str(&self, pairs: &[u8], body: &str, now: f64) -> String {
         self.verify_detail(pairs, body.as_bytes(), now)
     }
 
     /// Every check but the MAC comparison, for a host that hashes the body natively: returns
-    /// `+` and the signed content before the body (`+{id}.{timestamp}.`), or `!code|message`.
-    /// The picked headers are kept for `finish`.
-    pub fn prepare(&mut self, pairs: &str, body_len: f64, now: f64) -> String {
+    /// `+` and the signed content before the body (`+{id}.{timestamp}.`, UTF-8 bytes, handed
+    /// straight to the host's HMAC), or `!code|message`. The picked headers are kept for `finish`.
+    pub fn prepare(&mut self, pairs: &[u8], body_len: f64, now: f64) -> Vec<u8> {
         let headers = Packed::new(pairs);
         let prepared = pick(&headers).and_then(|(id, ts, sig)| {
             self.inner
@@ -282,13 +303,13 @@ impl WebhookVerifier {
                 out.push('.');
                 out.push_str(ts);
                 out.push('.');
-                out
+                out.into_bytes()
             }
             Err(e) => {
                 self.pending = Pending::default();
                 let mut out = String::from("!");
                 out.push_str(&fail(e));
-                out
+                out.into_bytes()
             }
         }
     }
