@@ -88,7 +88,15 @@ target("vs node:crypto at 1 KiB", best("vs node:crypto (ceiling)", 1024), "≥ 0
 // ---------------------------------------------------------------------------------------------
 log("## Node, Bun and Deno: against node:crypto by hand, in each runtime");
 log();
-log("The same script (bench/runtime.mjs) in each runtime: hookproof's `verifySignature` against a hand-written node:crypto verifier, interleaved rounds, median paired ratio (> 1: hookproof faster). Below 1 KiB the package hashes in wasm, from 1 KiB on with the runtime's node:crypto (every rule still in the core).");
+log("Where the package switches from wasm's SHA-256 to node:crypto (bench/threshold.mjs: the lean module's two paths, same messages, interleaved; the package uses node:crypto from `HOST_HMAC_THRESHOLD` = 1280 bytes on):");
+log();
+const thresholdRun = spawnSync(process.execPath, [join(root, "bench/threshold.mjs"), join(root, "js/pkg/webhook")], { cwd: root, encoding: "utf8", timeout: 600_000 });
+if (thresholdRun.status !== 0) throw new Error(thresholdRun.stderr);
+log("| body | wasm path | node:crypto path | node:crypto / wasm |");
+log("|---|---:|---:|---:|");
+for (const r of JSON.parse(thresholdRun.stdout)) log(`| ${fmtSize(r.size)} | ${fmtNs(r.wasmNs)} | ${fmtNs(r.hostNs)} | ${r.ratio.toFixed(2)} |`);
+log();
+log("The same script (bench/runtime.mjs) in each runtime: hookproof's `verifySignature` against a hand-written node:crypto verifier, interleaved rounds, median paired ratio (> 1: hookproof faster). Below 1280 bytes the package hashes in wasm, from there on with the runtime's node:crypto (every rule still in the core).");
 log();
 const runtimes = [
   ["Node", process.execPath, []],

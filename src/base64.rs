@@ -52,16 +52,26 @@ pub(crate) const SECRET: Dialect = Dialect {
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// Each byte's 6-bit value, or `INVALID`: one table lookup per character on the verify path.
+// Evaluated at compile time: an index out of bounds would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+const INVALID: u8 = 0xff;
+
+#[inline]
 fn value(c: u8) -> Result<u32, Invalid> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return Err(Invalid),
-    };
-    Ok(u32::from(v))
+    match DECODE.get(usize::from(c)) {
+        Some(&v) if v != INVALID => Ok(u32::from(v)),
+        _ => Err(Invalid),
+    }
 }
 
 impl Dialect {

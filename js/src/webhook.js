@@ -8,7 +8,7 @@ const DEFAULT_TOLERANCE_IN_SECONDS = 300;
 // Bodies at least this long are hashed by the host's native HMAC-SHA256 (node:crypto on Node,
 // Bun and Deno) instead of the wasm one; every rule still runs in the core (prepare/finish).
 // Measured by `make bench` (bench/RESULTS.md): below it the wasm path is faster.
-export const HOST_HMAC_THRESHOLD = 1024;
+export const HOST_HMAC_THRESHOLD = 1280;
 // wasm-bindgen copies strings into wasm memory with a JS loop over the ASCII prefix; past a
 // few hundred characters the engine's native TextEncoder is faster, even with one more copy.
 const STRING_COPY_LIMIT = 512;
