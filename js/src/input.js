@@ -54,11 +54,33 @@ export function headerOf(headers, name) {
   return undefined;
 }
 
-// Lengths of svix-id, webhook-id, svix-timestamp / svix-signature, webhook-timestamp /
-// webhook-signature: a cheap first filter before lower-casing a name.
-const LENGTHS = new Set([7, 10, 14, 17]);
-const NAMES = new Set(["svix-id", "webhook-id", "svix-timestamp", "webhook-timestamp", "svix-signature", "webhook-signature"]);
-const FETCH_NAMES = [...NAMES];
+const FETCH_NAMES = ["svix-id", "webhook-id", "svix-timestamp", "webhook-timestamp", "svix-signature", "webhook-signature"];
+
+/** Whether `name` equals `lower` (all lower case) with ASCII letters in any case: the core's own
+ * comparison, so a name the core would not match (a Kelvin sign for the K) is never a candidate. */
+function sameAscii(name, lower) {
+  for (let i = 0; i < lower.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c !== lower.charCodeAt(i) && (c < 65 || c > 90 || c + 32 !== lower.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/** Whether `name` could be one of the six signature header names (a cheap filter by length). */
+function candidate(name) {
+  switch (name.length) {
+    case 7:
+      return sameAscii(name, "svix-id");
+    case 10:
+      return sameAscii(name, "webhook-id");
+    case 14:
+      return sameAscii(name, "svix-timestamp") || sameAscii(name, "svix-signature");
+    case 17:
+      return sameAscii(name, "webhook-timestamp") || sameAscii(name, "webhook-signature");
+    default:
+      return false;
+  }
+}
 
 /** Escapes a value for packing: `\u0001` starts an escape (`\u0001n` is a newline,
  * `\u0001\u0001` itself), so any text survives; real header values never need it. */
@@ -66,7 +88,40 @@ function escape(v) {
   return v.replace(/[\n\u0001]/g, (c) => (c === "\n" ? "\u0001n" : "\u0001\u0001"));
 }
 
-let scratch = new Uint8Array(512);
+let scratch = new Uint8Array(1024);
+let at = 0;
+
+/** Room for `n` more bytes in `scratch`, keeping what is written. */
+function reserve(n) {
+  if (at + n <= scratch.length) return;
+  const bigger = new Uint8Array(Math.max(at + n, 2 * scratch.length));
+  bigger.set(scratch.subarray(0, at));
+  scratch = bigger;
+}
+
+/** Appends an ASCII string without `\n` or `\u0001`, and a newline, to `scratch`; false for
+ * anything else. */
+function put(str) {
+  reserve(str.length + 1);
+  for (let i = 0; i < str.length; i++) {
+    const c = str.charCodeAt(i);
+    if (c > 0x7f || c === 10 || c === 1) return false;
+    scratch[at++] = c;
+  }
+  scratch[at++] = 10;
+  return true;
+}
+
+// A name spelled exactly as the spec writes it travels as one byte (the core reads it back as
+// that name): `\u0002` svix-id … `\u0007` webhook-signature. No header name is a control byte.
+const CODES = Object.assign(Object.create(null), {
+  "svix-id": 2,
+  "webhook-id": 3,
+  "svix-timestamp": 4,
+  "webhook-timestamp": 5,
+  "svix-signature": 6,
+  "webhook-signature": 7,
+});
 
 /**
  * Every `[name, value]` pair whose name is one of the six signature header names in any case,
@@ -75,31 +130,67 @@ let scratch = new Uint8Array(512);
  * missing). The bytes are a view of a buffer reused by the next call.
  */
 export function signaturePairs(headers) {
+  // The usual case, a plain object of ASCII strings: written straight into the buffer.
+  if (headers != null && typeof headers.get !== "function" && !(headers instanceof Map) && !Array.isArray(headers)) {
+    at = 0;
+    let plain = true;
+    for (const k in headers) {
+      const code = CODES[k];
+      if (code === undefined && !candidate(k)) continue;
+      const v = headers[k];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== "string") {
+        plain = false;
+        break;
+      }
+      if (code !== undefined) {
+        reserve(2);
+        scratch[at++] = code;
+        scratch[at++] = 10;
+      } else if (!put(k)) {
+        plain = false;
+        break;
+      }
+      if (!put(v)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return scratch.subarray(0, at > 0 ? at - 1 : 0);
+  }
   const text = packedPairs(headers);
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
   return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }
 
+/** A value ready for packing: a string, with a newline or `\u0001` escaped. */
+function packable(value) {
+  const v = typeof value === "string" ? value : text(value);
+  if (v === undefined || (v.indexOf("\n") < 0 && v.indexOf("\u0001") < 0)) return v;
+  return escape(v);
+}
+
 function packedPairs(headers) {
   let packed = "";
-  const add = (name, value) => {
-    let v = text(value);
-    if (v === undefined) return;
-    if (v.indexOf("\n") >= 0 || v.indexOf("\u0001") >= 0) v = escape(v);
-    packed += packed === "" ? `${name}\n${v}` : `\n${name}\n${v}`;
-  };
   if (headers == null) return packed;
   if (typeof headers.get === "function" && !(headers instanceof Map)) {
     // fetch Headers: one value per name, already combined; lower-case names.
-    for (const name of FETCH_NAMES) add(name, headers.get(name));
+    for (const name of FETCH_NAMES) {
+      const v = packable(headers.get(name));
+      if (v !== undefined) packed += packed === "" ? `${name}\n${v}` : `\n${name}\n${v}`;
+    }
   } else if (headers instanceof Map || Array.isArray(headers)) {
     for (const entry of headers) {
       const k = entry && entry[0];
-      if (typeof k === "string" && LENGTHS.has(k.length) && NAMES.has(k.toLowerCase())) add(k, entry[1]);
+      if (typeof k !== "string" || !candidate(k)) continue;
+      const v = packable(entry[1]);
+      if (v !== undefined) packed += packed === "" ? `${k}\n${v}` : `\n${k}\n${v}`;
     }
   } else {
     for (const k in headers) {
-      if (LENGTHS.has(k.length) && NAMES.has(k.toLowerCase())) add(k, headers[k]);
+      if (!candidate(k)) continue;
+      const v = packable(headers[k]);
+      if (v !== undefined) packed += packed === "" ? `${k}\n${v}` : `\n${k}\n${v}`;
     }
   }
   return packed;

@@ -55,8 +55,10 @@ fn fail<E: Message>(e: E) -> String {
 }
 
 /// Header pairs as the JS wrapper packs them: `name\nvalue\nname\nvalue…`, in the order the
-/// request (or the caller's object) holds them. A value that holds a newline or `\u{1}` arrives
-/// escaped (`\u{1}n`, `\u{1}\u{1}`); real header values never do. Split once, up front: the
+/// request (or the caller's object) holds them. A name spelled exactly as the spec writes it
+/// arrives as one byte, `\u{2}` (`svix-id`) to `\u{7}` (`webhook-signature`) — no header name
+/// is a control character — and is read back here as that name. A value that holds a newline
+/// or `\u{1}` arrives escaped (`\u{1}n`, `\u{1}\u{1}`); real header values never do. Split once, up front: the
 /// core's rule then looks names up in a handful of pairs (the wrapper sends only pairs whose
 /// name could be one of the six), without allocating for the usual few.
 enum Packed<'a> {
@@ -73,6 +75,24 @@ const INLINE_PAIRS: usize = 8;
 
 const ESCAPE: char = '\u{1}';
 
+/// The names the one-byte codes `\u{2}`…`\u{7}` stand for, in code order.
+const CODED: [&str; 6] = [
+    "svix-id",
+    "webhook-id",
+    "svix-timestamp",
+    "webhook-timestamp",
+    "svix-signature",
+    "webhook-signature",
+];
+
+/// A packed name: a one-byte code read back as its name, or the name as sent.
+fn name(key: &str) -> &str {
+    match key.as_bytes() {
+        [code @ 2..=7] => CODED.get(usize::from(*code - 2)).copied().unwrap_or(key),
+        _ => key,
+    }
+}
+
 impl<'a> Packed<'a> {
     /// The pairs arrive as the UTF-8 the wrapper's `TextEncoder` wrote (a native copy, faster
     /// than passing a string for the lengths headers have), so they are always valid UTF-8;
@@ -83,7 +103,7 @@ impl<'a> Packed<'a> {
             let mut pairs = Vec::new();
             let mut lines = text.split('\n');
             while let (Some(key), Some(value)) = (lines.next(), lines.next()) {
-                pairs.push((unescape(key), unescape(value)));
+                pairs.push((unescape(name(key)), unescape(value)));
             }
             return Packed::Escaped(pairs);
         }
@@ -92,6 +112,7 @@ impl<'a> Packed<'a> {
         let mut more = Vec::new();
         let mut lines = text.split('\n');
         while let (Some(key), Some(value)) = (lines.next(), lines.next()) {
+            let key = name(key);
             match first.get_mut(len) {
                 Some(slot) => {
                     *slot = (key, value);
