@@ -51,7 +51,7 @@ if (mode === "package") {
   const verifier = new glue.WebhookVerifier(keys, 300, -1);
   const t6 = t();
   const sig = verifier.sign_str(id, ts, body);
-  const pairs = `webhook-id\n${id}\nwebhook-timestamp\n${ts}\nwebhook-signature\n${sig}`;
+  const pairs = new TextEncoder().encode(`webhook-id\n${id}\nwebhook-timestamp\n${ts}\nwebhook-signature\n${sig}`);
   const t7 = t();
   if (verifier.verify_str(pairs, body, ts) !== undefined) throw new Error("did not verify");
   const t8 = t();
