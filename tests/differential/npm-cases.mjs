@@ -1,0 +1,276 @@
+// The differential cases over the `hookproof` npm API, for every JS host of the package (Node
+// CJS and ESM, workerd, Deno, edge-runtime). One entry per case kind: `uses` names the exports
+// it exercises (the driver checks every export is used by some entry), `run(api, c)` maps the
+// case to API calls and returns the canonical output line, which must equal the native core's
+// (tests/differential/native.rs) byte for byte. Adding a function is adding one entry here and
+// one arm in each of native.rs, wasmtime.rs and jco-cases.mjs.
+//
+// A case also goes through the API's other doors where they exist (verifySignature besides
+// safeVerify, a Map besides pairs, …); a door that answers differently appends `!door…` to
+// the line, which then differs from the native line.
+import { badcase, bytesToHex, canon, expand, int, q, utf8 } from "./lib.mjs";
+
+/** A typed hookproof error's code (and index), or rethrow: an untyped error is a host bug. */
+function caught(e) {
+  if (e && typeof e.code === "string") return e.index !== undefined ? `${e.code} ${e.index}` : e.code;
+  throw e;
+}
+
+function attempt(fn) {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    return { error: caught(e) };
+  }
+}
+
+function secretIn(s) {
+  return typeof s === "string" ? s : expand(s);
+}
+
+/** The body in the JS form the case asks for (`as`), all carrying the same bytes. */
+function payload(spec, as) {
+  const bytes = expand(spec);
+  switch (as ?? "bytes") {
+    case "bytes":
+      return bytes;
+    case "string": {
+      const text = utf8(bytes);
+      if (text === undefined) throw new Error("badcase: string body that is not UTF-8");
+      return text;
+    }
+    case "arraybuffer":
+      return bytes.slice().buffer;
+    case "view": {
+      // A DataView into the middle of a larger buffer: byteOffset and byteLength must be honoured.
+      const big = new Uint8Array(bytes.length + 7);
+      big.fill(0xa5);
+      big.set(bytes, 3);
+      return new DataView(big.buffer, 3, bytes.length);
+    }
+    default:
+      throw new Error(`badcase: as ${as}`);
+  }
+}
+
+/** Header pairs in the JS form the case asks for (`via`); the generator only asks for a form
+ *  that can carry the pairs unchanged (no duplicate keys in an object or Map, valid values for
+ *  fetch Headers). */
+function headerForm(pairs, via) {
+  switch (via ?? "pairs") {
+    case "pairs":
+      return pairs.map(([k, v]) => [k, v]);
+    case "object": {
+      const o = {};
+      for (const [k, v] of pairs) o[k] = v;
+      return o;
+    }
+    case "map":
+      return new Map(pairs);
+    case "headers":
+      return new Headers(pairs);
+    default:
+      throw new Error(`badcase: via ${via}`);
+  }
+}
+
+const optional = (v) => (v === null || v === undefined ? "none" : int(v));
+const verdict = (r) => (r.ok ? "ok" : `err ${r.code}`);
+
+function eventLine(e) {
+  const tags = Object.entries(e.companyTags)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `[${q(k)},${q(v)}]`)
+    .join(",");
+  const s = (v) => (v === null ? "null" : q(v));
+  if (e.kind === "current") {
+    return `event current id=${s(e.id)} type=${q(e.eventType)} date=${s(e.generatedDate)} company=${s(e.companyId)} name=${s(e.companyName)} tags=[${tags}] payload=${canon(e.payload)}`;
+  }
+  if (e.eventType !== e.ruleType) return `event legacy !eventType=${q(e.eventType)}`;
+  return `event legacy type=${q(e.ruleType)} company=${s(e.companyId)} client=${s(e.clientId)} clientName=${s(e.clientName)} connection=${s(e.dataConnectionId)} rule=${s(e.ruleId)} alert=${s(e.alertId)} message=${s(e.message)} tags=[${tags}] data=${canon(e.data)}`;
+}
+
+function responseHeaders(c) {
+  const pairs = [];
+  if (c.ra !== null) pairs.push([c.raName ?? "retry-after", c.ra]);
+  if (c.wd !== null) pairs.push([c.wdName ?? "webhook-delivery", c.wd]);
+  return headerForm(pairs, c.via);
+}
+
+export const NPM_CASES = {
+  verify: {
+    uses: ["Webhook"],
+    run(api, c) {
+      const options = {};
+      if (c.tol !== null) options.toleranceInSeconds = c.tol === "ignore" ? Infinity : c.tol;
+      if (c.max !== null) options.maxPayloadBytes = c.max;
+      const made = attempt(() => new api.Webhook(c.secrets.map(secretIn), options));
+      if (made.error) return `secret err ${made.error}`;
+      const wh = made.value;
+      const body = payload(c.body, c.as);
+      const headers = headerForm(c.headers, c.via);
+      const r = wh.safeVerify(body, headers, { now: c.now });
+      let line = r.ok ? `verify ok ${q(r.id)} ${int(r.timestamp)}` : `verify err ${r.code}`;
+      const door = attempt(() => wh.verifySignature(body, headers, { now: c.now }));
+      const thrown = door.error ?? "ok";
+      if (thrown !== (r.ok ? "ok" : r.code)) line += ` !verifySignature=${thrown}`;
+      return line;
+    },
+  },
+  sign: {
+    uses: ["Webhook"],
+    run(api, c) {
+      const made = attempt(() => new api.Webhook(c.secrets.map(secretIn)));
+      if (made.error) return `secret err ${made.error}`;
+      const sig = made.value.sign(c.id, c.ts, payload(c.body, c.as));
+      let line = `sign ${q(sig)}`;
+      // A Date signs the same (where a Date can hold the instant).
+      if (Math.abs(c.ts) <= 8.64e12) {
+        const byDate = made.value.sign(c.id, new Date(c.ts * 1000), payload(c.body, c.as));
+        if (byDate !== sig) line += ` !date=${q(byDate)}`;
+      }
+      return line;
+    },
+  },
+  hmac: {
+    uses: ["hmacSha256"],
+    run(api, c) {
+      return `hmac ${bytesToHex(api.hmacSha256(payload(c.key, c.as), payload(c.data, c.as)))}`;
+    },
+  },
+  classify: {
+    uses: ["classifyResponse"],
+    run(api, c) {
+      return `classify ${api.classifyResponse(c.outcome, { policy: c.policy, headers: responseHeaders(c) })}`;
+    },
+  },
+  next: {
+    uses: ["nextAttempt"],
+    run(api, c) {
+      const d = api.nextAttempt({ policy: c.policy, attempt: c.attempt, status: c.outcome, headers: responseHeaders(c), now: c.now });
+      let line = `next ${d.classification} ${d.action}`;
+      if (d.at !== undefined) line += ` ${int(d.at)}`;
+      if (d.reason !== undefined) line += ` ${d.reason}`;
+      return line;
+    },
+  },
+  retryAfter: {
+    uses: ["parseRetryAfter"],
+    run: (api, c) => `retryAfter ${optional(api.parseRetryAfter(c.value, c.now))}`,
+  },
+  httpDate: {
+    uses: ["parseHttpDate"],
+    run: (api, c) => `httpDate ${optional(api.parseHttpDate(c.value, c.now))}`,
+  },
+  formatDate: {
+    uses: ["formatHttpDate"],
+    run(api, c) {
+      const r = attempt(() => api.formatHttpDate(c.unix));
+      if (r.error === "invalid_argument") return "formatDate none";
+      if (r.error) return `formatDate err ${r.error}`;
+      return `formatDate ${q(r.value)}`;
+    },
+  },
+  tags: {
+    uses: ["TagFilter"],
+    run(api, c) {
+      const made = attempt(() => new api.TagFilter(c.filter));
+      if (made.error) return `tags err ${made.error}`;
+      const m = made.value.matches(c.company.map(([k, v]) => [k, v]));
+      let line = `tags ${m ? "match" : "nomatch"}`;
+      // The same tags as a Map, where that loses no pair.
+      if (new Set(c.company.map(([k]) => k)).size === c.company.length && made.value.matches(new Map(c.company)) !== m) {
+        line += " !map";
+      }
+      return line;
+    },
+  },
+  tagsEvent: {
+    uses: ["TagFilter"],
+    run(api, c) {
+      const made = attempt(() => new api.TagFilter(c.filter));
+      if (made.error) return `tagsEvent err ${made.error}`;
+      const r = attempt(() => made.value.matchesEvent(payload(c.body, c.as === "string" ? "string" : "bytes")));
+      if (r.error) return `tagsEvent err ${r.error}`;
+      return `tagsEvent ${r.value ? "match" : "nomatch"}`;
+    },
+  },
+  eventTypes: {
+    uses: ["EventTypeFilter"],
+    run(api, c) {
+      const made = attempt(() => new api.EventTypeFilter(c.patterns));
+      if (made.error) return `eventTypes err ${made.error}`;
+      return `eventTypes ${made.value.matches(c.type) ? "match" : "nomatch"}`;
+    },
+  },
+  event: {
+    uses: ["parseEvent"],
+    run(api, c) {
+      const r = attempt(() => api.parseEvent(payload(c.body, c.as)));
+      return r.error ? `event err ${r.error}` : eventLine(r.value);
+    },
+  },
+  auth: {
+    uses: ["checkAuthorization"],
+    run: (api, c) => `auth ${verdict(api.checkAuthorization(c.header, c.expected))}`,
+  },
+  clientId: {
+    uses: ["checkClientId"],
+    run: (api, c) => `clientId ${verdict(api.checkClientId(c.expected, c.header))}`,
+  },
+  source: {
+    uses: ["isAllowedSource"],
+    run(api, c) {
+      // The package answers false for an address that does not parse (invalid_address).
+      const r = attempt(() => api.isAllowedSource(c.address, c.allowlist ?? undefined));
+      if (r.error) return `source err ${r.error}`;
+      return `source ${r.value ? "allowed" : "denied"}`;
+    },
+  },
+  rate: {
+    uses: ["RateLimiter"],
+    run(api, c) {
+      const made = attempt(() => new api.RateLimiter({ perSecond: c.perSecond, burst: c.burst }));
+      if (made.error) return `rate err ${made.error}`;
+      const steps = c.steps.map((ms) => {
+        const r = made.value.check(new Date(ms));
+        return r.allowed ? "allow" : int(r.retryAfter);
+      });
+      return ["rate", ...steps].join(" ");
+    },
+  },
+  replay: {
+    uses: ["ReplayGuard"],
+    run(api, c) {
+      const made = attempt(() => new api.ReplayGuard({ capacity: c.capacity, ttlSeconds: c.ttl }));
+      if (made.error) return `replay err ${made.error}`;
+      const g = made.value;
+      const steps = c.steps.map(([id, now]) =>
+        now === undefined ? `forget:${g.forget(id)}` : g.check(id, now) === "duplicate" ? "dup" : "new",
+      );
+      return ["replay", ...steps].join(" ");
+    },
+  },
+};
+
+/** Exports that are not behaviour to compare (error classes, memory introspection). */
+export const NOT_COMPARED = ["HookproofError", "WebhookVerificationError", "wasmMemoryBytes"];
+
+/** One case (parsed JSON) → its canonical line; never throws. */
+export function runNpmCase(api, c) {
+  const entry = NPM_CASES[c.k];
+  if (!entry) return badcase(`kind ${c.k}`);
+  try {
+    return entry.run(api, c);
+  } catch (e) {
+    const m = String(e && e.message);
+    if (m.startsWith("badcase")) return m;
+    return `crash ${q(`${e && e.name}: ${m}`)}`;
+  }
+}
+
+/** Exported functions and classes of `api` that no case kind uses. */
+export function uncovered(api) {
+  const used = new Set(Object.values(NPM_CASES).flatMap((e) => e.uses));
+  return Object.keys(api).filter((n) => typeof api[n] === "function" && !used.has(n) && !NOT_COMPARED.includes(n));
+}
