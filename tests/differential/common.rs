@@ -696,6 +696,15 @@ pub fn event_line(e: &EventOut) -> String {
     }
 }
 
+/// A response header (`retry-after`, `webhook-delivery`) from the case's pairs by the core's rule
+/// for header lists: the first name that matches ASCII-case-insensitively.
+pub fn response_header<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// `"legacy"` / `"current"`.
 pub fn policy_name(c: &Value) -> Result<&str, Bad> {
     match str_of(c, "policy")? {

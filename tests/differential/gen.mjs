@@ -458,10 +458,19 @@ function verifyCase(r) {
     layout: layoutOf(r, { id: "id", timestamp: "ts", signature: "sig" }),
     mut: [],
   };
-  if (r.chance(0.15)) {
+  if (r.chance(0.2)) {
+    // Byte-level mutations. Tampered: the signatures stay those of the original message.
+    // Re-signed: the signatures are made over the mutated message (odd content, valid MAC).
     const slot = r.weighted([[3, "sig"], [2, "ts"], [2, "id"], [3, "body"]]);
-    if (slot === "body") c.body = mutateBody(r, c.body, len);
-    else c.mut.push([slot, textOps(r)]);
+    const resigned = slot !== "sig" && r.chance(0.4);
+    if (slot === "body") {
+      if (!resigned) c.signedBody = c.body;
+      c.body = mutateBody(r, c.body, len);
+    } else if (resigned) {
+      c[slot] = mutateText(c[slot], textOps(r));
+    } else {
+      c.mut.push([slot, textOps(r)]);
+    }
   }
   return c;
 }
@@ -533,12 +542,15 @@ function nowOf(r) {
 
 function responseCase(r, kind) {
   const policy = r.pick(["legacy", "current"]);
-  const ra = r.chance(0.5) ? retryAfterText(r, NOW) : null;
-  const wd = r.chance(0.3) ? r.pick(["abort-message", "disable", "ABORT-MESSAGE", " disable\t", "abort", "", "Disable ", text(r, 10)]) : null;
-  const c = { k: kind, policy, outcome: outcomeOf(r), ra, wd };
-  if (ra !== null && r.chance(0.3)) c.raName = nameVariant(r, "retry-after");
-  if (wd !== null && r.chance(0.3)) c.wdName = nameVariant(r, "webhook-delivery");
-  c.via = r.pick(["object", "pairs", "map"]);
+  // The response's headers as pairs: Retry-After and webhook-delivery in any case, sometimes
+  // twice (the first match is the one read), among unrelated ones.
+  const headers = [];
+  const add = (name, value) => headers.splice(r.int(headers.length + 1), 0, [name, value]);
+  if (r.chance(0.5)) add(r.chance(0.7) ? "retry-after" : nameVariant(r, "retry-after"), retryAfterText(r, NOW));
+  if (r.chance(0.3)) add(r.chance(0.7) ? "webhook-delivery" : nameVariant(r, "webhook-delivery"), r.pick(["abort-message", "disable", "ABORT-MESSAGE", " disable\t", "abort", "", "Disable ", text(r, 10)]));
+  if (headers.length && r.chance(0.1)) add(nameVariant(r, headers[0][0].toLowerCase()), r.pick(["abort-message", "disable", "5", "", text(r, 8)]));
+  if (r.chance(0.2)) add(r.pick(["content-type", "retry-after-ms", "x-webhook-delivery"]), text(r, 10));
+  const c = { k: kind, policy, outcome: outcomeOf(r), headers, via: r.pick(["object", "pairs", "map", "headers"]) };
   if (kind === "next") {
     c.attempt = r.weighted([[8, r.int(10)], [1, r.pick([0, 2 ** 32 - 1, 2 ** 31])], [1, r.int(2 ** 32)]]);
     c.now = nowOf(r);
@@ -744,15 +756,17 @@ export function generate(seed, index) {
 /** The three header values of a verify case, as sent. */
 function messageParts(c, bodyBytes) {
   const keyOf = (ref) => (typeof ref === "number" ? Buffer.from(c.keys[ref] ?? "", "hex") : Buffer.from(ref.hex, "hex"));
+  // A tampered body: the signatures are those of the body before its mutation.
+  const originalBody = c.signedBody !== undefined ? expand(c.signedBody) : bodyBytes;
   // Junk entries are near misses of the first secret's signature.
   const first = c.keys.length > 0 ? keyOf(0) : Buffer.alloc(32);
-  const good = mac(first.length ? first : Buffer.alloc(32), c.id, c.ts, bodyBytes);
+  const good = mac(first.length ? first : Buffer.alloc(32), c.id, c.ts, originalBody);
   const entries = c.entries.map((e) => {
     if (e.junk !== undefined) return junkEntry(rng(e.junk), good);
     const over = e.over ?? {};
     const key = keyOf(e.mac);
     if (key.length === 0) return "v1,";
-    const signedBody = over.body !== undefined ? expand(over.body) : bodyBytes;
+    const signedBody = over.body !== undefined ? expand(over.body) : originalBody;
     return `v1,${b64(mac(key, over.id ?? c.id, over.ts ?? c.ts, signedBody))}`;
   });
   const parts = { id: c.id, ts: c.ts, sig: `${c.sigAround[0]}${entries.join(c.sep)}${c.sigAround[1]}` };
@@ -791,11 +805,6 @@ export function materialize(c, index = 0) {
     if (as === "string" && (utf8(bytes) === undefined || !keyOk)) as = "bytes";
     return { ...c, as };
   }
-  if (c.k === "classify" || c.k === "next") {
-    const pairs = [];
-    if (c.ra !== null) pairs.push([c.raName ?? "retry-after", c.ra]);
-    if (c.wd !== null) pairs.push([c.wdName ?? "webhook-delivery", c.wd]);
-    return { ...c, via: viaOptions(pairs).includes(c.via) ? c.via : "pairs" };
-  }
+  if (c.k === "classify" || c.k === "next") return { ...c, via: viaOptions(c.headers).includes(c.via) ? c.via : "pairs" };
   return c;
 }

@@ -2,7 +2,7 @@
 // batch of case lines with one line each. Processes are spawned here and always stopped by
 // `stopAll` (also on failure); Miniflare listens on 127.0.0.1 only.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,35 @@ const out = join(root, "target/differential");
 let profileDir = "debug";
 export function useProfile(profile) {
   profileDir = profile === "dev" || profile === undefined ? "debug" : profile;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** Child processes of `pid` whose command name is `name`. */
+function childrenNamed(pid, name) {
+  try {
+    return readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+          return stat.includes(`(${name})`) && Number(stat.split(") ")[1].split(" ")[1]) === pid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** A host process speaking the stdio protocol (hosts/serve.mjs, common.rs). */
@@ -49,6 +78,10 @@ class StdioHost {
     this.child.stdin.on("error", () => {});
   }
 
+  cpu() {
+    return cpuSeconds(this.child.pid);
+  }
+
   run(lines) {
     if (this.dead) return Promise.reject(new Error(this.dead));
     return new Promise((resolve, reject) => {
@@ -76,10 +109,24 @@ class WorkerdHost {
   }
 
   async run(lines) {
-    const res = await fetch(this.url, { method: "POST", body: lines.join("\n") });
+    let res;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await fetch(this.url, { method: "POST", body: lines.join("\n") });
+        break;
+      } catch (e) {
+        // A kept-alive connection the server closed meanwhile: the batch is pure computation,
+        // so it is sent again (a crashed workerd fails every time).
+        if (attempt === 3) throw new Error(`workerd: ${e.message} (${e.cause?.message ?? e.cause ?? "no cause"})`);
+      }
+    }
     const text = await res.text();
     if (res.status !== 200) throw new Error(`workerd answered ${res.status}: ${text.slice(0, 500)}`);
     return text.length ? text.split("\n") : [];
+  }
+
+  cpu() {
+    return childrenNamed(process.pid, "workerd").reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   }
 
   async stop() {

@@ -49,7 +49,7 @@ function verifier(hp, c) {
 
 function attempt(c) {
   const outcome = typeof c.outcome === "number" ? { tag: "status", val: c.outcome } : { tag: c.outcome.replaceAll("_", "-") };
-  return { outcome, retryAfter: c.ra ?? undefined, webhookDelivery: c.wd ?? undefined };
+  return { outcome, retryAfter: header(c.headers, "retry-after"), webhookDelivery: header(c.headers, "webhook-delivery") };
 }
 
 function tagsLine(pairs) {
@@ -68,6 +68,9 @@ function tagFilter(hp, c) {
 
 /** ASCII-only lower case: the core's rule for header names (no Unicode case mapping). */
 const asciiLower = (s) => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+
+/** A response header by the core's rule for header lists: the first ASCII-case-insensitive match. */
+const header = (pairs, name) => pairs.find(([k]) => asciiLower(k) === name)?.[1];
 
 function pick(headers, svix, name) {
   const find = (n) => headers.find(([k]) => asciiLower(k) === n);

@@ -9,8 +9,8 @@ mod common;
 use common::{
     Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, body, event_line, field, header_pairs,
     int_i64, int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs,
-    policy_name, q, rate_steps, replay_steps, secrets, str_of, strings, to_hex, tolerance, u32_of,
-    u64_of,
+    policy_name, q, rate_steps, replay_steps, response_header, secrets, str_of, strings, to_hex,
+    tolerance, u32_of, u64_of,
 };
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
@@ -96,14 +96,22 @@ fn run(c: &Value) -> Result<String, Bad> {
         }
         "classify" => {
             let policy = Policy::parse(policy_name(c)?).ok_or("policy")?;
-            let a = attempt(outcome(c)?, opt_str(c, "ra")?, opt_str(c, "wd")?);
-            header_pairs_of_response(c)?;
+            let headers = header_pairs(c, "headers")?;
+            let a = attempt(
+                outcome(c)?,
+                response_header(&headers, "retry-after"),
+                response_header(&headers, "webhook-delivery"),
+            );
             format!("classify {}", hookproof::classify(policy, &a).name())
         }
         "next" => {
             let policy = Policy::parse(policy_name(c)?).ok_or("policy")?;
-            let a = attempt(outcome(c)?, opt_str(c, "ra")?, opt_str(c, "wd")?);
-            header_pairs_of_response(c)?;
+            let headers = header_pairs(c, "headers")?;
+            let a = attempt(
+                outcome(c)?,
+                response_header(&headers, "retry-after"),
+                response_header(&headers, "webhook-delivery"),
+            );
             let class = hookproof::classify(policy, &a).name();
             let n = u32_of(c, "attempt")?;
             let decision = match hookproof::next_attempt(policy, n, &a, int_of(c, "now")?) {
@@ -246,29 +254,6 @@ fn run(c: &Value) -> Result<String, Bad> {
         }
         _ => return Err(format!("kind {kind}")),
     })
-}
-
-/// The response headers travel to JS hosts as pairs in the case's `via` form: check it can.
-fn header_pairs_of_response(c: &Value) -> Result<(), Bad> {
-    let mut pairs = Vec::new();
-    if let Some(ra) = opt_str(c, "ra")? {
-        pairs.push(Value::from(vec![
-            opt_str(c, "raName")?.unwrap_or("retry-after"),
-            ra,
-        ]));
-    }
-    if let Some(wd) = opt_str(c, "wd")? {
-        pairs.push(Value::from(vec![
-            opt_str(c, "wdName")?.unwrap_or("webhook-delivery"),
-            wd,
-        ]));
-    }
-    let mut probe = serde_json::Map::new();
-    probe.insert("h".into(), Value::Array(pairs));
-    if let Some(via) = c.get("via") {
-        probe.insert("via".into(), via.clone());
-    }
-    header_pairs(&Value::Object(probe), "h").map(|_| ())
 }
 
 fn tag_filter(c: &Value) -> Result<Result<TagFilter, String>, Bad> {

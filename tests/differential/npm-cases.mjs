@@ -90,12 +90,7 @@ function eventLine(e) {
   return `event legacy type=${q(e.ruleType)} company=${s(e.companyId)} client=${s(e.clientId)} clientName=${s(e.clientName)} connection=${s(e.dataConnectionId)} rule=${s(e.ruleId)} alert=${s(e.alertId)} message=${s(e.message)} tags=[${tags}] data=${canon(e.data)}`;
 }
 
-function responseHeaders(c) {
-  const pairs = [];
-  if (c.ra !== null) pairs.push([c.raName ?? "retry-after", c.ra]);
-  if (c.wd !== null) pairs.push([c.wdName ?? "webhook-delivery", c.wd]);
-  return headerForm(pairs, c.via);
-}
+const responseHeaders = (c) => headerForm(c.headers, c.via);
 
 export const NPM_CASES = {
   verify: {

@@ -113,6 +113,8 @@ try {
   console.log(`  cases by kind: ${Object.entries(kinds).sort().map(([k, n]) => `${k} ${n}`).join(", ")}`);
   console.log(`  ready after: ${hosts.map((h) => `${h.name} ${seconds(h.readyMs)}`).join(", ")}`);
   console.log(`  busy time per host: ${hosts.map((h) => `${h.name} ${seconds(busy[h.name])}`).join(", ")}`);
+  const driverCpu = process.cpuUsage();
+  console.log(`  CPU per process: ${hosts.map((h) => `${h.name} ${h.cpu().toFixed(1)} s`).join(", ")}, driver (generator${peers ? ", peers" : ""}) ${((driverCpu.user + driverCpu.system) / 1e6).toFixed(1)} s`);
 
   // Every exported function of the package is exercised by some case kind.
   if (hostNames.includes("node-esm")) {
@@ -153,8 +155,11 @@ try {
       if (tried.has(key)) continue;
       tried.add(key);
       const small = await shrink(d.c, native, d.host);
-      const id = `${small.native}|${small.other}|${JSON.stringify(small.concrete)}`;
-      if (reports.has(id)) reports.get(id).hosts.push(d.host.name);
+      const id = `${small.native}|${small.other}`;
+      if (reports.has(id)) {
+        const r = reports.get(id);
+        if (!r.hosts.includes(d.host.name)) r.hosts.push(d.host.name);
+      }
       else reports.set(id, { ...small, hosts: [d.host.name], d });
     }
     console.log(`FAIL: ${disagreeing} disagreeing answers (${Object.entries(perHost).map(([h, n]) => `${h} ${n}`).join(", ")}); ${reports.size} distinct minimal cases:`);

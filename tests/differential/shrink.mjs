@@ -28,7 +28,7 @@ function paths(v, path = [], out = []) {
     v.forEach((x, i) => paths(x, [...path, i], out));
     out.push(path);
   } else if (v && typeof v === "object") {
-    for (const [k, x] of Object.entries(v)) if (!NAMES.has(k) && k !== "keys" && k !== "fill") paths(x, [...path, k], out);
+    for (const [k, x] of Object.entries(v)) if (!NAMES.has(k) && !["keys", "fill", "signedBody"].includes(k)) paths(x, [...path, k], out);
   } else if (typeof v === "string" && path.length > 0) {
     // A header's slot name ("id", "ts", "sig") is structure, not input.
     if (!(path[0] === "layout" && path.length === 3 && path[2] === 1)) out.push(path);
@@ -120,7 +120,9 @@ export async function shrink(c, a, b) {
     const before = steps;
     if (best.k === "verify" && best.layout) {
       for (let j = best.secrets.length - 1; j >= 0; j--) await accept(dropSecret(best, j));
-      for (const simpler of [{ mut: [] }, { sep: " " }, { max: null }, { tol: null }, { sigAround: ["", ""] }]) await accept({ ...best, ...simpler });
+      for (const simpler of [{ mut: [] }, { sep: " " }, { max: null }, { tol: null }, { sigAround: ["", ""] }, { signedBody: undefined }]) {
+        await accept(JSON.parse(JSON.stringify({ ...best, ...simpler })));
+      }
       if (/^(0|[1-9]\d{0,15})$/.test(best.ts) && best.now !== Number(best.ts)) await accept({ ...best, now: Number(best.ts) });
     }
     // Lists, shallow ones first (headers, entries, steps, filters …).

@@ -11,8 +11,8 @@ use std::path::Path;
 use common::{
     Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, body, event_line, field, header_pairs,
     int_i64, int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs,
-    policy_name, q, rate_steps, replay_steps, secrets, str_of, strings, to_hex, tolerance, u32_of,
-    u64_of,
+    policy_name, q, rate_steps, replay_steps, response_header, secrets, str_of, strings, to_hex,
+    tolerance, u32_of, u64_of,
 };
 use hookproof_wasmtime_host::exports::hookproof::webhooks::{
     authorization, delivery, guards, routing, signatures,
@@ -43,14 +43,15 @@ fn policy(c: &Value) -> Result<delivery::Policy, Bad> {
 }
 
 fn attempt(c: &Value) -> Result<delivery::Attempt, Bad> {
+    let headers = header_pairs(c, "headers")?;
     Ok(delivery::Attempt {
         outcome: match outcome(c)? {
             OutcomeIn::Status(s) => delivery::Outcome::Status(s),
             OutcomeIn::Timeout => delivery::Outcome::Timeout,
             OutcomeIn::ConnectionError => delivery::Outcome::ConnectionError,
         },
-        retry_after: opt_str(c, "ra")?.map(str::to_owned),
-        webhook_delivery: opt_str(c, "wd")?.map(str::to_owned),
+        retry_after: response_header(&headers, "retry-after").map(str::to_owned),
+        webhook_delivery: response_header(&headers, "webhook-delivery").map(str::to_owned),
     })
 }
 
