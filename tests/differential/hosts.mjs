@@ -134,18 +134,20 @@ class WorkerdHost {
   }
 }
 
-/** The modules every JS host loads: "hookproof" and each subpath the installed package exports. */
+/** The modules every JS host loads: "hookproof" and each subpath the installed package exports,
+ *  as `{ main, subpaths: { "./codat": …, … } }`. */
 function apiModule(kind) {
   const pkg = JSON.parse(readFileSync(join(projects.esm, "node_modules/hookproof/package.json"), "utf8"));
-  const subpaths = exportedSubpaths(pkg).map((p) => `hookproof/${p.slice(2)}`);
+  const subpaths = exportedSubpaths(pkg);
+  const spec = (p) => JSON.stringify(`hookproof/${p.slice(2)}`);
   if (kind === "cjs") {
-    return `module.exports = { main: require("hookproof"), subpaths: [${subpaths.map((s) => `require(${JSON.stringify(s)})`).join(", ")}] };\n`;
+    return `module.exports = { main: require("hookproof"), subpaths: { ${subpaths.map((p) => `${JSON.stringify(p)}: require(${spec(p)})`).join(", ")} } };\n`;
   }
   return [
     'import * as main from "hookproof";',
-    ...subpaths.map((s, i) => `import * as s${i} from ${JSON.stringify(s)};`),
+    ...subpaths.map((p, i) => `import * as s${i} from ${spec(p)};`),
     "export { main };",
-    `export const subpaths = [${subpaths.map((_, i) => `s${i}`).join(", ")}];`,
+    `export const subpaths = { ${subpaths.map((p, i) => `${JSON.stringify(p)}: s${i}`).join(", ")} };`,
     "",
   ].join("\n");
 }
@@ -186,7 +188,7 @@ const starters = {
       `${apiModule("esm").replace("export { main };", "")}
 import { mergeApi } from ${JSON.stringify(join(here, "api.mjs"))};
 import { runBatch } from ${JSON.stringify(join(here, "hosts/batch.mjs"))};
-const api = mergeApi(main, ...subpaths);
+const api = mergeApi(main, subpaths);
 export function run(text) { return runBatch(api, text); }
 `,
     );
@@ -202,7 +204,7 @@ export function run(text) { return runBatch(api, text); }
       `${apiModule("esm").replace("export { main };", "")}
 import { mergeApi } from ${JSON.stringify(join(here, "api.mjs"))};
 import { runBatch } from ${JSON.stringify(join(here, "hosts/batch.mjs"))};
-const api = mergeApi(main, ...subpaths);
+const api = mergeApi(main, subpaths);
 export default { async fetch(request) { return new Response(runBatch(api, await request.text())); } };
 `,
     );

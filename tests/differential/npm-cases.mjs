@@ -10,9 +10,12 @@
 // the line, which then differs from the native line.
 import { badcase, bytesToHex, canon, expand, int, q, utf8 } from "./lib.mjs";
 
+/** An error code as a token; anything else (a host bug) quoted, so it stays on one line. */
+const token = (code) => (typeof code === "string" && /^[a-z0-9_]+$/.test(code) ? code : `!code=${q(String(code))}`);
+
 /** A typed hookproof error's code (and index), or rethrow: an untyped error is a host bug. */
 function caught(e) {
-  if (e && typeof e.code === "string") return e.index !== undefined ? `${e.code} ${e.index}` : e.code;
+  if (e && typeof e.code === "string") return e.index !== undefined ? `${token(e.code)} ${e.index}` : token(e.code);
   throw e;
 }
 
@@ -75,7 +78,7 @@ function headerForm(pairs, via) {
 }
 
 const optional = (v) => (v === null || v === undefined ? "none" : int(v));
-const verdict = (r) => (r.ok ? "ok" : `err ${r.code}`);
+const verdict = (r) => (r.ok ? "ok" : `err ${token(r.code)}`);
 
 function eventLine(e) {
   const tags = Object.entries(e.companyTags)
@@ -105,10 +108,17 @@ export const NPM_CASES = {
       const body = payload(c.body, c.as);
       const headers = headerForm(c.headers, c.via);
       const r = wh.safeVerify(body, headers, { now: c.now });
-      let line = r.ok ? `verify ok ${q(r.id)} ${int(r.timestamp)}` : `verify err ${r.code}`;
+      let line = r.ok ? `verify ok ${q(r.id)} ${int(r.timestamp)}` : `verify err ${token(r.code)}`;
       const door = attempt(() => wh.verifySignature(body, headers, { now: c.now }));
       const thrown = door.error ?? "ok";
-      if (thrown !== (r.ok ? "ok" : r.code)) line += ` !verifySignature=${thrown}`;
+      if (thrown !== (r.ok ? "ok" : token(r.code))) line += ` !verifySignature=${thrown}`;
+      // hookproof/v1a's Webhook (a second build, hashing in wasm only) answers the same.
+      const V1a = api.subpaths?.v1a?.Webhook;
+      if (V1a) {
+        const other = attempt(() => new V1a(c.secrets.map(secretIn), options).safeVerify(body, headers, { now: c.now }));
+        const same = other.error === undefined && JSON.stringify(other.value) === JSON.stringify(r);
+        if (!same) line += ` !v1a=${other.error ?? (other.value.ok ? "ok" : token(other.value.code))}`;
+      }
       return line;
     },
   },
@@ -119,6 +129,11 @@ export const NPM_CASES = {
       if (made.error) return `secret err ${made.error}`;
       const sig = made.value.sign(c.id, c.ts, payload(c.body, c.as));
       let line = `sign ${q(sig)}`;
+      const V1a = api.subpaths?.v1a?.Webhook;
+      if (V1a) {
+        const other = attempt(() => new V1a(c.secrets.map(secretIn)).sign(c.id, c.ts, payload(c.body, c.as)));
+        if (other.value !== sig) line += ` !v1a=${other.error ?? q(other.value)}`;
+      }
       // A Date signs the same (where a Date can hold the instant).
       if (Math.abs(c.ts) <= 8.64e12) {
         const byDate = made.value.sign(c.id, new Date(c.ts * 1000), payload(c.body, c.as));

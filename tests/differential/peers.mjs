@@ -19,7 +19,7 @@ export async function createPeers({ readme } = {}) {
   const svix = await import("svix");
   const standardwebhooks = require("standardwebhooks");
   const modules = await import(pathToFileURL(join(projects.esm, "differential-api.mjs")).href);
-  const hp = mergeApi(modules.main, ...modules.subpaths);
+  const hp = mergeApi(modules.main, modules.subpaths);
 
   const counts = new Map(); // "peer|class" → count
   const unexplained = [];

@@ -28,7 +28,7 @@ const SEED = Number(option("seed", process.env.SEED ?? 1));
 const BATCH = Number(option("batch", 400));
 const hostNames = option("hosts", HOSTS.join(",")).split(",");
 const onlyCase = option("case", undefined);
-const MAX_REPORTED = 6;
+const MAX_REPORTED = 8;
 if (hostNames[0] !== "native") hostNames.unshift("native");
 
 useProfile(option("profile", "dev"));
@@ -82,7 +82,10 @@ try {
         const t = performance.now();
         const a = await h.run(lines);
         busy[h.name] += performance.now() - t;
-        if (a.length !== lines.length) throw new Error(`${h.name} answered ${a.length} lines for ${lines.length} cases`);
+        if (a.length !== lines.length) {
+          const at = batch.findIndex((c, j) => !(a[j] ?? "").startsWith(c.concrete.k === "verify" ? "" : c.concrete.k));
+          throw new Error(`${h.name} answered ${a.length} lines for ${lines.length} cases; near ${batch[at]?.origin}: ${JSON.stringify(a.slice(Math.max(0, at - 1), at + 2))}`);
+        }
         return a;
       }),
     );
@@ -123,7 +126,7 @@ try {
     const { pathToFileURL } = await import("node:url");
     const { projects } = await import("../js/install.mjs");
     const modules = await import(pathToFileURL(join(projects.esm, "differential-api.mjs")).href);
-    const api = mergeApi(modules.main, ...modules.subpaths);
+    const api = mergeApi(modules.main, modules.subpaths);
     const left = uncovered(api);
     if (left.length) {
       console.log(`FAIL: exported but never compared: ${left.join(", ")} (add an entry to npm-cases.mjs, native.rs, wasmtime.rs and jco-cases.mjs)`);

@@ -5,7 +5,7 @@ import * as modules from "./differential-api.mjs";
 import { mergeApi } from "./api.mjs";
 import { runNpmCase } from "./npm-cases.mjs";
 
-const api = mergeApi(modules.main, ...modules.subpaths);
+const api = mergeApi(modules.main, modules.subpaths);
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const out = Deno.stdout.writable.getWriter();

@@ -1,18 +1,27 @@
-// Host: the npm package inside Vercel's edge-runtime sandbox (its `edge-light` entry, the .wasm
-// imported with `?module` as on Vercel, compiled inside the sandbox's realm), bundled from the
-// packed tarball's throwaway project. Each batch crosses into the sandbox as one string.
+// Host: the npm package inside Vercel's edge-runtime sandbox (its `edge-light` entries, each
+// `.wasm?module` import a WebAssembly.Module compiled inside the sandbox's realm, as on
+// Vercel), bundled from the packed tarball's throwaway project. Each batch crosses into the
+// sandbox as one string.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { EdgeRuntime } from "edge-runtime";
 import { build } from "esbuild";
 import { projects } from "../../js/install.mjs";
 import { serve } from "./serve.mjs";
 
+const modules = new Map();
 const wasmModulePlugin = {
   name: "vercel-wasm-module",
   setup(b) {
-    b.onResolve({ filter: /\.wasm\?module$/ }, (args) => ({ path: args.path, namespace: "wasm-module" }));
-    b.onLoad({ filter: /.*/, namespace: "wasm-module" }, () => ({ contents: "export default globalThis.__hookproofWasmModule;", loader: "js" }));
+    b.onResolve({ filter: /\.wasm\?module$/ }, (args) => {
+      const file = resolve(args.resolveDir, args.path.replace(/\?module$/, ""));
+      modules.set(basename(file), file);
+      return { path: basename(file), namespace: "wasm-module" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "wasm-module" }, (args) => ({
+      contents: `export default globalThis.__hookproofWasmModules[${JSON.stringify(args.path)}];`,
+      loader: "js",
+    }));
   },
 };
 
@@ -30,8 +39,11 @@ const bundled = await build({
   logLevel: "warning",
 });
 const runtime = new EdgeRuntime();
-runtime.context.__hookproofWasmBytes = new Uint8Array(readFileSync(join(projects.worker, "node_modules/hookproof/dist/hookproof_bg.wasm")));
-runtime.evaluate("globalThis.__hookproofWasmModule = new WebAssembly.Module(globalThis.__hookproofWasmBytes);");
+runtime.evaluate("globalThis.__hookproofWasmModules = {};");
+for (const [name, file] of modules) {
+  runtime.context.__hookproofWasmBytes = new Uint8Array(readFileSync(file));
+  runtime.evaluate(`globalThis.__hookproofWasmModules[${JSON.stringify(name)}] = new WebAssembly.Module(globalThis.__hookproofWasmBytes);`);
+}
 runtime.evaluate(bundled.outputFiles[0].text);
 if (runtime.evaluate("typeof process !== 'undefined' || typeof require !== 'undefined'")) throw new Error("Node globals inside the sandbox");
 serve((lines) => {

@@ -19,5 +19,5 @@ if (kind === "cjs") {
 } else {
   throw new Error("usage: node node.mjs cjs|esm");
 }
-const api = mergeApi(modules.main, ...modules.subpaths);
+const api = mergeApi(modules.main, modules.subpaths);
 serve(perCase((c) => runNpmCase(api, c)));
