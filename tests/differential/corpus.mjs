@@ -105,7 +105,7 @@ export function corpusCases(root) {
     if (!decode) throw new Error(`fuzz target ${target} has no decoder in tests/differential/corpus.mjs`);
     for (const file of readdirSync(join(dir, target)).sort()) {
       const data = new Uint8Array(readFileSync(join(dir, target, file)));
-      for (const c of decode(data)) out.push({ origin: `fuzz/corpus/${target}/${file}`, case: c });
+      decode(data).forEach((c, k) => out.push({ origin: `fuzz/corpus/${target}/${file}#${k}`, case: c }));
     }
   }
   return out;

@@ -9,7 +9,7 @@
 // (peers.mjs): every verdict that differs from theirs must fall in a documented class.
 //
 //   node tests/differential/run.mjs [--n 10000] [--seed 1] [--batch 400] [--hosts native,jco]
-//                                   [--no-corpus] [--no-peers] [--case 1234] [--profile bench-host]
+//                                   [--no-corpus] [--no-peers] [--case g1234] [--profile bench-host]
 import { performance } from "node:perf_hooks";
 import { corpusCases } from "./corpus.mjs";
 import { generate, materialize } from "./gen.mjs";
@@ -38,13 +38,19 @@ if (gaps.length) {
   process.exit(2);
 }
 
-/** The whole case list, lazily: corpus cases first, then generated ones. */
-const corpus = flag("no-corpus") ? [] : corpusCases(root);
+/** The whole case list, lazily: corpus cases first, then generated ones. `--case` picks one by
+ *  its origin: `g123` (generated case 123 of the seed) or `fuzz/corpus/<target>/<file>#k`. */
+const corpus = flag("no-corpus") && onlyCase === undefined ? [] : corpusCases(root);
 const total = onlyCase !== undefined ? 1 : corpus.length + N;
 function caseAt(i) {
-  if (onlyCase !== undefined) i = Number(onlyCase);
+  if (onlyCase !== undefined) {
+    if (/^g\d+$/.test(onlyCase)) return { origin: onlyCase, abstract: generate(SEED, Number(onlyCase.slice(1))), index: Number(onlyCase.slice(1)) };
+    const found = corpus.find((c) => c.origin === onlyCase);
+    if (!found) throw new Error(`no case ${onlyCase}: give g<index> or a corpus origin`);
+    return { origin: found.origin, abstract: found.case, index: 0 };
+  }
   if (i < corpus.length) return { origin: corpus[i].origin, abstract: corpus[i].case, index: i };
-  return { origin: `seed ${SEED} case ${i - corpus.length}`, abstract: generate(SEED, i - corpus.length), index: i };
+  return { origin: `g${i - corpus.length}`, abstract: generate(SEED, i - corpus.length), index: i - corpus.length };
 }
 
 let peers = null;
@@ -112,7 +118,8 @@ try {
   // ---------------------------------------------------------------------------------------------
   // Report
   const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-  console.log(`differential: seed ${SEED}, ${total} cases per host (${corpus.length} from the fuzz corpora, ${total - corpus.length} generated), ${hosts.length} hosts, ${seconds(elapsed)} (hosts started in ${seconds(startup)})`);
+  const what = onlyCase !== undefined ? `case ${onlyCase}` : `${total} cases per host (${corpus.length} from the fuzz corpora, ${total - corpus.length} generated)`;
+  console.log(`differential: seed ${SEED}, ${what}, ${hosts.length} hosts, ${seconds(elapsed)} (hosts started in ${seconds(startup)})`);
   console.log(`  cases by kind: ${Object.entries(kinds).sort().map(([k, n]) => `${k} ${n}`).join(", ")}`);
   console.log(`  ready after: ${hosts.map((h) => `${h.name} ${seconds(h.readyMs)}`).join(", ")}`);
   console.log(`  busy time per host: ${hosts.map((h) => `${h.name} ${seconds(busy[h.name])}`).join(", ")}`);
@@ -167,7 +174,7 @@ try {
     }
     console.log(`FAIL: ${disagreeing} disagreeing answers (${Object.entries(perHost).map(([h, n]) => `${h} ${n}`).join(", ")}); ${reports.size} distinct minimal cases:`);
     for (const r of reports.values()) {
-      console.log(`\n--- ${r.hosts.join(", ")} disagree${r.hosts.length === 1 ? "s" : ""} with native (first seen on ${r.d.c.origin}, kind ${r.d.c.concrete.k}; ${r.steps} shrink steps; --case ${r.d.c.index} --seed ${SEED} reproduces it)`);
+      console.log(`\n--- ${r.hosts.join(", ")} disagree${r.hosts.length === 1 ? "s" : ""} with native (kind ${r.d.c.concrete.k}; node tests/differential/run.mjs --seed ${SEED} --case ${r.d.c.origin} reproduces it; ${r.steps} shrink steps)`);
       console.log(`    native: ${r.native}`);
       console.log(`    ${r.hosts[0]}: ${r.other}`);
       console.log(vectorOf(r.concrete, r.native, r.other, r.hosts.join("/")));

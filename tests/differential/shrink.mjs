@@ -158,32 +158,46 @@ export async function shrink(c, a, b) {
   return { ...found, steps, tries };
 }
 
-/** The minimal case, ready to paste: as a tests/vectors/generate.mjs signature case where it
- *  is one, else as the differential case itself (node tests/differential/run.mjs --hosts … reads
- *  neither; paste it into a vector file by hand with the expected answer from the peers). */
-export function vectorOf(concrete, native, other, hostName) {
+/** A body as the vector files give it: `body` (UTF-8 text) or `bodyHex`. */
+function bodyField(spec, name = "body") {
+  const bytes = expand(spec);
+  const text = utf8(bytes);
+  return text !== undefined ? { [name]: text } : { [`${name}Hex`]: Buffer.from(bytes).toString("hex") };
+}
+
+const pairsObject = (pairs) => Object.fromEntries(pairs);
+/** Response headers as the classify vectors give them: an object, unless a name repeats. */
+const headersField = (pairs) => (new Set(pairs.map(([k]) => k)).size === pairs.length ? pairsObject(pairs) : pairs);
+
+/**
+ * The minimal case, ready to paste into tests/vectors/generate.mjs: in the shape of the vector
+ * file for its function, with `?` where the expected answer goes (from the peers or the rule's
+ * source, never from a host under test) and both hosts' answers in the comment.
+ */
+export function vectorOf(c, native, other, hostName) {
   const comment = `differential: native says "${native}", ${hostName} says "${other}"`;
-  if (concrete.k === "verify") {
-    const bytes = expand(concrete.body);
-    const text = utf8(bytes);
-    const vector = {
-      comment,
-      secrets: concrete.secrets,
-      ...(concrete.tol !== null ? { tolerance: concrete.tol } : {}),
-      ...(concrete.max !== null ? { maxPayload: concrete.max } : {}),
-      headers: concrete.headers,
-      ...(text !== undefined ? { body: text } : { bodyHex: Buffer.from(bytes).toString("hex") }),
-      now: concrete.now,
-      result: "?",
-    };
-    return `    vector (tests/vectors/signature.json shape; set result/error from the peers):\n    ${JSON.stringify(vector)}`;
-  }
-  const spelled = { ...concrete };
-  for (const f of ["body", "data", "key"]) {
-    if (spelled[f] !== undefined && typeof spelled[f] !== "string") {
-      const bytes = expand(spelled[f]);
-      spelled[f] = utf8(bytes) ?? { hex: Buffer.from(bytes).toString("hex") };
-    }
-  }
-  return `    case: ${JSON.stringify({ comment, ...spelled })}`;
+  const outcome = (o) => (typeof o === "number" ? { status: o } : o);
+  const shapes = {
+    verify: () => ["signature.json", { comment, secrets: c.secrets, ...(c.tol !== null ? { tolerance: c.tol } : {}), ...(c.max !== null ? { maxPayload: c.max } : {}), headers: c.headers, ...bodyField(c.body), now: c.now, result: "?" }],
+    sign: () => ["signature.json", { op: "sign", comment, secrets: c.secrets, id: c.id, timestamp: c.ts, ...bodyField(c.body), expected: "?" }],
+    hmac: () => ["hmac.json", { comment, keyHex: Buffer.from(expand(c.key)).toString("hex"), msgHex: Buffer.from(expand(c.data)).toString("hex"), tagHex: "?", result: "?" }],
+    classify: () => ["classify.json", { comment, policy: c.policy, outcome: outcome(c.outcome), headers: headersField(c.headers), attempt: 1, now: 0, expected: "?" }],
+    next: () => ["classify.json", { comment, policy: c.policy, outcome: outcome(c.outcome), headers: headersField(c.headers), attempt: c.attempt, now: c.now, expected: "?" }],
+    retryAfter: () => ["retry_after.json", { comment, kind: "retry_after", value: c.value, now: c.now, expected: "?" }],
+    httpDate: () => ["retry_after.json", { comment, kind: "http_date", value: c.value, now: c.now, expected: "?" }],
+    formatDate: () => ["retry_after.json", { comment, kind: "format", unix: c.unix, expected: "?" }],
+    tags: () => ["tags.json", { comment, ...(typeof c.filter === "string" ? { filterList: c.filter } : { filter: c.filter }), company: pairsObject(c.company), matches: "?" }],
+    tagsEvent: () => ["tags.json (with an event body)", { comment, ...(typeof c.filter === "string" ? { filterList: c.filter } : { filter: c.filter }), ...bodyField(c.body), matches: "?" }],
+    eventTypes: () => ["filters.json", { comment, kind: "event_type", patterns: typeof c.patterns === "string" ? { list: c.patterns } : c.patterns, eventType: c.type, matches: "?" }],
+    event: () => ["events.json", { comment, ...bodyField(c.body), result: "?" }],
+    auth: () => ["authorization.json", { comment, expected: c.expected, header: c.header, result: "?" }],
+    clientId: () => ["filters.json", { comment, kind: "client_id", expected: c.expected, header: c.header, result: "?" }],
+    source: () => ["filters.json", { comment, kind: "source", allowlist: c.allowlist, address: c.address, allowed: "?" }],
+    rate: () => ["guards.json", { comment, kind: "rate_limit", perSecond: c.perSecond, burst: c.burst, steps: c.steps.map((ms) => [ms, "?"]) }],
+    replay: () => ["guards.json", { comment, kind: "replay", capacity: c.capacity, ttl: c.ttl, steps: c.steps.map(([id, now]) => (now === undefined ? [id, 0, "forget"] : [id, now, "?"])) }],
+  };
+  const shape = shapes[c.k];
+  if (!shape) return `    case: ${JSON.stringify({ comment, ...c })}`;
+  const [file, vector] = shape();
+  return `    vector for tests/vectors/${file} (fill in each "?" from the peers or the rule's source):\n    ${JSON.stringify(vector)}`;
 }
