@@ -453,6 +453,22 @@ verifyCase("unicode body", {
   const big = JSON.stringify({ data: "x".repeat(16 * 1024 - 11) });
   verifyCase("16 KiB body", { ...signed(CODAT_SECRET, "msg_big", 1700000003, big), body: big, result: "valid" });
 }
+// An id is signed as it is, whatever it holds; one that begins with a newline (a header value
+// cannot, but an object or a Map passed to a host can) once read as the npm package's error
+// marker. (Found by the differential test.) Below and above the 1 KiB node:crypto threshold.
+verifyCase("an id that begins with a newline is signed as it is", {
+  ...signed(CODAT_SECRET, "\nmsg_newline", 1700000006, CODAT_BODY),
+  body: CODAT_BODY,
+  result: "valid",
+});
+{
+  const body = JSON.stringify({ data: "y".repeat(2048) });
+  verifyCase("an id that begins with a newline, 2 KiB body", {
+    ...signed(CODAT_SECRET, "\nmsg_newline", 1700000006, body),
+    body,
+    result: "valid",
+  });
+}
 verifyCase("an id containing dots is signed as it is", {
   ...signed(CODAT_SECRET, "msg.with.dots", 1700000004, CODAT_BODY),
   body: CODAT_BODY,
