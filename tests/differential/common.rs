@@ -759,3 +759,82 @@ pub fn rate_steps(c: &Value) -> Result<Vec<u64>, Bad> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Two-phase acceptance
+
+/// An acceptance id: a string, or `{"repeat": s, "times": n}` for long ones.
+pub fn acceptance_id(v: &Value) -> Result<String, Bad> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Object(o) => {
+            let s = o.get("repeat").and_then(Value::as_str).ok_or("id")?;
+            let n = o.get("times").and_then(Value::as_u64).ok_or("id")?;
+            if s.len() as u64 * n > 1 << 24 {
+                return Err("id too long for a case".into());
+            }
+            Ok(s.repeat(n as usize))
+        }
+        _ => Err("id".into()),
+    }
+}
+
+/// An acceptance operation as the cases give it, with the token for commit and abort.
+pub enum AcceptOpIn {
+    Begin,
+    Commit(i64),
+    Abort(i64),
+}
+
+pub fn accept_op(op: &str, token: i64) -> Result<AcceptOpIn, Bad> {
+    match op {
+        "begin" => Ok(AcceptOpIn::Begin),
+        "commit" => Ok(AcceptOpIn::Commit(token)),
+        "abort" => Ok(AcceptOpIn::Abort(token)),
+        _ => Err(format!("op {op}")),
+    }
+}
+
+/// A stored entry as the cases give it: null, or `{"state": "in_flight" | "done", "deadline"}`.
+pub fn accept_entry(v: &Value) -> Result<Option<(bool, i64)>, Bad> {
+    match v {
+        Value::Null => Ok(None),
+        o => {
+            let deadline = safe_int(o.get("deadline").ok_or("deadline")?, "deadline")?;
+            match o.get("state").and_then(Value::as_str) {
+                Some("in_flight") => Ok(Some((true, deadline))),
+                Some("done") => Ok(Some((false, deadline))),
+                _ => Err("state".into()),
+            }
+        }
+    }
+}
+
+/// A step's token: a number, or the token the begin of step `from` answered (0 if none).
+pub fn step_token(v: Option<&Value>, tokens: &[Option<i64>]) -> Result<i64, Bad> {
+    match v {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Object(o)) => {
+            let from = o.get("from").and_then(Value::as_u64).ok_or("token")? as usize;
+            Ok(tokens.get(from).copied().flatten().unwrap_or(0))
+        }
+        Some(n) => safe_int(n, "token"),
+    }
+}
+
+/// An answer in canonical form: `new:<token>`, `in_flight:<seconds>`, or its name.
+pub fn accept_answer(name: &str, value: Option<i64>) -> String {
+    match (name, value) {
+        ("new" | "in_flight", Some(v)) => format!("{name}:{}", int_i64(v)),
+        _ => name.to_owned(),
+    }
+}
+
+/// An entry in canonical form: `none`, `in_flight:<deadline>` or `done:<deadline>`.
+pub fn accept_entry_line(entry: Option<(bool, i64)>) -> String {
+    match entry {
+        None => "none".into(),
+        Some((true, d)) => format!("in_flight:{}", int_i64(d)),
+        Some((false, d)) => format!("done:{}", int_i64(d)),
+    }
+}

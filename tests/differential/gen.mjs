@@ -672,6 +672,57 @@ function replayCase(r) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Two-phase acceptance
+
+const DAY = 86_400;
+
+function acceptanceIdOf(r) {
+  return r.weighted([
+    [8, () => `msg_${word(r, 3)}`],
+    [2, () => r.pick(["743ec94a-8aa4-44bb-8bd4-e1855ee0e74b", "a.b-c_D", "msg:1", "msg/1", "é", "msg 1", "\u0000", "", "sha256:abc"])],
+    [1, () => ({ repeat: r.pick(["a", "é", "ab"]), times: r.pick([127, 128, 129, 200, 32768, 65535, 65536, 65537]) })],
+    [1, () => unicode(r, 1 + r.int(20))],
+  ])();
+}
+
+function acceptanceConfigOf(r) {
+  const lease = r.weighted([[8, r.pick([1, 15, 60, 600, 3600])], [1, r.pick([0, 3601, 2 ** 32])], [1, 1 + r.int(3600)]]);
+  const window = r.weighted([[8, r.pick([30 * 3600, 600, 3600, DAY, lease, lease + 1])], [1, r.pick([0, lease - 1, 366 * DAY, 366 * DAY + 1])], [1, r.int(400 * DAY)]]);
+  return { window: Math.max(0, window), lease: Math.max(0, lease) };
+}
+
+/** `now` kept where every token (now + lease) and deadline (now + window) is a safe integer. */
+const acceptanceNow = (r) => r.weighted([[8, NOW + r.between(-1e5, 1e5)], [1, r.pick([0, -1, 1])], [1, r.between(-(2 ** 50), 2 ** 50)]]);
+
+function acceptCase(r) {
+  const ids = Array.from({ length: 1 + r.int(4) }, () => acceptanceIdOf(r));
+  let now = acceptanceNow(r);
+  const steps = [];
+  for (let i = r.int(30); i > 0; i--) {
+    now += r.weighted([[5, r.int(30)], [2, r.int(4000)], [1, r.int(40 * 3600)], [1, -r.int(100)], [1, 0]]);
+    const op = r.weighted([[5, "begin"], [3, "commit"], [2, "abort"]]);
+    const step = { op, id: r.pick(ids), now };
+    if (op !== "begin") {
+      const begins = steps.map((s, k) => (s.op === "begin" ? k : -1)).filter((k) => k >= 0);
+      step.token = begins.length && r.chance(0.8) ? { from: r.pick(begins) } : r.weighted([[3, now + r.int(100)], [1, 0], [1, -1]]);
+    }
+    steps.push(step);
+  }
+  return { k: "accept", ...acceptanceConfigOf(r), capacity: r.weighted([[8, r.pick([1, 2, 3, 120_000])], [1, r.pick([0, 1_000_000, 1_000_001, 2 ** 32 - 1])], [1, 1 + r.int(10)]]), steps };
+}
+
+function acceptTransitionCase(r) {
+  const config = acceptanceConfigOf(r);
+  const now = acceptanceNow(r);
+  const deadline = now + r.weighted([[6, r.between(-5, 5)], [2, r.between(-config.lease, config.lease)], [1, r.between(-config.window, config.window)]]);
+  const entry = r.weighted([[3, null], [4, { state: "in_flight", deadline }], [3, { state: "done", deadline }]]);
+  const op = r.weighted([[4, "begin"], [3, "commit"], [3, "abort"]]);
+  const c = { k: "acceptTransition", ...config, entry, op, now };
+  if (op !== "begin") c.token = entry && r.chance(0.6) ? entry.deadline : r.weighted([[2, deadline + r.between(-2, 2)], [1, 0]]);
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The mix
 
 const KINDS = [
@@ -692,6 +743,9 @@ const KINDS = [
   [3, "source"],
   [1.5, "rate"],
   [1.5, "replay"],
+  [2, "accept"],
+  [1.5, "acceptTransition"],
+  [1, "acceptKey"],
 ];
 
 /** The abstract case number `index` of the run with `seed`. */
@@ -748,6 +802,12 @@ export function generate(seed, index) {
       return rateCase(r);
     case "replay":
       return replayCase(r);
+    case "accept":
+      return acceptCase(r);
+    case "acceptTransition":
+      return acceptTransitionCase(r);
+    case "acceptKey":
+      return { k: "acceptKey", id: acceptanceIdOf(r) };
     default:
       throw new Error(kind);
   }

@@ -205,6 +205,44 @@ export const JCO_CASES = {
   },
 };
 
+const acceptanceId = (id) => (typeof id === "string" ? id : id.repeat.repeat(id.times));
+const acceptanceConfig = (c) => ({ windowSeconds: big(c.window), leaseSeconds: big(c.lease) });
+const opIn = (op, tokenValue) => (op === "begin" ? { tag: "begin" } : { tag: op, val: big(tokenValue) });
+function acceptanceAnswer(a) {
+  if (a.tag === "new") return `new:${int(a.val)}`;
+  if (a.tag === "in-flight") return `in_flight:${int(a.val)}`;
+  return code(a.tag);
+}
+const acceptanceEntry = (e) => (e === undefined || e === null ? "none" : `${code(e.tag)}:${int(e.val)}`);
+const entryIn = (e) => (e === null ? undefined : { tag: e.state === "in_flight" ? "in-flight" : "done", val: big(e.deadline) });
+
+Object.assign(JCO_CASES, {
+  acceptKey(hp, c) {
+    const r = call(() => hp.acceptance.key(acceptanceId(c.id)));
+    return r.err !== undefined ? `acceptKey err ${code(r.err)}` : `acceptKey ${q(r.ok)}`;
+  },
+  acceptTransition(hp, c) {
+    const r = call(() => hp.acceptance.transition(acceptanceConfig(c), entryIn(c.entry), opIn(c.op, c.token ?? 0), big(c.now)));
+    if (r.err !== undefined) return `acceptTransition err ${code(r.err)}`;
+    return `acceptTransition ${acceptanceEntry(r.ok.entry)} ${acceptanceAnswer(r.ok.answer)}`;
+  },
+  accept(hp, c) {
+    const made = call(() => hp.acceptance.Guard.create(acceptanceConfig(c), c.capacity));
+    if (made.err !== undefined) return `accept err ${code(made.err)}`;
+    return using(made.ok, (g) => {
+      const tokens = [];
+      const steps = c.steps.map((s, i) => {
+        const t = typeof s.token === "number" ? s.token : (tokens[s.token?.from] ?? 0);
+        const r = call(() => g.apply(acceptanceId(s.id), opIn(s.op, t), big(s.now)));
+        if (r.err !== undefined) return `err:${code(r.err)}`;
+        if (r.ok.tag === "new") tokens[i] = Number(r.ok.val);
+        return acceptanceAnswer(r.ok);
+      });
+      return ["accept", ...steps].join(" ");
+    });
+  },
+});
+
 export function runJcoCase(hp, c) {
   const run = JCO_CASES[c.k];
   if (!run) return badcase(`kind ${c.k}`);

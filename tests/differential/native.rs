@@ -7,16 +7,18 @@
 mod common;
 
 use common::{
-    Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, body, event_line, field, header_pairs,
-    int_i64, int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs,
-    policy_name, q, rate_steps, replay_steps, response_header, secrets, str_of, strings, to_hex,
+    AcceptOpIn, Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, accept_answer, accept_entry,
+    accept_entry_line, accept_op, acceptance_id, body, event_line, field, header_pairs, int_i64,
+    int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs, policy_name, q,
+    rate_steps, replay_steps, response_header, secrets, step_token, str_of, strings, to_hex,
     tolerance, u32_of, u64_of,
 };
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
-    Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy, RateDecision,
-    RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist, SourceError, TagFilter, Tolerance,
-    Verifier,
+    AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
+    HttpDate, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist,
+    SourceError, TagFilter, Tolerance, Verifier,
 };
 use serde_json::Value;
 
@@ -252,8 +254,88 @@ fn run(c: &Value) -> Result<String, Bad> {
                 }
             }
         }
+        "acceptKey" => match acceptance::key(&acceptance_id(field(c, "id")?)?) {
+            Ok(k) => format!("acceptKey {}", q(k.as_str())),
+            Err(e) => format!("acceptKey err {}", e.code()),
+        },
+        "acceptTransition" => {
+            let entry = accept_entry(field(c, "entry")?)?.map(|(in_flight, d)| {
+                if in_flight {
+                    Entry::InFlight { lease_until: d }
+                } else {
+                    Entry::Done { until: d }
+                }
+            });
+            let token = step_token(c.get("token"), &[])?;
+            let op = accept_op_core(accept_op(str_of(c, "op")?, token)?);
+            match AcceptanceConfig::new(u64_of(c, "window")?, u64_of(c, "lease")?) {
+                Err(e) => format!("acceptTransition err {}", e.code()),
+                Ok(config) => {
+                    let t = acceptance::transition(&config, entry, op, int_of(c, "now")?);
+                    let entry = t.entry.map(|e| match e {
+                        Entry::InFlight { lease_until } => (true, lease_until),
+                        Entry::Done { until } => (false, until),
+                    });
+                    format!(
+                        "acceptTransition {} {}",
+                        accept_entry_line(entry),
+                        answer_line(t.answer)
+                    )
+                }
+            }
+        }
+        "accept" => {
+            let capacity = u32_of(c, "capacity")? as usize;
+            let guard = AcceptanceConfig::new(u64_of(c, "window")?, u64_of(c, "lease")?)
+                .and_then(|config| AcceptanceGuard::in_memory(config, capacity));
+            match guard {
+                Err(e) => format!("accept err {}", e.code()),
+                Ok(mut g) => {
+                    let mut line = "accept".to_owned();
+                    let mut tokens: Vec<Option<i64>> = Vec::new();
+                    for step in field(c, "steps")?.as_array().ok_or("steps")? {
+                        let token = step_token(step.get("token"), &tokens)?;
+                        let op = accept_op_core(accept_op(str_of(step, "op")?, token)?);
+                        let id = acceptance_id(field(step, "id")?)?;
+                        let r = g.apply(&id, op, int_of(step, "now")?);
+                        tokens.push(match r {
+                            Ok(Answer::Begin(Begin::New { token })) => Some(token),
+                            _ => None,
+                        });
+                        line.push(' ');
+                        line.push_str(&match r {
+                            Ok(a) => answer_line(a),
+                            Err(e) => format!("err:{}", e.code()),
+                        });
+                    }
+                    line
+                }
+            }
+        }
         _ => return Err(format!("kind {kind}")),
     })
+}
+
+fn accept_op_core(op: AcceptOpIn) -> Op {
+    match op {
+        AcceptOpIn::Begin => Op::Begin,
+        AcceptOpIn::Commit(token) => Op::Commit { token },
+        AcceptOpIn::Abort(token) => Op::Abort { token },
+    }
+}
+
+fn answer_line(a: Answer) -> String {
+    match a {
+        Answer::Begin(Begin::New { token }) => accept_answer("new", Some(token)),
+        Answer::Begin(Begin::InFlight { retry_after }) => {
+            accept_answer("in_flight", i64::try_from(retry_after).ok())
+        }
+        Answer::Begin(Begin::Done) => "done".to_owned(),
+        Answer::Commit(Commit::Committed) => "committed".to_owned(),
+        Answer::Commit(Commit::Late) => "late".to_owned(),
+        Answer::Abort(Abort::Released) => "released".to_owned(),
+        Answer::Abort(Abort::NotHeld) => "not_held".to_owned(),
+    }
 }
 
 fn tag_filter(c: &Value) -> Result<Result<TagFilter, String>, Bad> {

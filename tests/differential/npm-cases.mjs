@@ -263,8 +263,58 @@ export const NPM_CASES = {
   },
 };
 
+/** An acceptance id: a string, or `{ repeat, times }` for long ones (cases stay small). */
+const acceptanceId = (id) => (typeof id === "string" ? id : id.repeat.repeat(id.times));
+
+/** An acceptance answer or entry in canonical form. */
+function acceptanceAnswer(a) {
+  if (a.answer === "new") return `new:${int(a.token)}`;
+  if (a.answer === "in_flight") return `in_flight:${int(a.retryAfter)}`;
+  return token(a.answer);
+}
+const acceptanceEntry = (e) => (e === null ? "none" : `${token(e.state)}:${int(e.deadline)}`);
+
+/** A step's token: a number, or the token the begin of step `from` answered (0 if none). */
+const stepToken = (t, tokens) => (typeof t === "number" ? t : (tokens[t?.from] ?? 0));
+
+Object.assign(NPM_CASES, {
+  acceptKey: {
+    uses: ["acceptanceKey"],
+    run(api, c) {
+      const r = attempt(() => api.acceptanceKey(acceptanceId(c.id)));
+      return r.error ? `acceptKey err ${r.error}` : `acceptKey ${q(r.value)}`;
+    },
+  },
+  acceptTransition: {
+    uses: ["acceptanceTransition"],
+    run(api, c) {
+      const r = attempt(() =>
+        api.acceptanceTransition(c.entry, c.op, { token: c.token, now: c.now, windowSeconds: c.window, leaseSeconds: c.lease }),
+      );
+      return r.error ? `acceptTransition err ${r.error}` : `acceptTransition ${acceptanceEntry(r.value.entry)} ${acceptanceAnswer(r.value.answer)}`;
+    },
+  },
+  accept: {
+    uses: ["AcceptanceGuard"],
+    run(api, c) {
+      const made = attempt(() => new api.AcceptanceGuard({ windowSeconds: c.window, leaseSeconds: c.lease, capacity: c.capacity }));
+      if (made.error) return `accept err ${made.error}`;
+      const g = made.value;
+      const tokens = [];
+      const steps = c.steps.map((s, i) => {
+        const id = acceptanceId(s.id);
+        const r = attempt(() => (s.op === "begin" ? g.begin(id, s.now) : g[s.op](id, stepToken(s.token, tokens), s.now)));
+        if (r.error) return `err:${r.error}`;
+        if (r.value.answer === "new") tokens[i] = r.value.token;
+        return acceptanceAnswer(r.value);
+      });
+      return ["accept", ...steps].join(" ");
+    },
+  },
+});
+
 /** Exports that are not behaviour to compare (error classes, memory introspection). */
-export const NOT_COMPARED = ["HookproofError", "WebhookVerificationError", "wasmMemoryBytes"];
+export const NOT_COMPARED = ["HookproofError", "WebhookVerificationError", "wasmMemoryBytes", "ACCEPTANCE_DEFAULTS", "IN_FLIGHT_STATUS"];
 
 /** One case (parsed JSON) → its canonical line; never throws. */
 export function runNpmCase(api, c) {

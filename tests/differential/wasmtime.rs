@@ -9,13 +9,14 @@ mod common;
 use std::path::Path;
 
 use common::{
-    Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, body, event_line, field, header_pairs,
-    int_i64, int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs,
-    policy_name, q, rate_steps, replay_steps, response_header, secrets, str_of, strings, to_hex,
+    AcceptOpIn, Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, accept_answer, accept_entry,
+    accept_entry_line, accept_op, acceptance_id, body, event_line, field, header_pairs, int_i64,
+    int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs, policy_name, q,
+    rate_steps, replay_steps, response_header, secrets, step_token, str_of, strings, to_hex,
     tolerance, u32_of, u64_of,
 };
 use hookproof_wasmtime_host::exports::hookproof::webhooks::{
-    authorization, delivery, guards, routing, signatures,
+    acceptance, authorization, delivery, guards, routing, signatures,
 };
 use hookproof_wasmtime_host::{Loaded, load};
 use serde_json::Value;
@@ -475,8 +476,116 @@ impl Host {
                 self.drop_resource(g)?;
                 line
             }
+            "acceptKey" => {
+                let id = acceptance_id(field(c, "id")?)?;
+                let Loaded { store, webhooks } = &mut self.0;
+                match webhooks
+                    .hookproof_webhooks_acceptance()
+                    .call_key(store, &id)?
+                {
+                    Ok(k) => format!("acceptKey {}", q(&k)),
+                    Err(e) => format!("acceptKey err {}", acceptance_code(e)),
+                }
+            }
+            "acceptTransition" => {
+                let entry = accept_entry(field(c, "entry")?)?.map(|(in_flight, d)| {
+                    if in_flight {
+                        acceptance::Entry::InFlight(d)
+                    } else {
+                        acceptance::Entry::Done(d)
+                    }
+                });
+                let token = step_token(c.get("token"), &[])?;
+                let op = wit_op(accept_op(str_of(c, "op")?, token)?);
+                let config = acceptance::Config {
+                    window_seconds: u64_of(c, "window")?,
+                    lease_seconds: u64_of(c, "lease")?,
+                };
+                let now = int_of(c, "now")?;
+                let Loaded { store, webhooks } = &mut self.0;
+                match webhooks
+                    .hookproof_webhooks_acceptance()
+                    .call_transition(store, config, entry, op, now)?
+                {
+                    Err(e) => format!("acceptTransition err {}", acceptance_code(e)),
+                    Ok(step) => {
+                        let entry = step.entry.map(|e| match e {
+                            acceptance::Entry::InFlight(d) => (true, d),
+                            acceptance::Entry::Done(d) => (false, d),
+                        });
+                        format!(
+                            "acceptTransition {} {}",
+                            accept_entry_line(entry),
+                            answer_line(step.answer)
+                        )
+                    }
+                }
+            }
+            "accept" => {
+                let config = acceptance::Config {
+                    window_seconds: u64_of(c, "window")?,
+                    lease_seconds: u64_of(c, "lease")?,
+                };
+                let capacity = u32_of(c, "capacity")?;
+                let steps = field(c, "steps")?.as_array().ok_or("steps")?;
+                let Loaded { store, webhooks } = &mut self.0;
+                let guest = webhooks.hookproof_webhooks_acceptance().guard();
+                let g = match guest.call_create(&mut *store, config, capacity)? {
+                    Ok(g) => g,
+                    Err(e) => return Ok(format!("accept err {}", acceptance_code(e))),
+                };
+                let mut line = "accept".to_owned();
+                let mut tokens: Vec<Option<i64>> = Vec::new();
+                for step in steps {
+                    let token = step_token(step.get("token"), &tokens)?;
+                    let op = wit_op(accept_op(str_of(step, "op")?, token)?);
+                    let id = acceptance_id(field(step, "id")?)?;
+                    let r = guest.call_apply(&mut *store, g, &id, op, int_of(step, "now")?)?;
+                    tokens.push(match r {
+                        Ok(acceptance::Answer::New(token)) => Some(token),
+                        _ => None,
+                    });
+                    line.push(' ');
+                    line.push_str(&match r {
+                        Ok(a) => answer_line(a),
+                        Err(e) => format!("err:{}", acceptance_code(e)),
+                    });
+                }
+                self.drop_resource(g)?;
+                line
+            }
             _ => return Err(Failure::Bad(format!("kind {kind}"))),
         })
+    }
+}
+
+fn acceptance_code(e: acceptance::AcceptanceError) -> &'static str {
+    match e {
+        acceptance::AcceptanceError::InvalidId => "invalid_id",
+        acceptance::AcceptanceError::InvalidConfig => "invalid_config",
+        acceptance::AcceptanceError::StoreFull => "store_full",
+        acceptance::AcceptanceError::Contended => "contended",
+        acceptance::AcceptanceError::StoreUnavailable => "store_unavailable",
+    }
+}
+
+fn wit_op(op: AcceptOpIn) -> acceptance::Op {
+    match op {
+        AcceptOpIn::Begin => acceptance::Op::Begin,
+        AcceptOpIn::Commit(t) => acceptance::Op::Commit(t),
+        AcceptOpIn::Abort(t) => acceptance::Op::Abort(t),
+    }
+}
+
+fn answer_line(a: acceptance::Answer) -> String {
+    match a {
+        acceptance::Answer::New(token) => accept_answer("new", Some(token)),
+        acceptance::Answer::InFlight(s) => accept_answer("in_flight", i64::try_from(s).ok()),
+        acceptance::Answer::Done => "done".to_owned(),
+        acceptance::Answer::Committed => "committed".to_owned(),
+        acceptance::Answer::Late => "late".to_owned(),
+        acceptance::Answer::Released => "released".to_owned(),
+        acceptance::Answer::NotHeld => "not_held".to_owned(),
     }
 }
 
