@@ -238,7 +238,7 @@ Object.assign(JCO_CASES, {
         if (r.ok.tag === "new") tokens[i] = Number(r.ok.val);
         return acceptanceAnswer(r.ok);
       });
-      return ["accept", ...steps].join(" ");
+      return ["accept", ...steps, `size:${g.size()}`].join(" ");
     });
   },
 });

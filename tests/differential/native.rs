@@ -308,6 +308,7 @@ fn run(c: &Value) -> Result<String, Bad> {
                             Err(e) => format!("err:{}", e.code()),
                         });
                     }
+                    line.push_str(&format!(" size:{}", g.store().len()));
                     line
                 }
             }

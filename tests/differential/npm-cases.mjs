@@ -308,7 +308,7 @@ Object.assign(NPM_CASES, {
         if (r.value.answer === "new") tokens[i] = r.value.token;
         return acceptanceAnswer(r.value);
       });
-      return ["accept", ...steps].join(" ");
+      return ["accept", ...steps, `size:${g.size}`].join(" ");
     },
   },
 });

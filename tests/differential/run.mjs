@@ -28,7 +28,7 @@ const SEED = Number(option("seed", process.env.SEED ?? 1));
 const BATCH = Number(option("batch", 400));
 const hostNames = option("hosts", HOSTS.join(",")).split(",");
 const onlyCase = option("case", undefined);
-const MAX_REPORTED = 8;
+const MAX_REPORTED = 12;
 /** Kinds a host does not export at all (it answers `n/a <kind>`), per host: none today (every
  *  host has every function). Any `n/a` not listed here is a disagreement. */
 const NOT_EXPORTED = {};
@@ -73,6 +73,7 @@ const kinds = {};
 const disagreements = [];
 const perHost = {};
 const skipped = {};
+const keptPerKey = new Map();
 let disagreeing = 0;
 let exitCode = 0;
 
@@ -112,7 +113,14 @@ try {
         if (answers[h][j] !== native[j]) {
           disagreeing++;
           perHost[hosts[h].name] = (perHost[hosts[h].name] ?? 0) + 1;
-          if (disagreements.length < 500) disagreements.push({ c, host: hosts[h], native: native[j], other: answers[h][j] });
+          // A few of each kind of disagreement are kept for shrinking, so one that first shows
+          // late in a long run is not crowded out by a frequent one.
+          const key = `${hosts[h].name}|${c.concrete.k}|${native[j].split(" ").slice(0, 3).join(" ")}|${answers[h][j].split(" ").slice(0, 3).join(" ")}`;
+          const kept = keptPerKey.get(key) ?? 0;
+          if (kept < 3 && keptPerKey.size < 2000) {
+            keptPerKey.set(key, kept + 1);
+            disagreements.push({ c, host: hosts[h], native: native[j], other: answers[h][j] });
+          }
         }
       }
       if (peers) peers.compare(c, native[j]);
@@ -120,7 +128,11 @@ try {
     // A host that disagrees on a quarter of everything is broken outright: stop and report.
     const done = Math.min(total, from + BATCH);
     if (done >= 4000 && Object.values(perHost).some((n) => n > done / 4)) break;
-    if (process.stderr.isTTY) process.stderr.write(`\r${Math.min(total, from + BATCH)}/${total} cases`);
+    if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} cases`);
+    else if (total >= 100_000 && Math.floor(done / (total / 20)) > Math.floor((done - BATCH) / (total / 20))) {
+      // Long runs log every 5 %.
+      console.log(`  ${done}/${total} cases, ${((performance.now() - started) / 1000).toFixed(0)} s, ${disagreeing} disagreeing answers so far`);
+    }
   }
   if (process.stderr.isTTY) process.stderr.write("\n");
   const elapsed = performance.now() - started;
@@ -185,7 +197,7 @@ try {
       }
       else reports.set(id, { ...small, hosts: [d.host.name], d });
     }
-    console.log(`FAIL: ${disagreeing} disagreeing answers (${Object.entries(perHost).map(([h, n]) => `${h} ${n}`).join(", ")}); ${reports.size} distinct minimal cases:`);
+    console.log(`FAIL: ${disagreeing} disagreeing answers (${Object.entries(perHost).map(([h, n]) => `${h} ${n}`).join(", ")}) of ${keptPerKey.size} kinds; ${reports.size} distinct minimal cases:`);
     for (const r of reports.values()) {
       console.log(`\n--- ${r.hosts.join(", ")} disagree${r.hosts.length === 1 ? "s" : ""} with native (kind ${r.d.c.concrete.k}; node tests/differential/run.mjs --seed ${SEED} --case ${r.d.c.origin} reproduces it; ${r.steps} shrink steps)`);
       console.log(`    native: ${r.native}`);

@@ -551,6 +551,8 @@ impl Host {
                         Err(e) => format!("err:{}", acceptance_code(e)),
                     });
                 }
+                let size = guest.call_size(&mut *store, g)?;
+                line.push_str(&format!(" size:{size}"));
                 self.drop_resource(g)?;
                 line
             }
