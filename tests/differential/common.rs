@@ -112,10 +112,13 @@ pub fn listed(c: &Value, name: &str) -> Result<Listed, Bad> {
     }
 }
 
-/// A secret: text, or `{"hex": …}` raw bytes.
+/// A key: text (`whsec_`, bare base64, `whpk_`, `whsk_`), raw HMAC secret bytes (a bytes spec),
+/// or an ed25519 key's bytes (`{"publicKey": spec}`, `{"signingKey": spec}`).
 pub enum SecretSpec {
     Text(String),
     Raw(Vec<u8>),
+    PublicKey(Vec<u8>),
+    SigningKey(Vec<u8>),
 }
 
 pub fn secrets(c: &Value) -> Result<Vec<SecretSpec>, Bad> {
@@ -125,6 +128,12 @@ pub fn secrets(c: &Value) -> Result<Vec<SecretSpec>, Bad> {
         .iter()
         .map(|s| match s {
             Value::String(t) => Ok(SecretSpec::Text(t.clone())),
+            Value::Object(o) if o.contains_key("publicKey") => {
+                expand(&o["publicKey"]).map(SecretSpec::PublicKey)
+            }
+            Value::Object(o) if o.contains_key("signingKey") => {
+                expand(&o["signingKey"]).map(SecretSpec::SigningKey)
+            }
             spec => expand(spec).map(SecretSpec::Raw),
         })
         .collect()

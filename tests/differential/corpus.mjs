@@ -3,9 +3,17 @@
 // input format (fuzz/fuzz_targets/*.rs: fields separated by newlines).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createHmac } from "node:crypto";
+import { edPublic, edSign } from "./gen.mjs";
 import { utf8 } from "./lib.mjs";
 
-const KEY = { hex: Buffer.from("hookproof fuzzing key, 32 bytes!").toString("hex") };
+const KEY_BYTES = Buffer.from("hookproof fuzzing key, 32 bytes!");
+const KEY = { hex: KEY_BYTES.toString("hex") };
+// The keys target's ed25519 seed and the entries its `@1` / `@a` placeholders stand for.
+const SEED = Buffer.from("hookproof fuzzing seed, 32 byte!");
+const FUZZ_MESSAGE = "msg_fuzz.1700000000.{}";
+const V1 = `v1,${createHmac("sha256", KEY_BYTES).update(FUZZ_MESSAGE).digest("base64")}`;
+const V1A = `v1a,${edSign(SEED, Buffer.from(FUZZ_MESSAGE)).toString("base64")}`;
 const SAFE = 2 ** 53 - 1;
 
 /** Splits at the first n-1 newlines (missing parts are empty), as common.rs `split`. */
@@ -88,6 +96,19 @@ const DECODERS = {
     const [entries, address] = texts(split(data, 2));
     if (entries === undefined || address === undefined) return [];
     return [{ k: "source", allowlist: entries.split(","), address }, { k: "source", allowlist: null, address }];
+  },
+  keys(data) {
+    const [text, template] = texts(split(data, 2));
+    const cases = [];
+    if (text !== undefined) cases.push({ k: "sign", secrets: [text], id: "msg_fuzz", ts: 1700000000, body: "{}", as: "string" });
+    const sig = template?.replaceAll("@1", V1).replaceAll("@a", V1A);
+    if (sig) {
+      cases.push({
+        k: "verify", secrets: [KEY, { publicKey: { hex: edPublic(SEED).toString("hex") } }], tol: null, max: null, now: 1_700_000_000, via: "pairs", as: "string", body: "{}",
+        headers: [["webhook-id", "msg_fuzz"], ["webhook-timestamp", "1700000000"], ["webhook-signature", sig]],
+      });
+    }
+    return cases;
   },
   event_types(data) {
     const [list, type] = texts(split(data, 2));

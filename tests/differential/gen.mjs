@@ -3,7 +3,7 @@
 // matters for shrinking: a signature entry names the key and message it signs, and
 // `materialize` computes it (node:crypto) over the case as it stands, so a shrunk case stays
 // validly signed where the original was. Hosts only ever see materialized (concrete) cases.
-import { createHmac } from "node:crypto";
+import { createHmac, createPrivateKey, createPublicKey, sign as nodeSign } from "node:crypto";
 import { UTF8_CHARS, expand, utf8, xorshift32 } from "./lib.mjs";
 
 // ---------------------------------------------------------------------------------------------
@@ -237,9 +237,33 @@ function bodyForm(r, bytes) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ed25519 (v1a), by node:crypto
+
+const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
+const edPrivate = (seed) => createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, Buffer.from(seed)]), format: "der", type: "pkcs8" });
+/** The 32-byte public key of a 32-byte seed. */
+export const edPublic = (seed) => createPublicKey(edPrivate(seed)).export({ format: "der", type: "spki" }).subarray(-32);
+/** The 64-byte ed25519 signature of `message` under `seed`. */
+export const edSign = (seed, message) => nodeSign(null, Buffer.from(message), edPrivate(seed));
+/** The group order L: S + L is the same signature with a non-canonical S. */
+const ED_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+/** The identity point, of small order: refused as a public key. */
+const SMALL_ORDER = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]);
+
+function nonCanonicalS(sig) {
+  const s = BigInt(`0x${Buffer.from(sig.subarray(32)).reverse().toString("hex")}`) + ED_L;
+  if (s >= 2n ** 256n) return sig;
+  const le = Buffer.from(s.toString(16).padStart(64, "0"), "hex").reverse();
+  return Buffer.concat([sig.subarray(0, 32), le]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Secrets
 
+/** A key for a verifier: `{ text, key }`, `text` as the case carries it, `key` what signs for it
+ *  (HMAC key bytes as hex, or `ed:` + the ed25519 seed). */
 function secretOf(r) {
+  if (r.chance(0.08)) return edKeyOf(r);
   const key = r.bytes(r.weighted([[6, 24 + r.int(41)], [1, 1 + r.int(23)], [1, 65 + r.int(960)]]));
   const form = r.weighted([
     [70, "whsec"],
@@ -247,9 +271,9 @@ function secretOf(r) {
     [8, "raw"],
     [14, "odd"],
   ]);
-  if (form === "whsec") return { text: `whsec_${b64(key)}`, key };
-  if (form === "bare") return { text: b64(key), key };
-  if (form === "raw") return { text: { hex: hex(key) }, key };
+  if (form === "whsec") return { text: `whsec_${b64(key)}`, key: hex(key) };
+  if (form === "bare") return { text: b64(key), key: hex(key) };
+  if (form === "raw") return { text: { hex: hex(key) }, key: hex(key) };
   const e = b64(key);
   // Not complete base64, or not base64 at all: each host must refuse the same way.
   const odd = r.pick([
@@ -283,7 +307,45 @@ function secretOf(r) {
   } else {
     decoded = Buffer.from(odd.hex, "hex");
   }
-  return { text: odd, key: decoded };
+  return { text: odd, key: hex(decoded) };
+}
+
+/** An ed25519 (v1a) key in one of its forms, sometimes malformed or weak. */
+function edKeyOf(r) {
+  const seed = r.bytes(32);
+  const pub = edPublic(seed);
+  const key = `ed:${hex(seed)}`;
+  const form = r.weighted([[4, "whpk"], [3, "whsk"], [1, "whsk64"], [2, "publicKey"], [1, "signingKey"], [2, "odd"]]);
+  if (form === "whpk") return { text: `whpk_${b64(pub)}`, key };
+  if (form === "whsk") return { text: `whsk_${b64(seed)}`, key };
+  if (form === "whsk64") return { text: `whsk_${b64(Buffer.concat([seed, pub]))}`, key };
+  if (form === "publicKey") return { text: { publicKey: { hex: hex(pub) } }, key };
+  if (form === "signingKey") return { text: { signingKey: { hex: hex(r.chance(0.5) ? seed : Buffer.concat([seed, pub])) } }, key };
+  const text = r.pick([
+    `whpk_${b64(pub).replace(/=$/, "")}`,
+    `whpk_${b64(pub.subarray(0, 31))}`,
+    `whpk_${b64(Buffer.concat([pub, Buffer.from([0])]))}`,
+    `whsk_${b64(Buffer.concat([seed, edPublic(r.bytes(32))]))}`,
+    `whpk_${b64(SMALL_ORDER)}`,
+    `whpk_${b64(Buffer.alloc(32, 0xff))}`,
+    `whpk_${b64(r.bytes(32))}`,
+    `whpk_${b64(pub).replace(/.=$/, (m) => `${String.fromCharCode(m.charCodeAt(0) ^ 1)}=`)}`,
+    "whpk_",
+    "whsk_",
+    `WHPK_${b64(pub)}`,
+    `whpk_ ${b64(pub)}`,
+    { publicKey: { hex: hex(SMALL_ORDER) } },
+    { publicKey: { hex: "" } },
+    { signingKey: { hex: hex(seed.subarray(0, 31)) } },
+    { signingKey: { hex: hex(Buffer.concat([seed, edPublic(r.bytes(32))])) } },
+  ]);
+  return { text, key };
+}
+
+/** Whether a key as a case carries it is an ed25519 (v1a) key: the peers know none. */
+export function isEdKey(s) {
+  if (typeof s === "string") return /^whpk_|^whsk_/.test(s);
+  return s.publicKey !== undefined || s.signingKey !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,6 +423,9 @@ function junkEntry(r, mac) {
     [1, () => `v1, ${good}`],
     [1, () => `v1,${b64(r.bytes(31))}`],
     [1, () => `v1,${b64(r.bytes(33))}`],
+    [2, () => `v1a,${b64(r.bytes(64))}`],
+    [1, () => `v1a,${b64(r.bytes(r.pick([0, 63, 65])))}`],
+    [1, () => `v1a,${good}`],
     [1, () => text(r, 20)],
   ])();
 }
@@ -440,6 +505,7 @@ function verifyCase(r) {
       entries.push(r.weighted([
         [5, () => ({ junk: r.seed() })],
         [2, () => ({ mac: { hex: hex(r.bytes(32)) } })],
+        [1, () => ({ mac: { seed: hex(r.bytes(32)) } })],
         [1, () => ({ mac: r.int(Math.max(secrets.length, 1)), over: { body: "{}" } })],
       ])());
     }
@@ -448,7 +514,7 @@ function verifyCase(r) {
   const c = {
     k: "verify",
     secrets: secrets.map((s) => s.text),
-    keys: secrets.map((s) => hex(s.key)),
+    keys: secrets.map((s) => s.key),
     tol,
     max: r.weighted([[90, null], [5, len], [3, Math.max(0, len - 1)], [2, r.int(1 << 20)]]),
     now,
@@ -723,6 +789,37 @@ function acceptTransitionCase(r) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ed25519 primitives
+
+function ed25519Case(r) {
+  const seed = r.bytes(32);
+  const pub = edPublic(seed);
+  const message = r.chance(0.85) ? { hex: hex(r.bytes(r.int(300))) } : { fill: [r.seed(), bodyLength(r), "bytes"] };
+  if (r.chance(0.4)) {
+    const signingKey = r.weighted([
+      [5, () => seed],
+      [2, () => Buffer.concat([seed, pub])],
+      [1, () => Buffer.concat([seed, edPublic(r.bytes(32))])],
+      [1, () => r.bytes(r.pick([0, 31, 33, 63, 65]))],
+    ])();
+    return { k: "ed25519Sign", signingKey: { hex: hex(signingKey) }, message };
+  }
+  let sig = edSign(seed, expand(message));
+  let publicKey = pub;
+  let msg = message;
+  r.weighted([
+    [5, () => {}],
+    [2, () => (sig = Buffer.from(sig).map((b, i) => (i === r.int(64) ? b ^ (1 << r.int(8)) : b)))],
+    [1, () => (msg = { xor: [message, [[r.int(1 << 20), 1 << r.int(8)]]] })],
+    [1, () => (sig = nonCanonicalS(sig))],
+    [1, () => (sig = sig.subarray(0, r.pick([0, 32, 63])))],
+    [1, () => (sig = Buffer.concat([sig, Buffer.from([0])]))],
+    [1, () => (publicKey = r.pick([SMALL_ORDER, Buffer.alloc(32, 0xff), Buffer.alloc(32), r.bytes(32), pub.subarray(0, 31), edPublic(r.bytes(32))]))],
+  ])();
+  return { k: "ed25519Verify", publicKey: { hex: hex(publicKey) }, message: msg, signature: { hex: hex(sig) } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The mix
 
 const KINDS = [
@@ -746,6 +843,7 @@ const KINDS = [
   [2, "accept"],
   [1.5, "acceptTransition"],
   [1, "acceptKey"],
+  [2, "ed25519"],
 ];
 
 /** The abstract case number `index` of the run with `seed`. */
@@ -808,6 +906,8 @@ export function generate(seed, index) {
       return acceptTransitionCase(r);
     case "acceptKey":
       return { k: "acceptKey", id: acceptanceIdOf(r) };
+    case "ed25519":
+      return ed25519Case(r);
     default:
       throw new Error(kind);
   }
@@ -816,21 +916,30 @@ export function generate(seed, index) {
 // ---------------------------------------------------------------------------------------------
 // Materializing: abstract case → the concrete case every host reads
 
+/** The `vN,…` entry a key makes: `v1` (HMAC-SHA256) for a secret, `v1a` (ed25519) for a seed. */
+function entryFor(key, id, ts, body) {
+  if (key.startsWith("ed:")) {
+    const message = Buffer.concat([Buffer.from(`${id}.${ts}.`), Buffer.from(body)]);
+    return `v1a,${b64(edSign(Buffer.from(key.slice(3), "hex"), message))}`;
+  }
+  const bytes = Buffer.from(key, "hex");
+  return bytes.length === 0 ? "v1," : `v1,${b64(mac(bytes, id, ts, body))}`;
+}
+
 /** The three header values of a verify case, as sent. */
 function messageParts(c, bodyBytes) {
-  const keyOf = (ref) => (typeof ref === "number" ? Buffer.from(c.keys[ref] ?? "", "hex") : Buffer.from(ref.hex, "hex"));
+  // A key: an index into the case's keys, or one spelled out (`{ hex }` secret, `{ seed }`).
+  const keyOf = (ref) => (typeof ref === "number" ? (c.keys[ref] ?? "") : ref.seed !== undefined ? `ed:${ref.seed}` : ref.hex);
   // A tampered body: the signatures are those of the body before its mutation.
   const originalBody = c.signedBody !== undefined ? expand(c.signedBody) : bodyBytes;
   // Junk entries are near misses of the first secret's signature.
-  const first = c.keys.length > 0 ? keyOf(0) : Buffer.alloc(32);
-  const good = mac(first.length ? first : Buffer.alloc(32), c.id, c.ts, originalBody);
+  const first = c.keys.find((k) => !k.startsWith("ed:"));
+  const good = mac(first ? Buffer.from(first, "hex") : Buffer.alloc(32), c.id, c.ts, originalBody);
   const entries = c.entries.map((e) => {
     if (e.junk !== undefined) return junkEntry(rng(e.junk), good);
     const over = e.over ?? {};
-    const key = keyOf(e.mac);
-    if (key.length === 0) return "v1,";
     const signedBody = over.body !== undefined ? expand(over.body) : originalBody;
-    return `v1,${b64(mac(key, over.id ?? c.id, over.ts ?? c.ts, signedBody))}`;
+    return entryFor(keyOf(e.mac), over.id ?? c.id, over.ts ?? c.ts, signedBody);
   });
   const parts = { id: c.id, ts: c.ts, sig: `${c.sigAround[0]}${entries.join(c.sep)}${c.sigAround[1]}` };
   for (const [slot, ops] of c.mut) parts[slot] = mutateText(parts[slot], ops);

@@ -32,7 +32,12 @@ const optional = (v) => (v === undefined || v === null ? "none" : int(v));
 const str = (v) => (v === undefined || v === null ? "null" : q(v));
 
 function secrets(list) {
-  return list.map((s) => (typeof s === "string" ? { tag: "text", val: s } : { tag: "raw", val: expand(s) }));
+  return list.map((s) => {
+    if (typeof s === "string") return { tag: "text", val: s };
+    if (s.publicKey !== undefined) return { tag: "public-key", val: expand(s.publicKey) };
+    if (s.signingKey !== undefined) return { tag: "signing-key", val: expand(s.signingKey) };
+    return { tag: "raw", val: expand(s) };
+  });
 }
 
 function options(c) {
@@ -108,7 +113,23 @@ export const JCO_CASES = {
   sign(hp, c) {
     const v = verifier(hp, c);
     if (v.err) return v.err;
-    return using(v.ok, (verifier) => `sign ${q(verifier.sign(c.id, big(c.ts), expand(c.body)))}`);
+    return using(v.ok, (verifier) => {
+      const body = expand(c.body);
+      const tried = call(() => verifier.trySign(c.id, big(c.ts), body));
+      const plain = verifier.sign(c.id, big(c.ts), body);
+      let line = tried.err !== undefined ? `sign err ${code(tried.err)}` : `sign ${q(tried.ok)}`;
+      // `sign` is `try-sign` with "" for no signing key.
+      if (plain !== (tried.err !== undefined ? "" : tried.ok)) line += " !sign";
+      return line;
+    });
+  },
+  ed25519Verify(hp, c) {
+    const r = call(() => hp.signatures.ed25519Verify(expand(c.publicKey), expand(c.message), expand(c.signature)));
+    return r.err !== undefined ? `ed25519Verify err ${code(r.err)}` : `ed25519Verify ${r.ok}`;
+  },
+  ed25519Sign(hp, c) {
+    const r = call(() => hp.signatures.ed25519Sign(expand(c.signingKey), expand(c.message)));
+    return r.err !== undefined ? `ed25519Sign err ${code(r.err)}` : `ed25519Sign ${bytesToHex(r.ok)}`;
   },
   hmac: (hp, c) => `hmac ${bytesToHex(hp.signatures.hmacSha256(expand(c.key), expand(c.data)))}`,
   classify: (hp, c) => `classify ${hp.delivery.classify(c.policy, attempt(c))}`,

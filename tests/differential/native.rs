@@ -17,7 +17,7 @@ use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
-    HttpDate, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist,
+    HttpDate, Key, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist,
     SourceError, TagFilter, Tolerance, Verifier,
 };
 use serde_json::Value;
@@ -25,16 +25,18 @@ use serde_json::Value;
 fn verifier(c: &Value) -> Result<Result<Verifier, String>, Bad> {
     let mut parsed = Vec::new();
     for s in secrets(c)? {
-        let secret = match s {
-            SecretSpec::Text(t) => Secret::parse(&t),
-            SecretSpec::Raw(b) => Secret::from_bytes(&b),
+        let key = match s {
+            SecretSpec::Text(t) => Key::parse(&t),
+            SecretSpec::Raw(b) => Secret::from_bytes(&b).map(Key::from),
+            SecretSpec::PublicKey(b) => Key::public_key_from_bytes(&b),
+            SecretSpec::SigningKey(b) => Key::signing_key_from_bytes(&b),
         };
-        match secret {
-            Ok(s) => parsed.push(s),
+        match key {
+            Ok(k) => parsed.push(k),
             Err(e) => return Ok(Err(e.code().to_owned())),
         }
     }
-    let mut v = match Verifier::with_secrets(&parsed) {
+    let mut v = match Verifier::with_keys(&parsed) {
         Ok(v) => v,
         Err(e) => return Ok(Err(e.code().to_owned())),
     };
@@ -89,8 +91,30 @@ fn run(c: &Value) -> Result<String, Bad> {
                 Ok(v) => v,
                 Err(code) => return Ok(format!("secret err {code}")),
             };
-            let sig = v.sign(str_of(c, "id")?, int_of(c, "ts")?, &body(c, "body")?);
-            format!("sign {}", q(&sig))
+            let (id, ts, body) = (str_of(c, "id")?, int_of(c, "ts")?, body(c, "body")?);
+            let mut line = match v.try_sign(id, ts, &body) {
+                Ok(sig) => format!("sign {}", q(&sig)),
+                Err(e) => format!("sign err {}", e.code()),
+            };
+            // `sign` is `try_sign` with "" for no signing key.
+            if v.sign(id, ts, &body) != v.try_sign(id, ts, &body).unwrap_or_default() {
+                line.push_str(" !sign");
+            }
+            line
+        }
+        "ed25519Verify" => match hookproof::key::ed25519_verify(
+            &body(c, "publicKey")?,
+            &body(c, "message")?,
+            &body(c, "signature")?,
+        ) {
+            Ok(ok) => format!("ed25519Verify {ok}"),
+            Err(e) => format!("ed25519Verify err {}", e.code()),
+        },
+        "ed25519Sign" => {
+            match hookproof::key::ed25519_sign(&body(c, "signingKey")?, &body(c, "message")?) {
+                Ok(sig) => format!("ed25519Sign {}", to_hex(&sig)),
+                Err(e) => format!("ed25519Sign err {}", e.code()),
+            }
         }
         "hmac" => {
             let mac = hookproof::signature::hmac_sha256(&body(c, "key")?, &body(c, "data")?);

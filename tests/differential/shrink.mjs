@@ -57,7 +57,7 @@ function dropSecret(c, j) {
   copy.secrets.splice(j, 1);
   const [key] = copy.keys.splice(j, 1);
   for (const e of copy.entries) {
-    if (e.mac === j) e.mac = { hex: key };
+    if (e.mac === j) e.mac = key.startsWith("ed:") ? { seed: key.slice(3) } : { hex: key };
     else if (typeof e.mac === "number" && e.mac > j) e.mac -= 1;
   }
   return copy;
@@ -126,10 +126,10 @@ export async function shrink(c, a, b) {
       if (/^(0|[1-9]\d{0,15})$/.test(best.ts) && best.now !== Number(best.ts)) await accept({ ...best, now: Number(best.ts) });
     }
     // Lists, shallow ones first (headers, entries, steps, filters …).
-    const lists = paths(best).filter((p) => Array.isArray(get(best, p)) && !["secrets", "body", "data", "key"].includes(p[0]));
+    const lists = paths(best).filter((p) => Array.isArray(get(best, p)) && !["secrets", "body", "data", "key", "message", "signature", "publicKey", "signingKey"].includes(p[0]));
     for (const path of lists.sort((x, y) => x.length - y.length)) await shrinkAt(path, (v) => v, (items) => items, "list");
     // Bodies: unwrap, halve procedural fills, spell small ones out, then bytes or characters.
-    for (const field of ["body", "data", "key"]) {
+    for (const field of ["body", "data", "key", "message", "signature", "publicKey", "signingKey"]) {
       if (best[field] === undefined) continue;
       for (let again = true; again; ) {
         again = false;
@@ -150,7 +150,7 @@ export async function shrink(c, a, b) {
       }
     }
     // Every other string, character by character.
-    for (const path of paths(best).filter((p) => typeof get(best, p) === "string" && !["body", "data", "key"].includes(p[0]))) {
+    for (const path of paths(best).filter((p) => typeof get(best, p) === "string" && !["body", "data", "key", "message", "signature", "publicKey", "signingKey"].includes(p[0]))) {
       await shrinkAt(path, (v) => [...v], (items) => items.join(""));
     }
     if (steps === before) break;
@@ -180,6 +180,8 @@ export function vectorOf(c, native, other, hostName) {
   const shapes = {
     verify: () => ["signature.json", { comment, secrets: c.secrets, ...(c.tol !== null ? { tolerance: c.tol } : {}), ...(c.max !== null ? { maxPayload: c.max } : {}), headers: c.headers, ...bodyField(c.body), now: c.now, result: "?" }],
     sign: () => ["signature.json", { op: "sign", comment, secrets: c.secrets, id: c.id, timestamp: c.ts, ...bodyField(c.body), expected: "?" }],
+    ed25519Verify: () => ["v1a.json", { comment, publicKeyHex: Buffer.from(expand(c.publicKey)).toString("hex"), msgHex: Buffer.from(expand(c.message)).toString("hex"), sigHex: Buffer.from(expand(c.signature)).toString("hex"), result: "?" }],
+    ed25519Sign: () => ["v1a.json", { comment, signingKeyHex: Buffer.from(expand(c.signingKey)).toString("hex"), msgHex: Buffer.from(expand(c.message)).toString("hex"), sigHex: "?" }],
     hmac: () => ["hmac.json", { comment, keyHex: Buffer.from(expand(c.key)).toString("hex"), msgHex: Buffer.from(expand(c.data)).toString("hex"), tagHex: "?", result: "?" }],
     classify: () => ["classify.json", { comment, policy: c.policy, outcome: outcome(c.outcome), headers: headersField(c.headers), attempt: 1, now: 0, expected: "?" }],
     next: () => ["classify.json", { comment, policy: c.policy, outcome: outcome(c.outcome), headers: headersField(c.headers), attempt: c.attempt, now: c.now, expected: "?" }],

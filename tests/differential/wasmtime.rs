@@ -98,11 +98,13 @@ impl Host {
     }
 
     fn verifier(&mut self, c: &Value) -> Result<Result<ResourceAny, String>, Failure> {
-        let list: Vec<signatures::Secret> = secrets(c)?
+        let list: Vec<signatures::Key> = secrets(c)?
             .into_iter()
             .map(|s| match s {
-                SecretSpec::Text(t) => signatures::Secret::Text(t),
-                SecretSpec::Raw(b) => signatures::Secret::Raw(b),
+                SecretSpec::Text(t) => signatures::Key::Text(t),
+                SecretSpec::Raw(b) => signatures::Key::Raw(b),
+                SecretSpec::PublicKey(b) => signatures::Key::PublicKey(b),
+                SecretSpec::SigningKey(b) => signatures::Key::SigningKey(b),
             })
             .collect();
         let options = signatures::Options {
@@ -118,13 +120,7 @@ impl Host {
             .hookproof_webhooks_signatures()
             .verifier()
             .call_create(store, &list, options)?;
-        Ok(made.map_err(|e| {
-            match e {
-                signatures::SecretError::InvalidSecret => "invalid_secret",
-                signatures::SecretError::TooManySecrets => "too_many_secrets",
-            }
-            .to_owned()
-        }))
+        Ok(made.map_err(|e| secret_code(e).to_owned()))
     }
 
     fn run(&mut self, c: &Value) -> Result<String, Failure> {
@@ -174,19 +170,49 @@ impl Host {
                     Ok(v) => v,
                     Err(code) => return Ok(format!("secret err {code}")),
                 };
+                let (id, ts, body) = (str_of(c, "id")?, int_of(c, "ts")?, body(c, "body")?);
                 let Loaded { store, webhooks } = &mut self.0;
-                let sig = webhooks
-                    .hookproof_webhooks_signatures()
-                    .verifier()
-                    .call_sign(
-                        store,
-                        v,
-                        str_of(c, "id")?,
-                        int_of(c, "ts")?,
-                        &body(c, "body")?,
-                    )?;
+                let guest = webhooks.hookproof_webhooks_signatures().verifier();
+                let tried = guest.call_try_sign(&mut *store, v, id, ts, &body)?;
+                let plain = guest.call_sign(&mut *store, v, id, ts, &body)?;
                 self.drop_resource(v)?;
-                format!("sign {}", q(&sig))
+                let mut line = match &tried {
+                    Ok(sig) => format!("sign {}", q(sig)),
+                    Err(signatures::SignError::NoSigningKey) => {
+                        "sign err no_signing_key".to_owned()
+                    }
+                };
+                // `sign` is `try-sign` with "" for no signing key.
+                if plain != tried.unwrap_or_default() {
+                    line.push_str(" !sign");
+                }
+                line
+            }
+            "ed25519Verify" => {
+                let (key, message, sig) = (
+                    body(c, "publicKey")?,
+                    body(c, "message")?,
+                    body(c, "signature")?,
+                );
+                let Loaded { store, webhooks } = &mut self.0;
+                match webhooks
+                    .hookproof_webhooks_signatures()
+                    .call_ed25519_verify(store, &key, &message, &sig)?
+                {
+                    Ok(ok) => format!("ed25519Verify {ok}"),
+                    Err(e) => format!("ed25519Verify err {}", secret_code(e)),
+                }
+            }
+            "ed25519Sign" => {
+                let (key, message) = (body(c, "signingKey")?, body(c, "message")?);
+                let Loaded { store, webhooks } = &mut self.0;
+                match webhooks
+                    .hookproof_webhooks_signatures()
+                    .call_ed25519_sign(store, &key, &message)?
+                {
+                    Ok(sig) => format!("ed25519Sign {}", to_hex(&sig)),
+                    Err(e) => format!("ed25519Sign err {}", secret_code(e)),
+                }
             }
             "hmac" => {
                 let Loaded { store, webhooks } = &mut self.0;
@@ -558,6 +584,15 @@ impl Host {
             }
             _ => return Err(Failure::Bad(format!("kind {kind}"))),
         })
+    }
+}
+
+fn secret_code(e: signatures::SecretError) -> &'static str {
+    match e {
+        signatures::SecretError::InvalidSecret => "invalid_secret",
+        signatures::SecretError::TooManySecrets => "too_many_secrets",
+        signatures::SecretError::InvalidKey => "invalid_key",
+        signatures::SecretError::UnsupportedKey => "unsupported_key",
     }
 }
 
