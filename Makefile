@@ -10,7 +10,7 @@ WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapp
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 
-.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny differential test-differential differential-hosts setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -34,7 +34,7 @@ tour:
 	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
-test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance fuzz demo
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance test-differential fuzz demo
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -106,6 +106,28 @@ component: setup-wasm setup-jco
 test-component: component
 	$(CARGO) run --quiet -p hookproof-wasmtime-host --example verify
 	node --test tests/component/
+
+## The differential test across hosts (tests/differential): seeded cases plus the fuzz corpora
+## through the native core, the packed npm package (Node CJS and ESM, workerd, Deno,
+## edge-runtime), the component (Wasmtime, jco), every line compared with the native core's;
+## then the same cases against svix and standardwebhooks. `make test` runs 10^4 cases with the
+## debug builds `cargo test` already made; a long run with optimized Rust hosts:
+##   make differential N=1000000 [SEED=7]
+DIFFERENTIAL_N := 10000
+N ?= 100000
+SEED ?= 1
+differential-hosts: js component setup-deno setup-jco
+	node tests/js/install.mjs
+
+test-differential: differential-hosts
+	$(CARGO) build --quiet --example differential-native
+	$(CARGO) build --quiet -p hookproof-wasmtime-host --example differential-wasmtime
+	node tests/differential/run.mjs --n $(DIFFERENTIAL_N) --seed $(SEED)
+
+differential: differential-hosts
+	$(CARGO) build --quiet --profile bench-host --example differential-native
+	$(CARGO) build --quiet --profile bench-host -p hookproof-wasmtime-host --example differential-wasmtime
+	node tests/differential/run.mjs --n $(N) --seed $(SEED) --profile bench-host
 
 ## wasm32 target and the wasm-bindgen CLI at exactly the crate's version.
 setup-wasm:

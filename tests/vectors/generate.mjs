@@ -181,6 +181,21 @@ verifyCase("an empty first match counts as missing even if a later casing has a 
   error: "missing_header",
   header: "webhook-timestamp",
 });
+// Header names are ASCII tokens (RFC 9110 §5.1) and match ASCII-case-insensitively: a name that
+// only lower-cases to a signature header through Unicode (U+212A KELVIN SIGN → "k", as
+// JavaScript's toLowerCase does) is another header. (Found by the differential test.)
+verifyCase("a name matching only by Unicode case mapping (KELVIN SIGN) is not webhook-id", {
+  headers: [["webhoo\u212a-id", CODAT_ID], ...codatHeaders().slice(1)],
+  body: CODAT_BODY,
+  result: "invalid",
+  error: "missing_header",
+  header: "webhook-id",
+});
+verifyCase("a KELVIN SIGN look-alike before the real webhook-id is skipped", {
+  headers: [["webhoo\u212a-id", "msg_not_the_signed_one"], ...codatHeaders()],
+  body: CODAT_BODY,
+  result: "valid",
+});
 verifyCase("svix-* is looked up before webhook-*, header by header", {
   headers: [
     ["webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
@@ -437,6 +452,22 @@ verifyCase("unicode body", {
 {
   const big = JSON.stringify({ data: "x".repeat(16 * 1024 - 11) });
   verifyCase("16 KiB body", { ...signed(CODAT_SECRET, "msg_big", 1700000003, big), body: big, result: "valid" });
+}
+// An id is signed as it is, whatever it holds; one that begins with a newline (a header value
+// cannot, but an object or a Map passed to a host can) once read as the npm package's error
+// marker. (Found by the differential test.) Below and above the 1 KiB node:crypto threshold.
+verifyCase("an id that begins with a newline is signed as it is", {
+  ...signed(CODAT_SECRET, "\nmsg_newline", 1700000006, CODAT_BODY),
+  body: CODAT_BODY,
+  result: "valid",
+});
+{
+  const body = JSON.stringify({ data: "y".repeat(2048) });
+  verifyCase("an id that begins with a newline, 2 KiB body", {
+    ...signed(CODAT_SECRET, "\nmsg_newline", 1700000006, body),
+    body,
+    result: "valid",
+  });
 }
 verifyCase("an id containing dots is signed as it is", {
   ...signed(CODAT_SECRET, "msg.with.dots", 1700000004, CODAT_BODY),
@@ -795,6 +826,11 @@ c("current webhook-delivery: disable", "current", { status: 410 }, giveUp("faile
 c("current webhook-delivery value is case-insensitive", "current", { status: 400 }, giveUp("failed", "aborted"), {
   headers: { "webhook-delivery": " Abort-Message " },
 });
+// Response header names match ASCII-case-insensitively too (RFC 9110 §5.1): a KELVIN SIGN
+// look-alike is another header. (Found by the differential test.)
+c("current webhook-delivery under a KELVIN SIGN look-alike name is not read", "current", { status: 500 }, retryIn(5), {
+  headers: { "webhoo\u212a-delivery": "abort-message" },
+});
 c("current unknown webhook-delivery value is ignored", "current", { status: 500 }, retryIn(5), {
   headers: { "webhook-delivery": "pause" },
 });
@@ -987,6 +1023,13 @@ e("company.created as in Codat's own example, with `type`", JSON.stringify(compa
 e("eventType wins over type", JSON.stringify({ eventType: "connection.connected", type: "company.created", payload: {} }), {
   result: "valid",
   event: { kind: "current", id: null, eventType: "connection.connected", generatedDate: null, companyId: null, companyTags: {} },
+});
+// A string's characters are what it holds (RFC 8259 §7), a leading U+FEFF included: no host may
+// drop it as if it were a byte-order mark. (Found by the differential test: jco 0.15's glue
+// decodes component strings with a BOM-stripping TextDecoder.)
+e("a leading U+FEFF in a string member is kept", JSON.stringify({ id: "\ufeffx", eventType: "\ufeffread.completed" }), {
+  result: "valid",
+  event: { kind: "current", id: "\ufeffx", eventType: "\ufeffread.completed", generatedDate: null, companyId: null, companyTags: {} },
 });
 e("no payload", JSON.stringify({ id: "x", eventType: "client.rateLimit.reached" }), {
   result: "valid",
