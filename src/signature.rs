@@ -636,18 +636,17 @@ impl Verifier {
     }
 
     /// Parses each text with [`Key::parse`] (`whsec_`, bare base64, `whpk_`, `whsk_`) and
-    /// builds a rotation verifier from them.
+    /// builds a rotation verifier from them. As with keys built one by one and handed to
+    /// [`Verifier::with_keys`], every text is parsed first — the first malformed one is the
+    /// error — and the count is checked after (`too_many_secrets`).
     pub fn from_texts<'s, I>(texts: I) -> Result<Verifier, SecretError>
     where
         I: IntoIterator<Item = &'s str>,
     {
-        let mut keys = Vec::new();
-        for text in texts {
-            if keys.len() == MAX_SECRETS {
-                return Err(SecretError::TooManySecrets);
-            }
-            keys.push(Key::parse(text)?);
-        }
+        let keys = texts
+            .into_iter()
+            .map(Key::parse)
+            .collect::<Result<Vec<_>, _>>()?;
         Verifier::with_keys(&keys)
     }
 

@@ -40,17 +40,18 @@ function text(value) {
   return Array.isArray(value) ? value.join(" ") : String(value);
 }
 
-/** Reads one header from a plain object (any case), fetch Headers, Map, or [name, value] pairs. */
+/** Reads one header (`name` in lower case) from a plain object, fetch Headers, Map, or
+ * [name, value] pairs. Names match with ASCII letters in any case — the core's comparison, so
+ * a look-alike such as a Kelvin sign for the K is another header — and of several matching
+ * names the first wins, as for the signature headers. */
 export function headerOf(headers, name) {
   if (headers == null) return undefined;
   if (typeof headers.get === "function" && !(headers instanceof Map)) return text(headers.get(name));
   if (headers instanceof Map || Array.isArray(headers)) {
-    for (const [k, v] of headers) if (typeof k === "string" && k.toLowerCase() === name) return text(v);
+    for (const [k, v] of headers) if (typeof k === "string" && k.length === name.length && sameAscii(k, name)) return text(v);
     return undefined;
   }
-  const exact = headers[name];
-  if (exact !== undefined) return text(exact);
-  for (const k in headers) if (k.toLowerCase() === name) return text(headers[k]);
+  for (const k in headers) if (k.length === name.length && sameAscii(k, name)) return text(headers[k]);
   return undefined;
 }
 

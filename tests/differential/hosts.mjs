@@ -225,17 +225,8 @@ export default { async fetch(request) { return new Response(runBatch(api, await 
 
 /** Transpiles the component with jco once per run (the jco host imports the result). */
 async function transpileComponent() {
-  const { jco } = await import("../component/jco.mjs");
-  const component = readFileSync(join(root, "dist/hookproof.component.wasm"));
-  const { files } = await jco.transpileBytes(component, { name: "hookproof" });
-  const dir = join(out, "jco");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-  for (const [name, bytes] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), bytes);
-  }
+  const { transpile } = await import("../component/jco.mjs");
+  await transpile(readFileSync(join(root, "dist/hookproof.component.wasm")), join(out, "jco"));
 }
 
 /** What each host needs on disk, with the command that makes it. */

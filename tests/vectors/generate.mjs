@@ -595,6 +595,22 @@ const SECRET_C = "whsec_YSB0aGlyZCBzZWNyZXQsIG5ldmVyIGNvbmZpZ3VyZWQ=";
     result: "invalid",
     error: "too_many_secrets",
   });
+  // Every key is read first — the first malformed one is the error — and the count after,
+  // on every host (found by the differential test: the component counted first).
+  verifyCase("17 secrets, the first malformed", {
+    secrets: ["whsec_not base64", ...many.slice(1), CODAT_SECRET],
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_secret",
+  });
+  verifyCase("17 secrets, the 17th malformed", {
+    secrets: [...many, "whsec_not base64"],
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_secret",
+  });
   verifyCase("no secrets", {
     secrets: [],
     headers: codatHeaders(),

@@ -85,9 +85,8 @@ impl signatures::GuestVerifier for Verifier {
         keys: Vec<signatures::Key>,
         options: signatures::Options,
     ) -> Result<signatures::Verifier, signatures::SecretError> {
-        if keys.len() > hookproof::signature::MAX_SECRETS {
-            return Err(signatures::SecretError::TooManySecrets);
-        }
+        // The core's order: every key is read first (the first malformed one is the error),
+        // then `with_keys` bounds the count.
         let parsed = keys
             .iter()
             .map(key)
