@@ -22,6 +22,22 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmtNs = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 const fmtSize = (b) => (b >= 1 << 20 ? `${b / (1 << 20)} MiB` : b >= 1024 ? `${b / 1024} KiB` : `${b} B`);
 const targets = [];
+/** For a target this run did not meet: what has been tried and what would still be needed. */
+const UNMET = {
+  "verify-only vs svix at 1 KiB":
+    "tried: a verify-only module (no classify/events/guards), MACs on the stack, base64 by table lookup, header pairs written straight into one byte buffer with the six spec names sent as one-byte codes, no formatting machinery on the path, node:crypto only from 1280 bytes (below that the wasm hash is faster, bench/threshold.mjs). What is left per call is the copy of the body into wasm memory and a SHA-256 without SHA extensions. Would need: `opt-level = 3` for the whole lean module (measured 10–15 % faster at ≤ 1 KiB, +2.6 KB gzip against the 24 KB budget) or a SIMD message schedule for SHA-256 in wasm (not attempted).",
+  "verify vs standardwebhooks at 1 KiB": "the same path as the svix row; standardwebhooks also parses the JSON, which hookproof's `verify` does too.",
+  "workerd: CPU per verify":
+    "workerd runs the wasm path at 1 KiB (no host HMAC there), so this is the wasm SHA-256 and the crossing, as in the svix row; svix runs its pure-JS HMAC on V8 as well. Would need the same as the 1 KiB Node row.",
+  "cold start":
+    "the phase table above says where it goes: reading the entry, loading node:zlib to unpack the embedded brotli bytes, compiling the module (V8 compiles every function eagerly with Liftoff on Node 20; `--liftoff-only` alone saves ≈ 2 ms, not settable from a library), then the first calls, which pay V8's tier-up. Tried: instantiation deferred to the first `new Webhook` (an import alone costs only the glue), one shared internal module for all entries, a smaller module (opt-level s). Would need: V8's lazy wasm compilation (default only in V8 versions newer than Node 20's), embedding the bytes uncompressed (no node:zlib; ≈ +7 KB gzip, over the 24 KB budget), or a synchronous wasm code cache, which Node does not offer.",
+  "code loaded for one verify": "the lean module (`webhook.wasm`) is ≈ 20 KB gzip on its own; the JS glue and entry add the rest.",
+  "Node: vs node:crypto": "from 1280 bytes the package hashes with node:crypto; what remains is the JS-to-wasm crossing for the rules (headers, timestamp, entries, comparison).",
+  "Bun: vs node:crypto": "from 1280 bytes the package hashes with Bun's node:crypto, as on Node; the gap is the work outside the hash (the JS-to-wasm crossing for the rules and the copy of the signed prefix), which this run does not break down per runtime.",
+  "Deno: vs node:crypto": "from 1280 bytes the package hashes with Deno's node:crypto, as on Node; the gap is the work outside the hash (the JS-to-wasm crossing for the rules and the copy of the signed prefix), which this run does not break down per runtime.",
+  "Wasmtime component vs native portable sha2":
+    "the component copies the body across the component boundary (`list<u8>`) and runs Cranelift's code for SHA-256 against LLVM's; would need Wasmtime's SIMD or a host-provided hash, which a component that imports nothing cannot use.",
+};
 const target = (name, value, goal, met) => targets.push({ name, value, goal, met });
 
 const version = (pkg, dir = root) => JSON.parse(readFileSync(join(dir, "node_modules", pkg, "package.json"), "utf8")).version;
@@ -80,7 +96,7 @@ for (const r of rows) {
 log();
 const best = (label, size) => Math.max(ratio[`${label}|${size}|string`], ratio[`${label}|${size}|bytes`]);
 target("verify-only vs svix at 1 KiB", best("vs svix (verify-only)", 1024), "≥ 4×", best("vs svix (verify-only)", 1024) >= 4);
-target("verify-only vs svix at 1 MiB", best("vs svix (verify-only)", 1 << 20), "≥ 3×", best("vs svix (verify-only)", 1 << 20) >= 3);
+target("verify-only vs svix at 1 MiB", best("vs svix (verify-only)", 1 << 20), "≥ 6×", best("vs svix (verify-only)", 1 << 20) >= 6);
 target("verify vs standardwebhooks at 1 KiB", best("verify vs standardwebhooks", 1024), "≥ 4×", best("verify vs standardwebhooks", 1024) >= 4);
 target("vs node:crypto at 256 B", best("vs node:crypto (ceiling)", 256), "≥ 1.0×", best("vs node:crypto (ceiling)", 256) >= 1);
 target("vs node:crypto at 1 KiB", best("vs node:crypto (ceiling)", 1024), "≥ 0.6×", best("vs node:crypto (ceiling)", 1024) >= 0.6);
@@ -268,6 +284,7 @@ try {
       ratios.push(b / a);
     }
     log(`| ${fmtSize(size)} | ${fmtNs(median(per.hookproof))} | ${fmtNs(median(per.svix))} | ${median(ratios).toFixed(2)}× |`);
+    if (size === 1024) target("workerd: CPU per verify vs svix at 1 KiB", median(ratios), "≥ 3×", median(ratios) >= 3);
   }
   log();
 } finally {
@@ -338,5 +355,15 @@ log("| target | goal | measured | met |");
 log("|---|---|---:|---|");
 for (const t of targets) log(`| ${t.name} | ${t.goal} | ${typeof t.value === "number" ? t.value.toFixed(2) : t.value} | ${t.met ? "yes" : "no"} |`);
 log();
+const unmet = targets.filter((t) => !t.met);
+if (unmet.length) {
+  log("### Not met: what was tried, what would be needed");
+  log();
+  for (const t of unmet) {
+    const note = Object.entries(UNMET).find(([prefix]) => t.name.startsWith(prefix))?.[1];
+    log(`- **${t.name}** (${typeof t.value === "number" ? t.value.toFixed(2) : t.value}, goal ${t.goal}): ${note ?? "no analysis written yet."}`);
+  }
+  log();
+}
 writeFileSync(join(root, "bench/RESULTS.md"), `${out.join("\n")}\n`);
 console.error("wrote bench/RESULTS.md");
