@@ -164,14 +164,16 @@ test("chunked bodies over the cap are answered 413 as soon as it is passed, in b
     await postChunked(w.urls[0], 64 * 1024 * 1024);
   }
   const figures = {};
+  // The issue's bound for both: peak RSS growth ≤ 2 × the cap (before streaming reads, the
+  // 64 MiB body took 146 MiB). workerd's own streaming still grows by 1–4 MiB now and then, so
+  // each size is tried five times and the best counts.
   for (const [label, size, bound] of [
     ["300 KiB", 300 * 1024, 2 * cap],
-    // Before streaming reads this took 146 MiB; what is left is workerd's own streaming.
-    ["64 MiB", 64 * 1024 * 1024, 16 * 1024 * 1024],
+    ["64 MiB", 64 * 1024 * 1024, 2 * cap],
   ]) {
     const growths = [];
     const sentBefore = [];
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 5; k++) {
       await resetPeak(w.pid);
       const before = await memoryOf(w.pid);
       const r = await postChunked(w.urls[0], size);

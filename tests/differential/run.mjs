@@ -118,6 +118,8 @@ try {
           const key = `${hosts[h].name}|${c.concrete.k}|${native[j].split(" ").slice(0, 3).join(" ")}|${answers[h][j].split(" ").slice(0, 3).join(" ")}`;
           const kept = keptPerKey.get(key) ?? 0;
           if (kept < 3 && keptPerKey.size < 2000) {
+            // Long runs say at once what disagreed, so it can be reproduced while the run goes on.
+            if (kept === 0 && total >= 100_000) console.log(`  disagreement: ${hosts[h].name} on ${c.origin} (${c.concrete.k}): native "${native[j].slice(0, 200)}", ${hosts[h].name} "${answers[h][j].slice(0, 200)}"`);
             keptPerKey.set(key, kept + 1);
             disagreements.push({ c, host: hosts[h], native: native[j], other: answers[h][j] });
           }
