@@ -4,6 +4,10 @@
 import { HookproofError, WebhookVerificationError, call, fail, parts } from "./errors.js";
 import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds } from "./input.js";
 
+/** UTF-8 to text keeping a leading U+FEFF: it is part of an id or a body, not a byte-order mark
+ * (the default decoder drops it, so an id beginning with one came back one character short). */
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 const DEFAULT_TOLERANCE_IN_SECONDS = 300;
 // Bodies at least this long are hashed by the host's native HMAC-SHA256 (node:crypto on Node,
 // Bun and Deno) instead of the wasm one; every rule still runs in the core (prepare/finish).
@@ -164,7 +168,7 @@ export class Webhook {
     const body = payloadOf(payload);
     const error = this.#check(body, signaturePairs(headers), options, false);
     if (error !== undefined) throw fail(error, WebhookVerificationError);
-    const text = typeof body === "string" ? body : new TextDecoder().decode(body);
+    const text = typeof body === "string" ? body : utf8.decode(body);
     if (text.length === 0) return undefined;
     try {
       return JSON.parse(text);
@@ -231,7 +235,7 @@ export class Webhook {
     // `+` and the UTF-8 of `{id}.{timestamp}.`, or `!code|message`.
     const prepared = this.#verifier.prepare(pairs, length, now);
     if (prepared[0] === 0x21) {
-      const error = new TextDecoder().decode(prepared.subarray(1));
+      const error = utf8.decode(prepared.subarray(1));
       return detail ? `!${error}` : error;
     }
     const signed = prepared.subarray(1);
@@ -243,7 +247,7 @@ export class Webhook {
     if (!detail) return error;
     if (error !== undefined) return `!${error}`;
     // `signed` is `{id}.{timestamp}.`; the timestamp is digits only.
-    const text = new TextDecoder().decode(signed);
+    const text = utf8.decode(signed);
     const end = text.length - 1;
     const dot = text.lastIndexOf(".", end - 1);
     return `+${text.slice(0, dot)}\n${text.slice(dot + 1, end)}`;

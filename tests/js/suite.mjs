@@ -78,6 +78,8 @@ function verifyCase(api, t) {
   same("verdict (bytes)", codeOf(() => wh.verifySignature(bytes, headers, { now: t.now })), want(t));
   const safe = wh.safeVerify(b, headers, { now: t.now });
   same("safeVerify", safe.ok ? "valid" : safe.code, want(t));
+  if (t.verified) same("safeVerify id and timestamp", { id: safe.id, timestamp: safe.timestamp }, t.verified);
+  if (t.verified) same("safeVerify id and timestamp (bytes)", (({ id, timestamp }) => ({ id, timestamp }))(wh.safeVerify(bytes, headers, { now: t.now })), t.verified);
   const object = {};
   for (const [k, v] of headers) if (!(k in object)) object[k] = v;
   if (Object.keys(object).length === headers.length) {

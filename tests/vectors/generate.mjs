@@ -469,6 +469,20 @@ verifyCase("an id that begins with a newline is signed as it is", {
     result: "valid",
   });
 }
+// A leading U+FEFF is part of the id, not a byte-order mark: the npm package once decoded the
+// signed prefix with a default TextDecoder on its node:crypto path and reported the id one
+// character short. (Found by the long differential run.) `verified` is what every host reports.
+for (const [what, body] of [
+  ["", CODAT_BODY],
+  [", 2 KiB body", JSON.stringify({ data: "z".repeat(2048) })],
+]) {
+  verifyCase(`an id that begins with U+FEFF is reported whole${what}`, {
+    ...signed(CODAT_SECRET, "\ufeffmsg_bom", 1700000006, body),
+    body,
+    result: "valid",
+    verified: { id: "\ufeffmsg_bom", timestamp: 1700000006 },
+  });
+}
 verifyCase("an id containing dots is signed as it is", {
   ...signed(CODAT_SECRET, "msg.with.dots", 1700000004, CODAT_BODY),
   body: CODAT_BODY,
