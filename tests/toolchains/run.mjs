@@ -371,10 +371,18 @@ function packageFiles(project, conditions) {
   };
   const exp = manifest.exports?.["."] ?? manifest.exports;
   const entry = join(pkgDir, pick(exp) ?? manifest.main);
-  const text = readFileSync(entry, "latin1");
-  const named = (name) => new RegExp(`["'/]${name.replace(/\./g, "\\.")}["']`).test(text);
-  const beside = readdirSync(dirname(entry)).filter((f) => join(dirname(entry), f) !== entry && named(f)).map((f) => join(dirname(entry), f));
-  return [entry, ...beside];
+  // The entry and, transitively, the files beside it that it names (index.mjs → index.cjs →
+  // internal.cjs).
+  const files = [entry];
+  for (let i = 0; i < files.length; i++) {
+    const text = readFileSync(files[i], "latin1");
+    const named = (name) => new RegExp(`["'/]${name.replace(/\./g, "\\.")}["']`).test(text);
+    for (const f of readdirSync(dirname(entry))) {
+      const path = join(dirname(entry), f);
+      if (!files.includes(path) && named(f)) files.push(path);
+    }
+  }
+  return files;
 }
 
 function sizeOf(files) {
