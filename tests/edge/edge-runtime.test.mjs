@@ -4,48 +4,16 @@
 // it belongs to the sandbox's realm.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { build } from "esbuild";
 import { EdgeRuntime } from "edge-runtime";
-import { projects } from "../js/install.mjs";
-import { root } from "./bundle.mjs";
-
-// Every `?module` import becomes a WebAssembly.Module compiled inside the sandbox.
-const modules = new Map();
-const wasmModulePlugin = {
-  name: "vercel-wasm-module",
-  setup(b) {
-    b.onResolve({ filter: /\.wasm\?module$/ }, (args) => {
-      const file = resolve(args.resolveDir, args.path.replace(/\?module$/, ""));
-      modules.set(basename(file), file);
-      return { path: basename(file), namespace: "wasm-module" };
-    });
-    b.onLoad({ filter: /.*/, namespace: "wasm-module" }, (args) => ({
-      contents: `export default globalThis.__hookproofWasmModules[${JSON.stringify(args.path)}];`,
-      loader: "js",
-    }));
-  },
-};
+import { bundleEdgeLight, compileInSandbox, root } from "./bundle.mjs";
 
 async function bundleSuite() {
-  const bundled = await build({
-    entryPoints: [join(root, "tests/edge/vectors-entry.mjs")],
-    bundle: true,
-    write: false,
-    format: "iife",
-    globalName: "__hookproofVectors",
-    platform: "neutral",
-    conditions: ["edge-light", "worker", "browser"],
-    mainFields: ["module", "main"],
-    nodePaths: [join(projects.worker, "node_modules")],
-    plugins: [wasmModulePlugin],
-    logLevel: "warning",
-  });
-  const code = bundled.outputFiles[0].text;
+  const { code, modules } = await bundleEdgeLight(join(root, "tests/edge/vectors-entry.mjs"), "__hookproofVectors");
   assert.match(code, /__hookproofWasmModules/);
   assert.ok(modules.size >= 2, `modules imported: ${[...modules.keys()]}`);
-  return code;
+  return { code, modules };
 }
 
 function runSuite(runtime, code) {
@@ -58,13 +26,9 @@ function runSuite(runtime, code) {
 }
 
 test("the vector suite runs green inside edge-runtime", async () => {
-  const code = await bundleSuite();
+  const { code, modules } = await bundleSuite();
   const runtime = new EdgeRuntime();
-  runtime.evaluate("globalThis.__hookproofWasmModules = {};");
-  for (const [name, file] of modules) {
-    runtime.context.__hookproofWasmBytes = new Uint8Array(readFileSync(file));
-    runtime.evaluate(`globalThis.__hookproofWasmModules[${JSON.stringify(name)}] = new WebAssembly.Module(globalThis.__hookproofWasmBytes);`);
-  }
+  compileInSandbox(runtime, modules);
   runSuite(runtime, code);
 });
 
@@ -72,7 +36,7 @@ test("the vector suite runs green inside edge-runtime", async () => {
 // fails `instanceof WebAssembly.Module` inside it (what broke `next build` in 0.1.0). The
 // package instantiates what it is given without that check.
 test("modules compiled in another realm, as Next.js's edge sandbox hands them over", async () => {
-  const code = await bundleSuite();
+  const { code, modules } = await bundleSuite();
   const runtime = new EdgeRuntime();
   const foreign = {};
   for (const [name, file] of modules) foreign[name] = new WebAssembly.Module(readFileSync(file));
