@@ -3,6 +3,7 @@
 // at once over keep-alive connections, and every failed attempt (5xx, 429, 408, a connection
 // error) retried until it is acknowledged. Counts what each answer was, for the tests to set
 // against what reached the queue.
+import assert from "node:assert/strict";
 import http from "node:http";
 import { Webhook as SvixWebhook } from "svix";
 
@@ -167,6 +168,16 @@ export function reconcile(counts, queued) {
   let queuedTwice = 0;
   for (const n of queued.values()) if (n > 1) queuedTwice++;
   return { ackedNotQueued, queuedTwice, queuedIds: queued.size };
+}
+
+/** What a load run must show: every delivery ends acknowledged, and each of the `events`
+ * acknowledged ids reached the queue exactly once (`r` from `reconcile`). */
+export function assertNoLostEvents(counts, r, events) {
+  assert.equal(counts.unacknowledged, 0, "every delivery ends acknowledged");
+  assert.equal(counts.acknowledged.size, events);
+  assert.equal(r.ackedNotQueued, 0, "acknowledged but not queued");
+  assert.equal(r.queuedTwice, 0, "queued twice");
+  assert.equal(r.queuedIds, events);
 }
 
 /** Peak resident set (VmHWM) and current (VmRSS) of a process, in bytes. */
