@@ -1,5 +1,6 @@
 // Loads jco's transpile library (`@bytecodealliance/jco-transpile`, the componentize, WIT and
 // transpile half of jco), installed by `make setup-jco` beside the lockfile.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -18,7 +19,6 @@ export const FIXED_DECODER = 'new TextDecoder("utf-8", { ignoreBOM: true })';
 /** Transpiles the component into `dir` (an ES module package) and applies the decoder fix to
  *  the glue; returns how many decoders were fixed (0 once jco fixes it upstream). */
 export async function transpile(component, dir, { fixDecoder = true } = {}) {
-  const { rmSync, mkdirSync, writeFileSync } = await import("node:fs");
   const { files } = await jco.transpileBytes(component, { name: "hookproof" });
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

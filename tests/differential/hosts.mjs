@@ -2,7 +2,7 @@
 // batch of case lines with one line each. Processes are spawned here and always stopped by
 // `stopAll` (also on failure); Miniflare listens on 127.0.0.1 only.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
