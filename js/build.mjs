@@ -2,16 +2,17 @@
 // `make js`: `webhook` = the lean signature module, `webhook-v1a` = the same with ed25519 keys,
 // `codat` = the rest of the core) and one small entry per host (src/entries/*).
 //
-//   dist/internal.{cjs,mjs}        errors, inputs, loading, Webhook: shared by every entry
-//   dist/{index,v1a,codat}.cjs     Node, Bun, Deno, bundlers: wasm bytes embedded, compiled
-//   dist/{index,v1a,codat}.mjs       on first use; the .mjs re-export the .cjs (one instance)
+//   dist/{index,v1a,codat}.{cjs,mjs} Node, Bun, Deno, bundlers: wasm bytes embedded, compiled
+//                                  on first use; one copy per process serves every entry and
+//                                  both formats (a registry, below)
+//   dist/shared.mjs                errors, inputs, loading, Webhook: shared by the entries of
+//                                  the ESM-only hosts below
 //   dist/{workerd,edge-light}/*    import the .wasm as a compiled module (dist/*.wasm)
 //   dist/browser/*                 embedded bytes, instantiated at import (top-level await)
 //
-// Shared modules stay separate files (never copied into two bundles), so a class or an
-// installed module is one object whichever entry loaded it.
+// Either way a class or an installed module is one object whichever entry loaded it: the
+// ESM-only hosts share one file, the Node entries one registered copy.
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, deflateRawSync } from "node:zlib";
@@ -65,40 +66,84 @@ const common = {
   logLevel: "warning",
 };
 
-// Shared modules.
-await build({ ...common, entryPoints: [join(src, "internal.js")], outfile: join(dist, "internal.cjs"), format: "cjs", platform: "neutral" });
-await build({ ...common, entryPoints: [join(src, "internal.js")], outfile: join(dist, "internal.mjs"), format: "esm", platform: "neutral" });
-
-// Node, Bun, Deno, bundlers: CommonJS, with ESM wrappers over it.
+// Node, Bun, Deno and bundlers get each entry twice, as CommonJS (`require`) and as a plain ES
+// module (`import`: an ES module over the CommonJS file made Node lex that file, embedded bytes
+// included, on every cold start). One copy per process still serves both: each file registers
+// what it exports under a global symbol (per version) the first time, and every later copy, in
+// either format, exports what is registered, so classes, errors and installed modules are the
+// same objects whichever entry and format loaded first.
+const VERSION = JSON.parse(readFileSync(join(here, "package.json"), "utf8")).version;
 const universal = join(src, "entries/universal");
-for (const entry of ENTRIES) {
-  const map = new Map([...INTERNAL.map((f) => [join(src, f), "./internal.cjs"]), [join(universal, "index.js"), "./index.cjs"]]);
-  await build({
-    ...common,
-    entryPoints: [join(universal, `${entry}.js`)],
-    outfile: join(dist, `${entry}.cjs`),
-    format: "cjs",
-    platform: "neutral",
-    plugins: [shared(map)],
-  });
+
+/** The names a module exports, from an ES module build of it. */
+async function exportsOf(entry, plugins = []) {
+  const r = await build({ ...common, entryPoints: [entry], write: false, outdir: dist, format: "esm", platform: "neutral", metafile: true, plugins });
+  return Object.values(r.metafile.outputs).find((o) => o.entryPoint !== undefined).exports.sort();
 }
-const require = createRequire(import.meta.url);
-for (const entry of ENTRIES) {
-  const names = Object.keys(require(join(dist, `${entry}.cjs`))).sort();
-  // Node's CommonJS lexer finds named exports in this annotation (esbuild drops its own when
-  // minifying), so `import { Webhook } from ".../index.cjs"` works too.
-  appendFileSync(join(dist, `${entry}.cjs`), `0&&(module.exports={${names.join(",")}});\n`);
-  writeFileSync(
-    join(dist, `${entry}.mjs`),
-    `import m from "./${entry}.cjs";\nexport const { ${names.join(", ")} } = m;\n`,
-  );
+
+/** Module text that registers `path`'s exports under `name` once per process, then exports them. */
+function registered(path, name, names) {
+  return [
+    `import * as own from ${JSON.stringify(path)};`,
+    `const key = Symbol.for(${JSON.stringify(`hookproof@${VERSION}/${name}`)});`,
+    "if (!Object.hasOwn(globalThis, key)) Object.defineProperty(globalThis, key, { value: own });",
+    `export const { ${names.join(", ")} } = globalThis[key];`,
+  ].join("\n");
 }
+
+const internal = join(src, "internal.js");
+const internalPaths = new Set(INTERNAL.map((f) => join(src, f)));
+const internalNames = await exportsOf(internal);
+/**
+ * Each Node entry carries the internals inline (one file to load), reached through the registry:
+ * imports of them from outside resolve to a module that exports the registered copy.
+ * `index` is where imports of the universal index go (the built index, left external).
+ */
+function viaRegistry(index) {
+  return {
+    name: "hookproof-registry",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind === "entry-point") return undefined;
+        const path = resolve(args.resolveDir, args.path);
+        if (index !== undefined && path === join(universal, "index.js")) return { path: index, external: true };
+        if (internalPaths.has(path) && !internalPaths.has(args.importer)) return { path: "internal", namespace: "hookproof-registry" };
+        return undefined;
+      });
+      b.onResolve({ filter: /^hookproof:own-internal$/ }, () => ({ path: internal }));
+      b.onLoad({ filter: /.*/, namespace: "hookproof-registry" }, () => ({
+        contents: registered("hookproof:own-internal", "internal", internalNames),
+        resolveDir: here,
+      }));
+    },
+  };
+}
+
+let indexNames;
+for (const [format, ext] of [["cjs", "cjs"], ["esm", "mjs"]]) {
+  for (const entry of ENTRIES) {
+    const plugins = [viaRegistry(entry === "index" ? undefined : `./index.${ext}`)];
+    const path = join(universal, `${entry}.js`);
+    // (`export * from "./index.js"` stays an import of the built index, whose names esbuild does not list)
+    const names = [...new Set([...(await exportsOf(path, plugins)), ...(entry === "index" ? [] : indexNames)])].sort();
+    if (entry === "index") indexNames = names;
+    const stdin = { contents: registered(path, entry, names), resolveDir: here, sourcefile: `${entry}.js` };
+    await build({ ...common, stdin, outfile: join(dist, `${entry}.${ext}`), format, platform: "neutral", plugins });
+    // Node's CommonJS lexer finds named exports in this annotation (esbuild drops its own when
+    // minifying), so `import { Webhook } from ".../index.cjs"` works too.
+    if (format === "cjs") appendFileSync(join(dist, `${entry}.cjs`), `0&&(module.exports={${names.join(",")}});\n`);
+  }
+}
+
+// workerd, Vercel/Next edge, browsers: ESM only, so the shared internals are one plain module
+// (dist/shared.mjs), which their bundlers can tree-shake.
+await build({ ...common, entryPoints: [internal], outfile: join(dist, "shared.mjs"), format: "esm", platform: "neutral" });
 
 // workerd, Vercel/Next edge, browsers: ESM per host.
 for (const host of ["workerd", "edge-light", "browser"]) {
   const dir = join(src, "entries", host);
   for (const entry of ENTRIES) {
-    const map = new Map([...INTERNAL.map((f) => [join(src, f), "../internal.mjs"]), [join(dir, "index.js"), "./index.mjs"]]);
+    const map = new Map([...INTERNAL.map((f) => [join(src, f), "../shared.mjs"]), [join(dir, "index.js"), "./index.mjs"]]);
     await build({
       ...common,
       entryPoints: [join(dir, `${entry}.js`)],

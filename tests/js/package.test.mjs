@@ -50,6 +50,29 @@ test("require and import share one instance: the same classes, whichever entry l
   const main = await loadMain("esm");
   assert.equal(main.Webhook, esm.Webhook);
   assert.equal(createRequire(join(projects.esm, "package.json"))("hookproof").HookproofError, cjs.HookproofError);
+  // The two formats are separate files (the ES module is not a wrapper over the CommonJS one);
+  // every export, not only the shared internals, is the first-loaded copy's.
+  for (const name of ["TagFilter", "AcceptanceGuard", "classifyResponse", "parseEvent"]) assert.equal(esm[name], cjs[name], name);
+  const v1a = createRequire(join(projects.esm, "package.json"))("hookproof/v1a");
+  assert.equal(esm.ed25519Verify, v1a.ed25519Verify);
+});
+
+test("the import entry is a plain ES module: Node loads no CommonJS file for it", () => {
+  const dist = join(projects.esm, "node_modules/hookproof/dist");
+  const script = `await import("hookproof"); const { createRequire } = await import("node:module");
+console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes("hookproof"))));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: projects.esm, encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), []);
+  assert.doesNotMatch(readFileSync(join(dist, "index.mjs"), "utf8"), /\.cjs["']/);
+});
+
+test("the shipped wasm names no build machine's paths", () => {
+  const dist = join(projects.esm, "node_modules/hookproof/dist");
+  for (const name of ["webhook", "webhook-v1a", "codat"]) {
+    const text = readFileSync(join(dist, `${name}.wasm`), "latin1");
+    assert.doesNotMatch(text, /\.cargo|registry\/src|\/home\/|\/root\//, name);
+  }
 });
 
 test("the main entry is the lean verify path: Webhook, its errors, hmacSha256", async () => {

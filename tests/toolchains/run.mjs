@@ -371,8 +371,7 @@ function packageFiles(project, conditions) {
   };
   const exp = manifest.exports?.["."] ?? manifest.exports;
   const entry = join(pkgDir, pick(exp) ?? manifest.main);
-  // The entry and, transitively, the files beside it that it names (index.mjs → index.cjs →
-  // internal.cjs).
+  // The entry and, transitively, the files beside it that it names (e.g. v1a.mjs → index.mjs).
   const files = [entry];
   for (let i = 0; i < files.length; i++) {
     const text = readFileSync(files[i], "latin1");
