@@ -9,6 +9,10 @@ WASM_OPT := node_modules/.bin/wasm-opt
 WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue
 WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
+# Shipped wasm names no build machine's paths: panic locations in dependencies read
+# `hmac-0.13.0/src/utils.rs`, not the registry under $$CARGO_HOME (also ≈ 70 bytes gzip less).
+CARGO_HOME ?= $(HOME)/.cargo
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CARGO_HOME)/registry/src/index.crates.io-1949cf8c6b5b557f=
 
 .PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny differential test-differential differential-hosts setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
@@ -141,7 +145,7 @@ setup-wasm:
 ## entry), `webhook-v1a` (the same with ed25519 keys, `hookproof/v1a`) and `codat` (the rest,
 ## `hookproof/codat`) — each core → wasm (the `wasm` profile) → wasm-bindgen (bundler glue) →
 ## wasm-opt, then one small entry per host (js/build.mjs) → js/dist.
-WASM_OPT_FLAGS := -O3 --strip-producers --strip-target-features
+WASM_OPT_FLAGS := -O4 --strip-producers --strip-target-features
 js: setup-node setup-wasm
 	$(CARGO) build -p hookproof-webhook-wasm --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_webhook_wasm,webhook)
