@@ -126,6 +126,9 @@ export class Webhook {
   // objects, or null when the host has no HMAC or the verifier needs none.
   #keys;
   #hostKeys;
+  // options.maxPayloadBytes, or -1: the host path tells the core the body's length only when
+  // the core's size check could depend on it.
+  #max;
 
   /**
    * @param secret `whsec_…`, bare base64, bytes (with `{ format: "raw" }` for raw strings), or
@@ -155,6 +158,7 @@ export class Webhook {
     this.#verifier = built.verifier;
     this.#keys = built.keys;
     this.#hostKeys = built.keys === undefined ? null : undefined;
+    this.#max = options.maxPayloadBytes ?? -1;
   }
 
   /** Verifies and returns nothing (svix 2.x semantics); throws `WebhookVerificationError`. */
@@ -228,9 +232,20 @@ export class Webhook {
     return typeof body === "string" ? this.#verifier.verify_str(pairs, body, now) : this.#verifier.verify(pairs, body, now);
   }
 
+  /**
+   * What the core's payload-size check needs of a string body's UTF-8 length: the exact count
+   * (a pass over the whole string) only when the limit falls between the bounds the string's
+   * length gives (one to three bytes per UTF-16 unit); otherwise a length on the same side of it.
+   */
+  #stringLength(body) {
+    const max = this.#max;
+    if (max < 0 || body.length * 3 <= max || body.length > max) return body.length;
+    return host.byteLength(body, "utf8");
+  }
+
   /** The core checks everything but the MACs, node:crypto hashes, the core compares. */
   #checkHost(body, pairs, now, keys, detail) {
-    const length = typeof body === "string" ? host.byteLength(body, "utf8") : body.byteLength;
+    const length = typeof body === "string" ? this.#stringLength(body) : body.byteLength;
     const { createHmac } = host;
     // `+` and the UTF-8 of `{id}.{timestamp}.`, or `!code|message`.
     const prepared = this.#verifier.prepare(pairs, length, now);

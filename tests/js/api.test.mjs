@@ -114,6 +114,26 @@ test("secrets: rotation arrays, raw bytes, { format: 'raw' }", () => {
   assert.equal(raw.sign("m", TS, BODY), same.sign("m", TS, BODY));
 });
 
+test("maxPayloadBytes counts UTF-8 bytes on both hashing paths, at every side of the limit", () => {
+  // Both bodies are past the length where the package hashes with node:crypto (1280 units);
+  // é is two bytes, € three, so a string's length, its byte count and three times its length
+  // all differ: limits between them need the exact count, limits outside them do not.
+  for (const unit of ["é", "€", "x"]) {
+    const text = JSON.stringify({ s: unit.repeat(1500) });
+    const bytes = new TextEncoder().encode(text).length;
+    for (const body of [text, text.slice(0, 600)]) {
+      const n = new TextEncoder().encode(body).length;
+      const headers = { "webhook-id": ID, "webhook-timestamp": String(TS), "webhook-signature": new Webhook(SECRET).sign(ID, TS, body) };
+      for (const max of [n, n - 1, body.length, body.length - 1, 3 * body.length, 3 * body.length - 1, 0, -1, 1.5, NaN, Infinity]) {
+        const want = max >= 0 && n > Math.floor(max) ? "payload_too_large" : "ok";
+        const r = new Webhook(SECRET, { maxPayloadBytes: max }).safeVerify(body, headers, NOW);
+        assert.equal(r.ok ? "ok" : r.code, want, `${unit} × ${body.length} (${n} bytes), max ${max}`);
+      }
+    }
+    assert.ok(bytes > 1280);
+  }
+});
+
 test("sign: Date or seconds, any bytes", () => {
   const wh = new Webhook(SECRET);
   assert.equal(wh.sign(ID, TS, BODY), SIG);
