@@ -30,7 +30,7 @@ const UNMET = {
   "workerd: CPU per verify":
     "workerd runs the wasm path at 1 KiB (no host HMAC there), so this is the wasm SHA-256 and the crossing, as in the svix row; svix runs its pure-JS HMAC on V8 as well. Would need the same as the 1 KiB Node row.",
   "cold start":
-    "the phase table above says where it goes: importing the entry (the \`import\` entry is an ES module over the CommonJS build, so one copy serves \`require\` and \`import\`; Node's loader lexes the CommonJS file, embedded bytes included — the same code bundled as one ES module imported in 4–12 ms against 15–25 ms, measured by hand under load), loading node:zlib to unpack the embedded brotli bytes, compiling the module (V8 compiles every function eagerly with Liftoff on Node 20; `--liftoff-only` alone saves ≈ 2 ms, not settable from a library), then the first calls, which pay V8's tier-up. Tried: instantiation deferred to the first `new Webhook` (an import alone costs only the glue), one shared internal module for all entries, a smaller module (opt-level s). Would need: the embedded bytes in a separate file required on first use (out of the lexer's way), V8's lazy wasm compilation (default only in V8 versions newer than Node 20's), embedding the bytes uncompressed (no node:zlib; ≈ +7 KB gzip, over the 24 KB budget), or a synchronous wasm code cache, which Node does not offer.",
+    "the phase table above says where it goes. Done: the `import` entry is a plain ES module of its own (it was an ES module over the CommonJS build, and Node lexed that file, embedded bytes included, on every cold start: import 15–25 ms, now 9–11 ms by hand), with the internals inline (one file to load; one copy per process kept by a registry under a global symbol, so `require` and `import` still share classes and instances); instantiation deferred to the first `new Webhook`; a smaller module. What is left: loading node:zlib (≈ 4 ms, it pulls in node:stream) and unpacking the brotli bytes (≈ 2 ms), compiling the module (≈ 4 ms, V8 compiles every function with Liftoff up front on Node 20, and about 3 ms of that is fixed cost: the 130 KB codat module compiles in 6 ms), and the first calls (≈ 2–3 ms: V8 compiles a JS-to-wasm wrapper per export signature on first use). Would need: the wasm as a file read with node:fs (no zlib: ≈ 6 ms less, but a bundler that copies only JS — esbuild, Rollup — would then miss it, which the zero-configuration toolchain rows forbid; a `node-addons`-conditioned build for unbundled Node is possible but leaves file tracers such as @vercel/nft unproven), the bytes embedded uncompressed (no zlib; measured +4.1 KB gzip as a Latin-1 string, over the 24 KB budget), fewer distinct exports on the constructor's path, V8's lazy wasm compilation (default only after Node 20's V8), or a synchronous wasm code cache, which Node does not offer. The ≤ 5 ms goal is below what Node itself costs here: importing an empty ES module file takes 7.8 ms on this machine, and node:crypto by hand measures in the table above.",
   "code loaded for one verify": "the lean module (`webhook.wasm`) is ≈ 20 KB gzip on its own; the JS glue and entry add the rest.",
   "Node: vs node:crypto": "from 1280 bytes the package hashes with node:crypto; what remains is the JS-to-wasm crossing for the rules (headers, timestamp, entries, comparison).",
   "Bun: vs node:crypto": "from 1280 bytes the package hashes with Bun's node:crypto, as on Node; the gap is the work outside the hash (the JS-to-wasm crossing for the rules and the copy of the signed prefix), which this run does not break down per runtime.",
@@ -205,14 +205,14 @@ const bundleSize = async (code, options) => {
 };
 const worker = 'import { Webhook } from "hookproof"; const wh = new Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"); export default { async fetch(r) { return new Response(wh.safeVerify(await r.text(), r.headers).ok ? "ok" : "no"); } };';
 const loaded = {
-  "hookproof, Node (dist/index.mjs + index.cjs + internal.cjs; the wasm inside, brotli)": [file("index.mjs"), file("index.cjs"), file("internal.cjs")],
+  "hookproof, Node (dist/index.mjs; the wasm inside, brotli)": [file("index.mjs")],
   "hookproof, workerd (a worker bundled as wrangler does + webhook.wasm)": [
     await bundleSize(worker, { platform: "neutral", conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], external: ["*.wasm"] }),
     file("webhook.wasm"),
   ],
   "hookproof, browser (esbuild --platform=browser bundle; the wasm inside, deflate)": [await bundleSize(worker, { platform: "browser" })],
-  "hookproof/codat, Node (everything; for reference)": [file("codat.mjs"), file("codat.cjs"), file("index.cjs"), file("internal.cjs")],
-  "hookproof/v1a, Node (for reference)": [file("v1a.mjs"), file("v1a.cjs"), file("index.cjs"), file("internal.cjs")],
+  "hookproof/codat, Node (everything; for reference)": [file("codat.mjs"), file("index.mjs")],
+  "hookproof/v1a, Node (for reference)": [file("v1a.mjs"), file("index.mjs")],
   "svix 2.5.0 (esbuild bundle, minified)": [await bundleSize("", { platform: "node", stdin: { contents: 'export { Webhook } from "svix";', resolveDir: root } })],
   "standardwebhooks 1.1.1 (esbuild bundle, minified)": [await bundleSize("", { platform: "node", stdin: { contents: 'export { Webhook } from "standardwebhooks";', resolveDir: root } })],
 };
