@@ -145,13 +145,17 @@ setup-wasm:
 ## entry), `webhook-v1a` (the same with ed25519 keys, `hookproof/v1a`) and `codat` (the rest,
 ## `hookproof/codat`) — each core → wasm (the `wasm` profile) → wasm-bindgen (bundler glue) →
 ## wasm-opt, then one small entry per host (js/build.mjs) → js/dist.
-WASM_OPT_FLAGS := -O4 --strip-producers --strip-target-features
+## The modules use 128-bit SIMD (every host the package supports runs it: V8 in Node, Deno,
+## workerd and Chromium, JavaScriptCore in Bun and Safari ≥ 16.4, Firefox ≥ 89): sha2's
+## wasm32 SIMD backend hashes ≈ 20 % faster on V8 and 2× on Bun, in a smaller module.
+WASM_OPT_FLAGS := -O4 --strip-producers --strip-target-features --enable-simd
+NPM_CARGO := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS) -C target-feature=+simd128" $(CARGO)
 js: setup-node setup-wasm
-	$(CARGO) build -p hookproof-webhook-wasm --profile wasm --target wasm32-unknown-unknown
+	$(NPM_CARGO) build -p hookproof-webhook-wasm --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_webhook_wasm,webhook)
-	$(CARGO) build -p hookproof-webhook-wasm --features v1a --profile wasm --target wasm32-unknown-unknown
+	$(NPM_CARGO) build -p hookproof-webhook-wasm --features v1a --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_webhook_wasm,webhook-v1a)
-	$(CARGO) build -p hookproof-wasm --profile wasm --target wasm32-unknown-unknown
+	$(NPM_CARGO) build -p hookproof-wasm --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_wasm,codat)
 	node js/build.mjs
 

@@ -25,20 +25,22 @@ const targets = [];
 /** For a target this run did not meet: what has been tried and what would still be needed. */
 const UNMET = {
   "verify-only vs svix at 1 KiB":
-    "tried: a verify-only module (no classify/events/guards), MACs on the stack, base64 by table lookup, header pairs written straight into one byte buffer with the six spec names sent as one-byte codes, no formatting machinery on the path, node:crypto only from 1280 bytes (below that the wasm hash is faster, bench/threshold.mjs). What is left per call is the copy of the body into wasm memory and a SHA-256 without SHA extensions. Would need: `opt-level = 3` for the whole lean module (measured 10–15 % faster at ≤ 1 KiB, +2.6 KB gzip against the 24 KB budget) or a SIMD message schedule for SHA-256 in wasm (not attempted).",
+    "tried: a verify-only module (no classify/events/guards), MACs on the stack, base64 by table lookup, header pairs written straight into one byte buffer with the six spec names sent as one-byte codes, no formatting machinery on the path, node:crypto only from the measured crossover (below it the wasm hash is faster, bench/threshold.mjs), sha2's wasm SIMD backend (≈ 20 % faster on V8). What is left per call is the copy of the body into wasm memory and a SHA-256 without SHA extensions. Would need: `opt-level = 3` for the whole lean module (measured 10–15 % faster at ≤ 1 KiB, +2.6 KB gzip against the 24 KB budget) or a faster SHA-256 than sha2's SIMD message schedule (the rounds themselves are scalar; WebAssembly has no SHA instructions).",
   "verify vs standardwebhooks at 1 KiB": "the same path as the svix row; standardwebhooks also parses the JSON, which hookproof's `verify` does too.",
   "workerd: CPU per verify":
     "workerd runs the wasm path at 1 KiB (no host HMAC there), so this is the wasm SHA-256 and the crossing, as in the svix row; svix runs its pure-JS HMAC on V8 as well. Would need the same as the 1 KiB Node row.",
   "cold start":
     "the phase table above says where it goes. Done: the `import` entry is a plain ES module of its own (it was an ES module over the CommonJS build, and Node lexed that file, embedded bytes included, on every cold start: import 15–25 ms, now 9–11 ms by hand), with the internals inline (one file to load; one copy per process kept by a registry under a global symbol, so `require` and `import` still share classes and instances); instantiation deferred to the first `new Webhook`; a smaller module. What is left: loading node:zlib (≈ 4 ms, it pulls in node:stream) and unpacking the brotli bytes (≈ 2 ms), compiling the module (≈ 4 ms, V8 compiles every function with Liftoff up front on Node 20, and about 3 ms of that is fixed cost: the 130 KB codat module compiles in 6 ms), and the first calls (≈ 2–3 ms: V8 compiles a JS-to-wasm wrapper per export signature on first use). Would need: the wasm as a file read with node:fs (no zlib: ≈ 6 ms less, but a bundler that copies only JS — esbuild, Rollup — would then miss it, which the zero-configuration toolchain rows forbid; a `node-addons`-conditioned build for unbundled Node is possible but leaves file tracers such as @vercel/nft unproven), the bytes embedded uncompressed (no zlib; measured +4.1 KB gzip as a Latin-1 string, over the 24 KB budget), fewer distinct exports on the constructor's path, V8's lazy wasm compilation (default only after Node 20's V8), or a synchronous wasm code cache, which Node does not offer. The ≤ 5 ms goal is below what Node itself costs here: importing an empty ES module file takes 7.8 ms on this machine, and node:crypto by hand measures in the table above.",
   "code loaded for one verify": "the lean module (`webhook.wasm`) is ≈ 20 KB gzip on its own; the JS glue and entry add the rest.",
-  "Node: vs node:crypto": "from 1280 bytes the package hashes with node:crypto; what remains is the JS-to-wasm crossing for the rules (headers, timestamp, entries, comparison).",
-  "Bun: vs node:crypto": "from 1280 bytes the package hashes with Bun's node:crypto, as on Node; the gap is the work outside the hash (the JS-to-wasm crossing for the rules and the copy of the signed prefix), which this run does not break down per runtime.",
-  "Deno: vs node:crypto": "from 1280 bytes the package hashes with Deno's node:crypto, as on Node; the gap is the work outside the hash (the JS-to-wasm crossing for the rules and the copy of the signed prefix), which this run does not break down per runtime.",
+  "Node: vs node:crypto": "from the crossover on the package hashes with node:crypto; what remains is the JS-to-wasm crossing for the rules (headers, timestamp, entries, comparison).",
+  "Bun: vs node:crypto": "from the crossover on the package hashes with Bun's node:crypto, as on Node; the gap is the work outside the hash (the JS-to-wasm crossing for the rules and the copy of the signed prefix), which this run does not break down per runtime.",
+  "Deno: vs node:crypto": "from the crossover on the package hashes with Deno's node:crypto, as on Node; the gap is the work outside the hash (the JS-to-wasm crossing for the rules and the copy of the signed prefix), which this run does not break down per runtime.",
   "Wasmtime component vs native portable sha2":
     "the component copies the body across the component boundary (`list<u8>`) and runs Cranelift's code for SHA-256 against LLVM's; would need Wasmtime's SIMD or a host-provided hash, which a component that imports nothing cannot use.",
 };
 const target = (name, value, goal, met) => targets.push({ name, value, goal, met });
+// The package's switch to node:crypto (js/src/webhook.js), quoted in the tables' captions.
+const THRESHOLD = Number(/HOST_HMAC_THRESHOLD = (\d+)/.exec(readFileSync(join(root, "js/src/webhook.js"), "utf8"))[1]);
 
 const version = (pkg, dir = root) => JSON.parse(readFileSync(join(dir, "node_modules", pkg, "package.json"), "utf8")).version;
 log("# hookproof benchmarks");
@@ -104,7 +106,7 @@ target("vs node:crypto at 1 KiB", best("vs node:crypto (ceiling)", 1024), "≥ 0
 // ---------------------------------------------------------------------------------------------
 log("## Node, Bun and Deno: against node:crypto by hand, in each runtime");
 log();
-log("Where the package switches from wasm's SHA-256 to node:crypto (bench/threshold.mjs: the lean module's two paths, same messages, interleaved; the package uses node:crypto from `HOST_HMAC_THRESHOLD` = 1280 bytes on):");
+log(`Where the package switches from wasm's SHA-256 to node:crypto (bench/threshold.mjs: the lean module's two paths, same messages, interleaved; the package uses node:crypto from \`HOST_HMAC_THRESHOLD\` = ${THRESHOLD} bytes on):`);
 log();
 const thresholdRun = spawnSync(process.execPath, [join(root, "bench/threshold.mjs"), join(root, "js/pkg/webhook")], { cwd: root, encoding: "utf8", timeout: 600_000 });
 if (thresholdRun.status !== 0) throw new Error(thresholdRun.stderr);
@@ -112,7 +114,7 @@ log("| body | wasm path | node:crypto path | node:crypto / wasm |");
 log("|---|---:|---:|---:|");
 for (const r of JSON.parse(thresholdRun.stdout)) log(`| ${fmtSize(r.size)} | ${fmtNs(r.wasmNs)} | ${fmtNs(r.hostNs)} | ${r.ratio.toFixed(2)} |`);
 log();
-log("The same script (bench/runtime.mjs) in each runtime: hookproof's `verifySignature` against a hand-written node:crypto verifier, interleaved rounds, median paired ratio (> 1: hookproof faster). Below 1280 bytes the package hashes in wasm, from there on with the runtime's node:crypto (every rule still in the core).");
+log(`The same script (bench/runtime.mjs) in each runtime: hookproof's \`verifySignature\` against a hand-written node:crypto verifier, interleaved rounds, median paired ratio (> 1: hookproof faster). Below ${THRESHOLD} bytes the package hashes in wasm, from there on with the runtime's node:crypto (every rule still in the core).`);
 log();
 const runtimes = [
   ["Node", process.execPath, []],

@@ -17,7 +17,7 @@ const verifier = new glue.WebhookVerifier(keys, 300, -1);
 const key = createSecretKey(keys.key_bytes(0));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-for (const size of [512, 768, 1024, 1280, 1536, 2048, 4096]) {
+for (const size of [512, 768, 1024, 1280, 1536, 1792, 2048, 4096]) {
   const body = new Uint8Array(size).fill(120);
   const ts = 1700000000;
   const sig = `v1,${createHmac("sha256", key).update(`msg_p5jXN8AQM9LWM0D4loKWxJek.${ts}.`).update(body).digest("base64")}`;

@@ -33,6 +33,19 @@ export function bodyBytes(body) {
   return typeof b === "string" ? encoder.encode(b) : b;
 }
 
+// A string body on its way into wasm memory (where the binding copies it again) is encoded into
+// this buffer, reused, rather than a new array per call; past SCRATCH_CHARS characters into an
+// array of its own, so a rare huge body does not keep its size in memory.
+const SCRATCH_CHARS = 1 << 16;
+let bodyScratch = new Uint8Array(0);
+
+/** The UTF-8 of `text`, valid until the next call. */
+export function transientBytes(text) {
+  if (text.length > SCRATCH_CHARS) return encoder.encode(text);
+  if (bodyScratch.length < text.length * 3) bodyScratch = new Uint8Array(Math.max(text.length * 3, 4096));
+  return bodyScratch.subarray(0, encoder.encodeInto(text, bodyScratch).written);
+}
+
 /** A header value as the core sees it: several values (an array) are one header sent on
  * several lines, joined by the spec's separator, a space. */
 function text(value) {

@@ -2,7 +2,7 @@
 // module. Each entry point installs the module the way its host loads wasm; `hookproof/v1a`
 // installs a second build that also knows ed25519 (v1a) keys.
 import { HookproofError, WebhookVerificationError, call, fail, parts } from "./errors.js";
-import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds } from "./input.js";
+import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds, transientBytes } from "./input.js";
 
 /** UTF-8 to text keeping a leading U+FEFF: it is part of an id or a body, not a byte-order mark
  * (the default decoder drops it, so an id beginning with one came back one character short). */
@@ -12,7 +12,7 @@ const DEFAULT_TOLERANCE_IN_SECONDS = 300;
 // Bodies at least this long are hashed by the host's native HMAC-SHA256 (node:crypto on Node,
 // Bun and Deno) instead of the wasm one; every rule still runs in the core (prepare/finish).
 // Measured by `make bench` (bench/RESULTS.md): below it the wasm path is faster.
-export const HOST_HMAC_THRESHOLD = 1280;
+export const HOST_HMAC_THRESHOLD = 1536;
 // wasm-bindgen copies strings into wasm memory with a JS loop over the ASCII prefix; past a
 // few hundred characters the engine's native TextEncoder is faster, even with one more copy.
 const STRING_COPY_LIMIT = 512;
@@ -206,7 +206,9 @@ export class Webhook {
     const ts = toSeconds(timestamp, "timestamp");
     const body = payloadOf(payload);
     const id = String(msgId);
-    return call(() => (typeof body === "string" ? this.#verifier.sign_str(id, ts, body) : this.#verifier.sign_bytes(id, ts, body)));
+    if (typeof body === "string" && body.length <= STRING_COPY_LIMIT) return call(() => this.#verifier.sign_str(id, ts, body));
+    const bytes = typeof body === "string" ? transientBytes(body) : body;
+    return call(() => this.#verifier.sign_bytes(id, ts, bytes));
   }
 
   /**
@@ -223,7 +225,7 @@ export class Webhook {
       }
       if (this.#hostKeys !== null) return this.#checkHost(body, pairs, now, this.#hostKeys, detail);
     }
-    if (typeof body === "string" && body.length > STRING_COPY_LIMIT) body = new TextEncoder().encode(body);
+    if (typeof body === "string" && body.length > STRING_COPY_LIMIT) body = transientBytes(body);
     if (detail) {
       return typeof body === "string"
         ? this.#verifier.verify_detail_str(pairs, body, now)
