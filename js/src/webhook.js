@@ -1,7 +1,7 @@
 // `Webhook`: a drop-in for svix's and standardwebhooks' class, on the core's lean signature
 // module. Each entry point installs the module the way its host loads wasm; `hookproof/v1a`
 // installs a second build that also knows ed25519 (v1a) keys.
-import { HookproofError, WebhookVerificationError, call, fail, parts } from "./errors.js";
+import { HookproofError, WebhookVerificationError, fail, parts } from "./errors.js";
 import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds, transientBytes } from "./input.js";
 
 /** UTF-8 to text keeping a leading U+FEFF: it is part of an id or a body, not a byte-order mark
@@ -88,13 +88,13 @@ function build(backend, secret, options, tolerance) {
   let verifier;
   try {
     addSecret(keys, secret, options.format);
-    const max = options.maxPayloadBytes ?? -1;
-    try {
-      verifier = new backend.glue.WebhookVerifier(keys, tolerance, max);
-    } catch (e) {
-      if (typeof e === "string") throw fail(e, WebhookVerificationError);
-      throw e;
+    const made = new backend.glue.WebhookVerifier(keys, tolerance, options.maxPayloadBytes ?? -1);
+    const error = made.error();
+    if (error !== undefined) {
+      made.free();
+      throw fail(error, WebhookVerificationError);
     }
+    verifier = made;
   } finally {
     if (verifier === undefined) keys.free();
   }
@@ -112,9 +112,9 @@ function hostKeys(keys) {
   const crypto = hostCrypto();
   if (crypto === null) return null;
   const out = [];
+  const bytes = new Uint8Array(1024);
   for (let i = 0; i < keys.count(); i++) {
-    const bytes = keys.key_bytes(i);
-    out.push(crypto.createSecretKey(bytes));
+    out.push(crypto.createSecretKey(bytes.subarray(0, keys.key_bytes(i, bytes))));
     bytes.fill(0);
   }
   return out;
@@ -206,9 +206,12 @@ export class Webhook {
     const ts = toSeconds(timestamp, "timestamp");
     const body = payloadOf(payload);
     const id = String(msgId);
-    if (typeof body === "string" && body.length <= STRING_COPY_LIMIT) return call(() => this.#verifier.sign_str(id, ts, body));
-    const bytes = typeof body === "string" ? transientBytes(body) : body;
-    return call(() => this.#verifier.sign_bytes(id, ts, bytes));
+    const text =
+      typeof body === "string" && body.length <= STRING_COPY_LIMIT
+        ? this.#verifier.sign_str(id, ts, body)
+        : this.#verifier.sign_bytes(id, ts, typeof body === "string" ? transientBytes(body) : body);
+    if (text[0] === "!") throw fail(text.slice(1));
+    return text;
   }
 
   /**
@@ -249,13 +252,10 @@ export class Webhook {
   #checkHost(body, pairs, now, keys, detail) {
     const length = typeof body === "string" ? this.#stringLength(body) : body.byteLength;
     const { createHmac } = host;
-    // `+` and the UTF-8 of `{id}.{timestamp}.`, or `!code|message`.
+    // `+{id}.{timestamp}.` or `!code|message`.
     const prepared = this.#verifier.prepare(pairs, length, now);
-    if (prepared[0] === 0x21) {
-      const error = utf8.decode(prepared.subarray(1));
-      return detail ? `!${error}` : error;
-    }
-    const signed = prepared.subarray(1);
+    if (prepared[0] === "!") return detail ? prepared : prepared.slice(1);
+    const signed = prepared.slice(1);
     const macs = new Uint8Array(32 * keys.length);
     for (let i = 0; i < keys.length; i++) {
       macs.set(createHmac("sha256", keys[i]).update(signed).update(body).digest(), 32 * i);
@@ -264,17 +264,18 @@ export class Webhook {
     if (!detail) return error;
     if (error !== undefined) return `!${error}`;
     // `signed` is `{id}.{timestamp}.`; the timestamp is digits only.
-    const text = utf8.decode(signed);
-    const end = text.length - 1;
-    const dot = text.lastIndexOf(".", end - 1);
-    return `+${text.slice(0, dot)}\n${text.slice(dot + 1, end)}`;
+    const end = signed.length - 1;
+    const dot = signed.lastIndexOf(".", end - 1);
+    return `+${signed.slice(0, dot)}\n${signed.slice(dot + 1, end)}`;
   }
 }
 
 /** HMAC-SHA256 of `data` under `key` (strings are UTF-8): the primitive under every signature. */
 export function hmacSha256(key, data) {
   backends.lean.ready();
-  return backends.lean.glue.hmac_sha256(bodyBytes(key), bodyBytes(data));
+  const out = new Uint8Array(32);
+  backends.lean.glue.hmac_sha256(bodyBytes(key), bodyBytes(data), out);
+  return out;
 }
 
 let memory;

@@ -5,6 +5,12 @@
 //! This layer only converts types. Header pairs arrive packed in one string (one copy into
 //! wasm memory instead of one per header); the rule that picks a header from them is the
 //! core's [`hookproof::signature::select_header`]. Errors leave as one `code|message` string.
+//!
+//! Every export returns at most one value (a number, or a `JsValue`: `undefined`, a string, a
+//! boolean), and bytes leave through a caller's buffer. A `String`, `Vec` or `Result` return
+//! would be a multi-value return, for which V8 compiles a JS-to-wasm wrapper per signature when
+//! it compiles the module (≈ 3 ms of every cold start for this module's eight such signatures);
+//! single values go through its generic wrapper.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
@@ -52,6 +58,26 @@ fn fail<E: Message>(e: E) -> String {
     out.push('|');
     out.push_str(message);
     out
+}
+
+/// `undefined`, or the error as `code|message`.
+fn outcome<T, E: Message>(result: Result<T, E>) -> JsValue {
+    match result {
+        Ok(_) => JsValue::UNDEFINED,
+        Err(e) => JsValue::from_str(&fail(e)),
+    }
+}
+
+/// Copies `bytes` into the caller's buffer (which must be large enough); returns how many, or
+/// 0 with nothing written when the buffer is too small.
+fn write_out(bytes: &[u8], out: &mut [u8]) -> usize {
+    match out.get_mut(..bytes.len()) {
+        Some(dest) => {
+            dest.copy_from_slice(bytes);
+            bytes.len()
+        }
+        None => 0,
+    }
 }
 
 /// Header pairs as the JS wrapper packs them: `name\nvalue\nname\nvalue…`, in the order the
@@ -184,37 +210,37 @@ impl Keys {
     }
 
     /// Adds a key by its text: `whsec_…` or bare base64, `whpk_…`, `whsk_…`; returns an error
-    /// string or nothing.
-    pub fn add_text(&mut self, text: &str) -> Option<String> {
+    /// string or `undefined`.
+    pub fn add_text(&mut self, text: &str) -> JsValue {
         self.add(Key::parse(text))
     }
 
     /// Adds a raw-bytes HMAC secret (svix's `from_bytes`, JS `{ format: "raw" }`).
-    pub fn add_bytes(&mut self, bytes: &[u8]) -> Option<String> {
+    pub fn add_bytes(&mut self, bytes: &[u8]) -> JsValue {
         self.add(Secret::from_bytes(bytes).map(Key::from))
     }
 
     /// Adds an ed25519 public key from its 32 bytes.
-    pub fn add_public_key(&mut self, bytes: &[u8]) -> Option<String> {
+    pub fn add_public_key(&mut self, bytes: &[u8]) -> JsValue {
         self.add(Key::public_key_from_bytes(bytes))
     }
 
     /// Adds an ed25519 signing key from its 32-byte seed (or seed ‖ public key).
-    pub fn add_signing_key(&mut self, bytes: &[u8]) -> Option<String> {
+    pub fn add_signing_key(&mut self, bytes: &[u8]) -> JsValue {
         self.add(Key::signing_key_from_bytes(bytes))
     }
 
-    fn add(&mut self, key: Result<Key, SecretError>) -> Option<String> {
-        key.map(|k| self.keys.push(k)).err().map(fail)
+    fn add(&mut self, key: Result<Key, SecretError>) -> JsValue {
+        outcome(key.map(|k| self.keys.push(k)))
     }
 
-    /// The decoded bytes of key `index`, for a host that computes HMACs natively (the lean
-    /// module holds HMAC secrets only).
-    pub fn key_bytes(&self, index: usize) -> Vec<u8> {
+    /// Writes the decoded bytes of key `index` into `out` and returns their length (0 for no
+    /// such key or a buffer too small; a secret is at most 1024 bytes), for a host that
+    /// computes HMACs natively (the lean module holds HMAC secrets only).
+    pub fn key_bytes(&self, index: usize, out: &mut [u8]) -> usize {
         self.keys
             .get(index)
-            .map(|k| k.expose_bytes().to_vec())
-            .unwrap_or_default()
+            .map_or(0, |k| write_out(k.expose_bytes(), out))
     }
 
     /// How many keys were added.
@@ -231,10 +257,12 @@ struct Pending {
     signature: String,
 }
 
-/// A verifier with its secrets' HMAC state precomputed.
+/// A verifier with its secrets' HMAC state precomputed, or the reason there is none (the
+/// constructor cannot throw without a multi-value return; `error()` says, and every other
+/// method answers with it).
 #[wasm_bindgen]
 pub struct WebhookVerifier {
-    inner: Verifier,
+    inner: Result<Verifier, SecretError>,
     pending: Pending,
 }
 
@@ -243,43 +271,63 @@ impl WebhookVerifier {
     /// `tolerance` in seconds, or negative to ignore timestamps; `max_payload` in bytes, or
     /// negative for none.
     #[wasm_bindgen(constructor)]
-    pub fn new(keys: &Keys, tolerance: f64, max_payload: f64) -> Result<WebhookVerifier, String> {
-        let mut inner = Verifier::with_keys(&keys.keys).map_err(fail)?;
-        inner = inner.tolerance(if tolerance < 0.0 {
-            Tolerance::Ignore
-        } else {
-            // Float-to-int `as` saturates (and maps NaN to 0): no trap on any input.
-            Tolerance::Seconds(tolerance as u64)
+    pub fn new(keys: &Keys, tolerance: f64, max_payload: f64) -> WebhookVerifier {
+        let inner = Verifier::with_keys(&keys.keys).map(|v| {
+            let v = v.tolerance(if tolerance < 0.0 {
+                Tolerance::Ignore
+            } else {
+                // Float-to-int `as` saturates (and maps NaN to 0): no trap on any input.
+                Tolerance::Seconds(tolerance as u64)
+            });
+            if max_payload >= 0.0 {
+                v.max_payload(max_payload as usize)
+            } else {
+                v
+            }
         });
-        if max_payload >= 0.0 {
-            inner = inner.max_payload(max_payload as usize);
-        }
-        Ok(WebhookVerifier {
+        WebhookVerifier {
             inner,
             pending: Pending::default(),
-        })
+        }
+    }
+
+    /// `undefined` for a working verifier, else why the keys made none, as `code|message`.
+    pub fn error(&self) -> JsValue {
+        outcome(self.verifier())
+    }
+
+    fn verifier(&self) -> Result<&Verifier, SecretError> {
+        self.inner.as_ref().map_err(|e| *e)
     }
 
     /// Verifies a byte body against packed header pairs; `undefined` when valid, else
     /// `code|message`.
-    pub fn verify(&self, pairs: &[u8], body: &[u8], now: f64) -> Option<String> {
-        pick(&Packed::new(pairs))
-            .and_then(|(id, ts, sig)| self.inner.verify_parts(id, ts, sig, body, now as i64))
-            .err()
-            .map(fail)
+    pub fn verify(&self, pairs: &[u8], body: &[u8], now: f64) -> JsValue {
+        let inner = match self.verifier() {
+            Ok(v) => v,
+            Err(e) => return JsValue::from_str(&fail(e)),
+        };
+        outcome(
+            pick(&Packed::new(pairs))
+                .and_then(|(id, ts, sig)| inner.verify_parts(id, ts, sig, body, now as i64)),
+        )
     }
 
     /// `verify` for a UTF-8 body.
-    pub fn verify_str(&self, pairs: &[u8], body: &str, now: f64) -> Option<String> {
+    pub fn verify_str(&self, pairs: &[u8], body: &str, now: f64) -> JsValue {
         self.verify(pairs, body.as_bytes(), now)
     }
 
     /// Like `verify`, reporting success as `+id\ntimestamp` and failure as `!code|message` (the
     /// first character tells them apart whatever the id holds).
-    pub fn verify_detail(&self, pairs: &[u8], body: &[u8], now: f64) -> String {
+    pub fn verify_detail(&self, pairs: &[u8], body: &[u8], now: f64) -> JsValue {
+        let inner = match self.verifier() {
+            Ok(v) => v,
+            Err(e) => return JsValue::from_str(&failed(e)),
+        };
         let headers = Packed::new(pairs);
-        match pick(&headers).and_then(|(id, ts, sig)| {
-            self.inner
+        let text = match pick(&headers).and_then(|(id, ts, sig)| {
+            inner
                 .verify_parts(id, ts, sig, body, now as i64)
                 .map(|_| (id, ts))
         }) {
@@ -292,26 +340,27 @@ impl WebhookVerifier {
                 out.push_str(ts);
                 out
             }
-            Err(e) => {
-                let mut out = String::from("!");
-                out.push_str(&fail(e));
-                out
-            }
-        }
+            Err(e) => failed(e),
+        };
+        JsValue::from_str(&text)
     }
 
     /// `verify_detail` for a UTF-8 body.
-    pub fn verify_detail_str(&self, pairs: &[u8], body: &str, now: f64) -> String {
+    pub fn verify_detail_str(&self, pairs: &[u8], body: &str, now: f64) -> JsValue {
         self.verify_detail(pairs, body.as_bytes(), now)
     }
 
     /// Every check but the MAC comparison, for a host that hashes the body natively: returns
-    /// `+` and the signed content before the body (`+{id}.{timestamp}.`, UTF-8 bytes, handed
-    /// straight to the host's HMAC), or `!code|message`. The picked headers are kept for `finish`.
-    pub fn prepare(&mut self, pairs: &[u8], body_len: f64, now: f64) -> Vec<u8> {
+    /// `+` and the signed content before the body (`+{id}.{timestamp}.`, handed to the host's
+    /// HMAC as its UTF-8), or `!code|message`. The picked headers are kept for `finish`.
+    pub fn prepare(&mut self, pairs: &[u8], body_len: f64, now: f64) -> JsValue {
+        let inner = match &self.inner {
+            Ok(v) => v,
+            Err(e) => return JsValue::from_str(&failed(*e)),
+        };
         let headers = Packed::new(pairs);
         let prepared = pick(&headers).and_then(|(id, ts, sig)| {
-            self.inner
+            inner
                 .prepare(id, ts, sig, body_len as usize, now as i64)
                 .map(|_| (id, ts, sig))
         });
@@ -328,70 +377,88 @@ impl WebhookVerifier {
                 out.push('.');
                 out.push_str(ts);
                 out.push('.');
-                out.into_bytes()
+                JsValue::from_str(&out)
             }
             Err(e) => {
                 self.pending = Pending::default();
-                let mut out = String::from("!");
-                out.push_str(&fail(e));
-                out.into_bytes()
+                JsValue::from_str(&failed(e))
             }
         }
     }
 
     /// Compares the MACs the host computed for the prepared message (32 bytes per secret, in
     /// the secrets' order) with its signature entries; `undefined` when one matches.
-    pub fn finish(&mut self, macs: &[u8], now: f64) -> Option<String> {
+    pub fn finish(&mut self, macs: &[u8], now: f64) -> JsValue {
         let pending = core::mem::take(&mut self.pending);
+        let inner = match self.verifier() {
+            Ok(v) => v,
+            Err(e) => return JsValue::from_str(&fail(e)),
+        };
         let macs: Vec<[u8; 32]> = macs
             .chunks_exact(32)
             .filter_map(|c| <[u8; 32]>::try_from(c).ok())
             .collect();
-        self.inner
-            .prepare(
-                &pending.id,
-                &pending.timestamp,
-                &pending.signature,
-                0,
-                now as i64,
-            )
-            .and_then(|p| self.inner.finish(&p, &macs))
-            .err()
-            .map(fail)
+        outcome(
+            inner
+                .prepare(
+                    &pending.id,
+                    &pending.timestamp,
+                    &pending.signature,
+                    0,
+                    now as i64,
+                )
+                .and_then(|p| inner.finish(&p, &macs)),
+        )
     }
 
-    /// `v1,…` (or `v1a,…` with a signing key) for a UTF-8 body, or `code|message` thrown.
-    pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> Result<String, String> {
+    /// `v1,…` (or `v1a,…` with a signing key) for a UTF-8 body, or `!code|message`.
+    pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> JsValue {
         self.sign_bytes(id, ts, body.as_bytes())
     }
 
-    /// `v1,…` (or `v1a,…`) for a byte body, or `code|message` thrown.
-    pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> Result<String, String> {
-        self.inner.try_sign(id, ts as i64, body).map_err(fail)
+    /// `v1,…` (or `v1a,…`) for a byte body, or `!code|message`.
+    pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> JsValue {
+        let text = match self.verifier() {
+            Ok(v) => v.try_sign(id, ts as i64, body).unwrap_or_else(failed),
+            Err(e) => failed(e),
+        };
+        JsValue::from_str(&text)
     }
 }
 
-/// HMAC-SHA256 of `data` under `key`: the primitive under every signature.
+/// `!code|message`: an error where a success would be text.
+fn failed<E: Message>(e: E) -> String {
+    let mut out = String::from("!");
+    out.push_str(&fail(e));
+    out
+}
+
+/// Writes the HMAC-SHA256 of `data` under `key` into `out` (32 bytes): the primitive under
+/// every signature.
 #[wasm_bindgen]
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    hookproof::signature::hmac_sha256(key, data).to_vec()
+pub fn hmac_sha256(key: &[u8], data: &[u8], out: &mut [u8]) {
+    write_out(&hookproof::signature::hmac_sha256(key, data), out);
 }
 
 /// Strict ed25519 verification (the primitive under `v1a`, for RFC 8032 and Wycheproof):
-/// whether `signature` is valid, or `code|message` thrown for an unusable key.
+/// whether `signature` is valid, or `code|message` for an unusable key.
 #[cfg(feature = "v1a")]
 #[wasm_bindgen]
-pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, String> {
-    hookproof::key::ed25519_verify(public_key, message, signature).map_err(fail)
+pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> JsValue {
+    match hookproof::key::ed25519_verify(public_key, message, signature) {
+        Ok(valid) => JsValue::from_bool(valid),
+        Err(e) => JsValue::from_str(&fail(e)),
+    }
 }
 
-/// The ed25519 signature of `message` under a signing key (32-byte seed or seed ‖ public key).
+/// Writes the ed25519 signature of `message` under a signing key (32-byte seed or seed ‖ public
+/// key) into `out` (64 bytes); `undefined`, or `code|message` for an unusable key.
 #[cfg(feature = "v1a")]
 #[wasm_bindgen]
-pub fn ed25519_sign(signing_key: &[u8], message: &[u8]) -> Result<Vec<u8>, String> {
-    hookproof::key::ed25519_sign(signing_key, message)
-        .map(|s| s.to_vec())
-        .map_err(fail)
+pub fn ed25519_sign(signing_key: &[u8], message: &[u8], out: &mut [u8]) -> JsValue {
+    outcome(hookproof::key::ed25519_sign(signing_key, message).map(|s| {
+        write_out(&s, out);
+    }))
 }
 
 #[cfg(target_arch = "wasm32")]
