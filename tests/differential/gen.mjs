@@ -4,7 +4,11 @@
 // `materialize` computes it (node:crypto) over the case as it stands, so a shrunk case stays
 // validly signed where the original was. Hosts only ever see materialized (concrete) cases.
 import { createHmac, createPrivateKey, createPublicKey, sign as nodeSign } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { UTF8_CHARS, expand, utf8, xorshift32 } from "./lib.mjs";
+
+/** Where the npm package hands hashing to node:crypto on Node, Bun and Deno (js/src/webhook.js). */
+const HOST_HMAC_THRESHOLD = Number(/HOST_HMAC_THRESHOLD = (\d+)/.exec(readFileSync(new URL("../../js/src/webhook.js", import.meta.url), "utf8"))[1]);
 
 // ---------------------------------------------------------------------------------------------
 // Randomness
@@ -121,15 +125,16 @@ function mutateBody(r, spec, len) {
 
 /** A body length: mostly small; a meaningful share (≈ 17 %) above 16 KiB, most of it up to
  *  64 KiB and a tail up to 1 MiB (so the volume stays near 16 KB a case), and about half above
- *  1 KiB, where the npm package hashes with node:crypto on Node, Bun and Deno instead of wasm;
- *  edges around 1 KiB, 16 KiB and 1 MiB on purpose. */
+ *  the length from which the npm package hashes with node:crypto on Node, Bun and Deno instead
+ *  of wasm; edges around that length, 1 KiB, 16 KiB and 1 MiB on purpose. */
 function bodyLength(r) {
   const logUniform = (lo, hi) => Math.floor(lo * (hi / lo) ** (r.int(1 << 20) / (1 << 20)));
   return r.weighted([
     [25, () => r.int(65)],
     [33, () => 64 + r.int(2048 - 64)],
-    // Where the npm package hands hashing to node:crypto (1 KiB) and an older bound (16 KiB).
-    [2, () => 1024 + r.between(-3, 3)],
+    // Where the npm package hands hashing to node:crypto, 1 KiB, and an older bound (16 KiB).
+    [1, () => HOST_HMAC_THRESHOLD + r.between(-3, 3)],
+    [1, () => 1024 + r.between(-3, 3)],
     [18, () => 2048 + r.int(16 * 1024 - 2048)],
     [3, () => 16 * 1024 + r.between(-3, 3)],
     [12, () => logUniform(16 * 1024, 64 * 1024)],
