@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { HOST_HMAC_THRESHOLD } from "../js/src/webhook.js";
 import { bundleWorker, root } from "../tests/edge/bundle.mjs";
 import { projects } from "../tests/js/install.mjs";
 import { correctnessGuard, measure, memoryAfterVerifies, pairedRatio, SIZES } from "./node.mjs";
@@ -39,8 +40,6 @@ const UNMET = {
     "the component copies the body across the component boundary (`list<u8>`) and runs Cranelift's code for SHA-256 against LLVM's; would need Wasmtime's SIMD or a host-provided hash, which a component that imports nothing cannot use.",
 };
 const target = (name, value, goal, met) => targets.push({ name, value, goal, met });
-// The package's switch to node:crypto (js/src/webhook.js), quoted in the tables' captions.
-const THRESHOLD = Number(/HOST_HMAC_THRESHOLD = (\d+)/.exec(readFileSync(join(root, "js/src/webhook.js"), "utf8"))[1]);
 
 const version = (pkg, dir = root) => JSON.parse(readFileSync(join(dir, "node_modules", pkg, "package.json"), "utf8")).version;
 log("# hookproof benchmarks");
@@ -106,7 +105,7 @@ target("vs node:crypto at 1 KiB", best("vs node:crypto (ceiling)", 1024), "≥ 0
 // ---------------------------------------------------------------------------------------------
 log("## Node, Bun and Deno: against node:crypto by hand, in each runtime");
 log();
-log(`Where the package switches from wasm's SHA-256 to node:crypto (bench/threshold.mjs: the lean module's two paths, same messages, interleaved; the package uses node:crypto from \`HOST_HMAC_THRESHOLD\` = ${THRESHOLD} bytes on):`);
+log(`Where the package switches from wasm's SHA-256 to node:crypto (bench/threshold.mjs: the lean module's two paths, same messages, interleaved; the package uses node:crypto from \`HOST_HMAC_THRESHOLD\` = ${HOST_HMAC_THRESHOLD} bytes on):`);
 log();
 const thresholdRun = spawnSync(process.execPath, [join(root, "bench/threshold.mjs"), join(root, "js/pkg/webhook")], { cwd: root, encoding: "utf8", timeout: 600_000 });
 if (thresholdRun.status !== 0) throw new Error(thresholdRun.stderr);
@@ -114,7 +113,7 @@ log("| body | wasm path | node:crypto path | node:crypto / wasm |");
 log("|---|---:|---:|---:|");
 for (const r of JSON.parse(thresholdRun.stdout)) log(`| ${fmtSize(r.size)} | ${fmtNs(r.wasmNs)} | ${fmtNs(r.hostNs)} | ${r.ratio.toFixed(2)} |`);
 log();
-log(`The same script (bench/runtime.mjs) in each runtime: hookproof's \`verifySignature\` against a hand-written node:crypto verifier, interleaved rounds, median paired ratio (> 1: hookproof faster). Below ${THRESHOLD} bytes the package hashes in wasm, from there on with the runtime's node:crypto (every rule still in the core).`);
+log(`The same script (bench/runtime.mjs) in each runtime: hookproof's \`verifySignature\` against a hand-written node:crypto verifier, interleaved rounds, median paired ratio (> 1: hookproof faster). Below ${HOST_HMAC_THRESHOLD} bytes the package hashes in wasm, from there on with the runtime's node:crypto (every rule still in the core).`);
 log();
 const runtimes = [
   ["Node", process.execPath, []],

@@ -4,11 +4,9 @@
 // `materialize` computes it (node:crypto) over the case as it stands, so a shrunk case stays
 // validly signed where the original was. Hosts only ever see materialized (concrete) cases.
 import { createHmac, createPrivateKey, createPublicKey, sign as nodeSign } from "node:crypto";
-import { readFileSync } from "node:fs";
+// Where the npm package hands hashing to node:crypto on Node, Bun and Deno.
+import { HOST_HMAC_THRESHOLD } from "../../js/src/webhook.js";
 import { UTF8_CHARS, expand, utf8, xorshift32 } from "./lib.mjs";
-
-/** Where the npm package hands hashing to node:crypto on Node, Bun and Deno (js/src/webhook.js). */
-const HOST_HMAC_THRESHOLD = Number(/HOST_HMAC_THRESHOLD = (\d+)/.exec(readFileSync(new URL("../../js/src/webhook.js", import.meta.url), "utf8"))[1]);
 
 // ---------------------------------------------------------------------------------------------
 // Randomness
