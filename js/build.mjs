@@ -119,14 +119,18 @@ function viaRegistry(index) {
   };
 }
 
-let indexNames;
+// Each entry's names, the same in both formats (`export * from "./index.js"` stays an import of
+// the built index, whose names esbuild does not list, so they are added).
+const entryNames = {};
+for (const entry of ENTRIES) {
+  const own = await exportsOf(join(universal, `${entry}.js`), [viaRegistry(entry === "index" ? undefined : "./index.mjs")]);
+  entryNames[entry] = [...new Set([...own, ...(entryNames.index ?? [])])].sort();
+}
 for (const [format, ext] of [["cjs", "cjs"], ["esm", "mjs"]]) {
   for (const entry of ENTRIES) {
     const plugins = [viaRegistry(entry === "index" ? undefined : `./index.${ext}`)];
     const path = join(universal, `${entry}.js`);
-    // (`export * from "./index.js"` stays an import of the built index, whose names esbuild does not list)
-    const names = [...new Set([...(await exportsOf(path, plugins)), ...(entry === "index" ? [] : indexNames)])].sort();
-    if (entry === "index") indexNames = names;
+    const names = entryNames[entry];
     const stdin = { contents: registered(path, entry, names), resolveDir: here, sourcefile: `${entry}.js` };
     await build({ ...common, stdin, outfile: join(dist, `${entry}.${ext}`), format, platform: "neutral", plugins });
     // Node's CommonJS lexer finds named exports in this annotation (esbuild drops its own when
