@@ -82,13 +82,13 @@ function addSecret(keys, secret, format) {
   if (error !== undefined) throw fail(error, WebhookVerificationError);
 }
 
-function build(backend, secret, options, tolerance) {
+function build(backend, secret, options, tolerance, max) {
   backend.ready();
   const keys = new backend.glue.Keys();
   let verifier;
   try {
     addSecret(keys, secret, options.format);
-    const made = new backend.glue.WebhookVerifier(keys, tolerance, options.maxPayloadBytes ?? -1);
+    const made = new backend.glue.WebhookVerifier(keys, tolerance, max);
     const error = made.error();
     if (error !== undefined) {
       made.free();
@@ -142,9 +142,10 @@ export class Webhook {
     if (typeof tolerance !== "number" || Number.isNaN(tolerance)) {
       throw new HookproofError("invalid_argument", "toleranceInSeconds must be a number of seconds, Infinity or false");
     }
+    const max = options.maxPayloadBytes ?? -1;
     let built;
     try {
-      built = build(backends.lean, secret, options, tolerance);
+      built = build(backends.lean, secret, options, tolerance, max);
     } catch (e) {
       if (e.code !== "unsupported_key") throw e;
       if (backends.v1a === undefined) {
@@ -153,12 +154,12 @@ export class Webhook {
           `${e.message} (import { Webhook } from "hookproof/v1a" to use v1a, ed25519, keys)`,
         );
       }
-      built = build(backends.v1a, secret, options, tolerance);
+      built = build(backends.v1a, secret, options, tolerance, max);
     }
     this.#verifier = built.verifier;
     this.#keys = built.keys;
     this.#hostKeys = built.keys === undefined ? null : undefined;
-    this.#max = options.maxPayloadBytes ?? -1;
+    this.#max = max;
   }
 
   /** Verifies and returns nothing (svix 2.x semantics); throws `WebhookVerificationError`. */
