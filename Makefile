@@ -145,8 +145,8 @@ setup-wasm:
 ## entry), `webhook-v1a` (the same with ed25519 keys, `hookproof/v1a`) and `codat` (the rest,
 ## `hookproof/codat`) — each core → wasm (the `wasm` profile) → wasm-bindgen (bundler glue) →
 ## wasm-opt, then one small entry per host (js/build.mjs) → js/dist.
-## The modules use 128-bit SIMD (every host the package supports runs it: V8 in Node, Deno,
-## workerd and Chromium, JavaScriptCore in Bun and Safari ≥ 16.4, Firefox ≥ 89): sha2's
+## The modules use 128-bit SIMD (run here on Node, Deno, Bun, workerd, edge-runtime and
+## Chromium; Firefox ≥ 89 and Safari ≥ 16.4 support it but are not tested here): sha2's
 ## wasm32 SIMD backend hashes ≈ 20 % faster on V8 and 2× on Bun, in a smaller module.
 WASM_OPT_FLAGS := -O4 --strip-producers --strip-target-features --enable-simd
 NPM_CARGO := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS) -C target-feature=+simd128" $(CARGO)
