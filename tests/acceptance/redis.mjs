@@ -34,16 +34,37 @@ function waitForLine(child, pattern, what) {
       }
     };
     child.stdout.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`${what} exited (${code}): ${text}`)));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}): ${text}`));
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} could not start: ${e.message}`));
+    });
   });
 }
 
-/** Starts redis-server with no persistence on a free port; `stop()` ends it. */
+/**
+ * Starts redis-server with no persistence on a free port; `stop()` ends it. redis-server cannot
+ * be given port 0, so a port is picked free and, if another process takes it before redis
+ * binds it (redis exits), picked again.
+ */
 export async function startRedis() {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "hookproof-redis-"));
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "inherit"] });
-  await waitForLine(child, /Ready to accept connections/, "redis-server");
+  let port;
+  let child;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await waitForLine(child, /Ready to accept connections/, "redis-server");
+      break;
+    } catch (e) {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      if (attempt === 3) throw e;
+    }
+  }
   const client = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 1 });
   return {
     port,

@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { projects } from "../js/install.mjs";
 import { root } from "../edge/bundle.mjs";
 import { runAcceptanceStore, runRateLimitStore } from "../js/acceptance-suite.mjs";
-import { assertNoLostEvents, burst, codatEvent, deliver, memoryOf, post, postChunked, postStalled, reconcile, resetPeak, signed } from "./driver.mjs";
+import { assertNoLostEvents, burst, codatEvent, deliver, growthBySize, MEMORY_EXCESS_BOUND_KIB, MEMORY_SAMPLES, MIB, OVERSIZED_BODIES, post, postChunked, postStalled, reconcile, signed } from "./driver.mjs";
 import { startConsumer, startRedis, streamCounts } from "./redis.mjs";
 
 const EVENTS = Number(process.env.ACCEPTANCE_EVENTS ?? 20_000);
@@ -182,31 +182,15 @@ test("a restart keeps accepted ids (Redis kept), and a redelivery 28 h later is 
   await stop(c);
 });
 
-test("chunked bodies over the cap are answered 413 as soon as it is passed, in bounded memory, without a reset", async () => {
+test("chunked bodies over the cap are answered 413 as soon as it is passed, in memory that does not grow with the body, without a reset", async () => {
   const c = await consumer();
-  const cap = 256 * 1024;
-  for (let i = 0; i < 4; i++) {
-    await postChunked(c.url, 300 * 1024);
-    await postChunked(c.url, 64 * 1024 * 1024);
-  }
-  const figures = {};
-  for (const [label, size] of [["300 KiB", 300 * 1024], ["64 MiB", 64 * 1024 * 1024]]) {
-    const growths = [];
-    const sentBefore = [];
-    for (let k = 0; k < 5; k++) {
-      await resetPeak(c.pid);
-      const before = await memoryOf(c.pid);
-      const r = await postChunked(c.url, size);
-      const afterward = await memoryOf(c.pid);
-      assert.equal(r.status, 413, `${label}: ${JSON.stringify(r)}`);
-      if (size > 8 * cap) assert.ok(r.sentBeforeAnswer < size, "answered before the whole body was sent");
-      growths.push(afterward.peak - before.rss);
-      sentBefore.push(Math.round(r.sentBeforeAnswer / 1024));
-    }
-    figures[label] = { peakGrowthKiB: growths.map((g) => Math.round(g / 1024)), sentBeforeAnswerKiB: sentBefore };
-    assert.ok(Math.min(...growths) <= 2 * cap, `${label}: peak RSS grew ${figures[label].peakGrowthKiB} KiB (cap 256 KiB)`);
-  }
-  report("oversized bodies (cap 256 KiB)", figures);
+  // Warm-up: the runtime's one-time growth (heap spaces, allocator arenas) is behind us.
+  for (let i = 0; i < 4; i++) await (await postChunked(c.url, 64 * MIB)).closed;
+  const m = await growthBySize(c.pid, c.url, OVERSIZED_BODIES, MEMORY_SAMPLES);
+  report("oversized bodies (cap 256 KiB)", m);
+  // Loopback socket buffers hold a few MiB a sender can write before any answer is read.
+  for (const size of OVERSIZED_BODIES.filter((s) => s >= 32 * MIB)) assert.ok(m.sentBeforeAnswerKiB[`${size / MIB} MiB`] < size / 1024, "answered before the whole body was sent");
+  assert.ok(m.excessKiB <= MEMORY_EXCESS_BOUND_KIB, `a ${OVERSIZED_BODIES.at(-1) / MIB} MiB body grew peak RSS ${m.excessKiB} KiB more than a 4 MiB one (median of ${MEMORY_SAMPLES}; bound ${MEMORY_EXCESS_BOUND_KIB} KiB)`);
   await stop(c);
 });
 
@@ -221,10 +205,14 @@ test("a stalled body is answered (408) before Codat's 15 s deadline", async () =
 test("a 2,000-event burst over the rate limit gets 429s, never a connection error", async () => {
   await redis.client.del("codat:rate-limit");
   const c = await consumer({ env: { RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_BURST: "1" } });
+  const started = Date.now();
   const counts = await burst([c.url], 2000, { concurrency: 16 });
-  report("burst", counts);
+  const elapsed = Math.ceil((Date.now() - started) / 1000);
+  report("burst", { ...counts, seconds: elapsed });
   assert.equal(counts.errors, 0, "connection errors");
   assert.equal((counts.statuses[429] ?? 0) + (counts.statuses[202] ?? 0), 2000);
-  assert.ok(counts.statuses[429] >= 1900);
+  // 1/s with a burst of 1: at most one more allowed per second the burst took, however slow
+  // the machine (a fixed count of 429s would measure the machine's speed).
+  assert.ok((counts.statuses[202] ?? 0) <= 1 + elapsed + 1, `${counts.statuses[202]} allowed in ${elapsed} s`);
   await stop(c);
 });

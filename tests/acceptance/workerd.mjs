@@ -54,9 +54,20 @@ export async function startWorkerd({ bindings = {}, names = ["consumer-a", "cons
   const own = persist ? undefined : storageDir();
   persist ??= own.path;
   const STATE = { className: stateClass, scriptName: "state", useSQLite: true };
+  // workerd's own output (uncaught exceptions land here), kept for the tests and passed on.
+  const logs = [];
+  const keep = (stream, to) =>
+    stream.on("data", (d) => {
+      logs.push(...String(d).split("\n").filter(Boolean));
+      to.write(d);
+    });
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
+    handleRuntimeStdio: (stdout, stderr) => {
+      keep(stdout, process.stdout);
+      keep(stderr, process.stderr);
+    },
     durableObjectsPersist: persist,
     workers: [
       ...names.map((name) =>
@@ -86,6 +97,8 @@ export async function startWorkerd({ bindings = {}, names = ["consumer-a", "cons
         own?.remove();
       },
       urls,
+      /** The lines workerd has printed so far. */
+      logs: () => [...logs],
       pid: workerdPid(new URL(urls[0]).port),
       async stats(ids = false) {
         return (await queue.fetch(`http://queue/stats${ids ? "?ids=1" : ""}`)).json();

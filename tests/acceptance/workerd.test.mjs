@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { assertNoLostEvents, burst, codatEvent, deliver, memoryOf, post, postChunked, postStalled, reconcile, resetPeak, SECRET, signed } from "./driver.mjs";
+import { assertNoLostEvents, burst, codatEvent, deliver, growthBySize, MEMORY_EXCESS_BOUND_KIB, MEMORY_SAMPLES, MIB, OVERSIZED_BODIES, post, postChunked, postStalled, reconcile, signed } from "./driver.mjs";
 import { doVectors, startWorkerd } from "./workerd.mjs";
 
 const EVENTS = Number(process.env.ACCEPTANCE_EVENTS ?? 20_000);
@@ -24,6 +24,8 @@ async function stop(w) {
   await w.dispose();
 }
 const report = (what, figures) => console.log(`workerd ${what}: ${JSON.stringify(figures)}`);
+/** The lines of workerd's log that report an uncaught exception. */
+const uncaught = (w) => w.logs().filter((line) => /uncaught/i.test(line));
 
 test("acceptance.json and the rate-limit vectors through the Durable Object store", async () => {
   const r = await doVectors();
@@ -144,10 +146,9 @@ function codatEventId(n) {
   return JSON.parse(codatEvent(n)).id;
 }
 
-test("chunked bodies over the cap are answered 413 as soon as it is passed, in bounded memory, without a reset", async () => {
+test("chunked bodies over the cap are answered 413 as soon as it is passed, in memory that does not grow with the body, without a reset", async () => {
   const w = await start({ names: ["consumer-a"] });
   assert.ok(w.pid, "found the workerd process");
-  const cap = 256 * 1024;
   // Warm up: normal requests and oversized bodies, so the runtime's one-time growth (V8 heap
   // spaces, allocator arenas) is behind us: workerd grows 1–10 MiB the first times it streams
   // a large body, even for a worker that only drains it.
@@ -155,35 +156,37 @@ test("chunked bodies over the cap are answered 413 as soon as it is passed, in b
     const body = codatEvent(200_000 + i);
     await post(w.urls[0], body, signed(body, `msg_warm_${i}`));
   }
-  for (let i = 0; i < 4; i++) {
-    await postChunked(w.urls[0], 300 * 1024);
-    await postChunked(w.urls[0], 64 * 1024 * 1024);
-  }
+  for (let i = 0; i < 4; i++) await (await postChunked(w.urls[0], 64 * MIB)).closed;
+  const m = await growthBySize(w.pid, w.urls[0], OVERSIZED_BODIES, MEMORY_SAMPLES);
+  report("oversized bodies (cap 256 KiB)", m);
+  // Loopback socket buffers hold a few MiB a sender can write before any answer is read.
+  for (const size of OVERSIZED_BODIES.filter((s) => s >= 32 * MIB)) assert.ok(m.sentBeforeAnswerKiB[`${size / MIB} MiB`] < size / 1024, "answered before the whole body was sent");
+  assert.ok(m.excessKiB <= MEMORY_EXCESS_BOUND_KIB, `a ${OVERSIZED_BODIES.at(-1) / MIB} MiB body grew peak RSS ${m.excessKiB} KiB more than a 4 MiB one (median of ${MEMORY_SAMPLES}; bound ${MEMORY_EXCESS_BOUND_KIB} KiB)`);
+  assert.deepEqual(uncaught(w), [], "workerd logged no uncaught exception");
+  await stop(w);
+});
+
+test("a slow sender of an oversized body has the whole 413 at once, and the drain cut ends the request cleanly", async () => {
+  const w = await start({ names: ["consumer-a"] });
   const figures = {};
-  // The issue's bound for both: peak RSS growth ≤ 2 × the cap (before streaming reads, the
-  // 64 MiB body took 146 MiB). workerd's own streaming still grows by 1–4 MiB now and then, so
-  // each size is tried five times and the best counts.
-  for (const [label, size, bound] of [
-    ["300 KiB", 300 * 1024, 2 * cap],
-    ["64 MiB", 64 * 1024 * 1024, 2 * cap],
-  ]) {
-    const growths = [];
-    const sentBefore = [];
-    for (let k = 0; k < 5; k++) {
-      await resetPeak(w.pid);
-      const before = await memoryOf(w.pid);
-      const r = await postChunked(w.urls[0], size);
-      const afterward = await memoryOf(w.pid);
-      assert.equal(r.status, 413, `${label}: ${JSON.stringify(r)}`);
-      if (size > 8 * cap) assert.ok(r.sentBeforeAnswer < size, "answered before the whole body was sent");
-      growths.push(afterward.peak - before.rss);
-      sentBefore.push(Math.round(r.sentBeforeAnswer / 1024));
-    }
-    const kib = growths.map((g) => Math.round(g / 1024));
-    figures[label] = { peakGrowthKiB: kib, sentBeforeAnswerKiB: sentBefore };
-    assert.ok(Math.min(...growths) <= bound, `${label}: peak RSS grew ${kib} KiB (bound ${bound / 1024} KiB)`);
+  // ≈ 4 MiB/s for 64 MiB outlasts the drain's 10 s: the consumer stops draining and closes
+  // the connection while the sender still writes (a reset for it, as HTTP goes), but the
+  // sender must have the whole answer long before, and the worker must not throw.
+  for (const [label, bytesPerSecond] of [["4 MiB/s", 4 * MIB], ["unpaced", undefined]]) {
+    const started = Date.now();
+    const r = await postChunked(w.urls[0], 64 * MIB, { bytesPerSecond });
+    const answeredMs = Date.now() - started;
+    assert.equal(r.status, 413, `${label}: ${JSON.stringify(r)}`);
+    assert.equal(r.body, JSON.stringify({ status: "too_large" }), `${label}: the whole answer`);
+    const sentAtClose = await r.closed;
+    figures[label] = { answeredMs, sentBeforeAnswerKiB: Math.round(r.sentBeforeAnswer / 1024), sentAtCloseKiB: Math.round(sentAtClose / 1024), closedAfterMs: Date.now() - started };
   }
-  report("oversized bodies (cap 256 KiB)", figures);
+  // workerd writes its log line as the drain ends, before the connection closes; give the
+  // pipe a moment to deliver it (waiting longer can only find more, never fewer, lines).
+  await new Promise((r) => setTimeout(r, 1000));
+  report("slow oversized sender", figures);
+  assert.ok(figures["4 MiB/s"].sentAtCloseKiB < 64 * 1024, "the slow sender was cut off by the drain's deadline");
+  assert.deepEqual(uncaught(w), [], "workerd logged no uncaught exception");
   await stop(w);
 });
 
@@ -197,10 +200,14 @@ test("a stalled body is answered (408) before Codat's 15 s deadline", async () =
 
 test("a 2,000-event burst over the rate limit gets 429s, never a connection error", async () => {
   const w = await start({ names: ["consumer-a"], bindings: { RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_BURST: "1" } });
+  const started = Date.now();
   const counts = await burst(w.urls, 2000, { concurrency: 16 });
-  report("burst", counts);
+  const elapsed = Math.ceil((Date.now() - started) / 1000);
+  report("burst", { ...counts, seconds: elapsed });
   assert.equal(counts.errors, 0, "connection errors");
   assert.equal((counts.statuses[429] ?? 0) + (counts.statuses[202] ?? 0), 2000);
-  assert.ok(counts.statuses[429] >= 1900);
+  // 1/s with a burst of 1: at most one more allowed per second the burst took, however slow
+  // the machine (a fixed count of 429s would measure the machine's speed).
+  assert.ok((counts.statuses[202] ?? 0) <= 1 + elapsed + 1, `${counts.statuses[202]} allowed in ${elapsed} s`);
   await stop(w);
 });
