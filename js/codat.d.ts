@@ -103,6 +103,16 @@ export class RateLimiter {
   check(now?: Date | number): { allowed: true } | { allowed: false; retryAfter: number };
 }
 
+/**
+ * Per-source limiter for requests that FAILED authentication (IPv4 address or IPv6 /64 each,
+ * at most `capacity` sources, default 10,000): charge it after a refusal, and the global
+ * `RateLimiter` only after success, so unauthenticated floods never spend signed deliveries' budget.
+ */
+export class SourceRateLimiter {
+  constructor(options: { perSecond: number; burst?: number; capacity?: number });
+  check(source: string | undefined | null, now?: Date | number): { allowed: true } | { allowed: false; retryAfter: number };
+}
+
 /** Remembers verified webhook ids for `ttlSeconds` (default 600), at most `capacity` (default 10,000). */
 export class ReplayGuard {
   constructor(options?: { capacity?: number; ttlSeconds?: number });

@@ -17,10 +17,13 @@ export interface HookproofNamespace {
   get(id: unknown): any;
 }
 
-/** Two-phase acceptance over the namespace: ids spread over `shards` objects (default 16, at most 1024). */
+/**
+ * Two-phase acceptance over the namespace: ids spread over `shards` objects (default 16, at most
+ * 1024) of `scope`, which names the endpoint (Svix reuses a message id on every endpoint).
+ */
 export function durableObjectAcceptance(
   namespace: HookproofNamespace,
-  options?: AcceptanceOptions & { name?: string; shards?: number },
+  options: AcceptanceOptions & { scope: string; shards?: number },
 ): AcceptanceStore & {
   begin(id: string, now?: Date | number): Promise<BeginAnswer>;
   commit(id: string, token: number, now?: Date | number): Promise<CommitAnswer>;

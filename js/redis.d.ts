@@ -10,10 +10,13 @@ export type AddAnswer =
   | { answer: "done" }
   | { answer: "in_flight"; retryAfter: number };
 
-/** Two-phase acceptance in Redis; `commitAndAdd` is XADD + commit in one atomic script. */
+/**
+ * Two-phase acceptance in Redis; `commitAndAdd` is XADD + commit in one atomic script.
+ * `scope` names the endpoint (e.g. the stream): Svix reuses a message id on every endpoint.
+ */
 export function redisAcceptance(
   command: RedisCommand,
-  options?: AcceptanceOptions & { prefix?: string },
+  options: AcceptanceOptions & { scope: string; prefix?: string },
 ): AcceptanceStore & {
   begin(id: string, now?: Date | number): Promise<BeginAnswer>;
   commit(id: string, token: number, now?: Date | number): Promise<CommitAnswer>;

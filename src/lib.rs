@@ -47,7 +47,7 @@ pub use classify::{
 pub use event::{Company, Event, EventError, parse_event};
 pub use filter::{ClientIdError, EventTypeError, EventTypeFilter, check_client_id};
 pub use key::{Key, KeyKind, SignError};
-pub use rate_limit::{RateDecision, RateLimitError, RateLimiter};
+pub use rate_limit::{RateDecision, RateLimitError, RateLimiter, SourceLimiter};
 pub use replay::{ReplayError, ReplayGuard, Seen};
 pub use retry_after::{HttpDate, parse_http_date, parse_retry_after};
 pub use signature::{

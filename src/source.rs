@@ -119,7 +119,8 @@ impl SourceAllowlist {
     }
 }
 
-fn parse_addr(text: &str) -> Option<u128> {
+/// An address as IPv6 bits (IPv4 as `::ffff:a.b.c.d`), or `None` when it is not one.
+pub(crate) fn parse_addr(text: &str) -> Option<u128> {
     if text.len() > MAX_SOURCE_LEN {
         return None;
     }

@@ -11,7 +11,7 @@ use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
     HttpDate, Key, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, SecretError, Seen,
-    SourceAllowlist, SourceError, TagFilter, Tolerance, Verifier,
+    SourceAllowlist, SourceError, SourceLimiter, TagFilter, Tolerance, Verifier,
 };
 use serde_json::{Map, Value, json};
 
@@ -303,6 +303,24 @@ impl Host for Native {
         Ok(steps_ms
             .iter()
             .map(|&t| match limiter.check(t) {
+                RateDecision::Allow => json!("allow"),
+                RateDecision::RetryAfter(s) => json!(s),
+            })
+            .collect())
+    }
+
+    fn source_limit(
+        &mut self,
+        per_second: u32,
+        burst: u32,
+        capacity: u32,
+        steps: &[(String, u64)],
+    ) -> Result<Vec<Value>, String> {
+        let mut limiter = SourceLimiter::new(per_second, burst, capacity as usize)
+            .map_err(|e| e.code().to_owned())?;
+        Ok(steps
+            .iter()
+            .map(|(source, t)| match limiter.check(source, *t) {
                 RateDecision::Allow => json!("allow"),
                 RateDecision::RetryAfter(s) => json!(s),
             })

@@ -202,6 +202,28 @@ export class RateLimiter {
 }
 
 /**
+ * Limits requests that failed authentication, per source address, in memory: at most
+ * `perSecond` on average and `burst` at once from each source (an IPv4 address, or an IPv6
+ * /64), for at most `capacity` sources (default 10,000). Charge it only after a request's
+ * credentials were refused, and charge the global {@link RateLimiter} only after they were
+ * accepted: a flood without credentials then never spends the budget of signed deliveries.
+ * `check(source)` answers as {@link RateLimiter}'s does.
+ */
+export class SourceRateLimiter {
+  #inner;
+
+  constructor({ perSecond, burst = perSecond, capacity = 10_000 } = {}) {
+    const u32 = (n) => (n >>> 0 === n ? n : 0);
+    this.#inner = call(() => new (codat().SourceLimits)(u32(perSecond), u32(burst), u32(capacity)));
+  }
+
+  check(source, now) {
+    const wait = this.#inner.check(typeof source === "string" ? source : "", toMillis(now));
+    return wait === 0 ? { allowed: true } : { allowed: false, retryAfter: wait };
+  }
+}
+
+/**
  * Remembers verified webhook ids for `ttlSeconds` (default 600: twice the tolerance), at most
  * `capacity` of them (default 10,000, oldest forgotten first). `check(id)` is `"new"` (and
  * records it) or `"duplicate"`.

@@ -4,7 +4,7 @@
 //   // the Worker (wrangler.toml: a durable_objects binding STATE to class HookproofState,
 //   // and a migration with new_sqlite_classes = ["HookproofState"])
 //   export { HookproofState } from "hookproof/durable-object";
-//   const acceptance = durableObjectAcceptance(env.STATE);
+//   const acceptance = durableObjectAcceptance(env.STATE, { scope: "codat" });
 //   const limiter = durableObjectRateLimiter(env.STATE, { perSecond: 50 });
 //
 // Each acceptance operation is one RPC to the object owning the id's key (ids are spread over
@@ -126,11 +126,16 @@ function nowSeconds(now) {
 /**
  * Two-phase acceptance over a Durable Object namespace bound to {@link HookproofState}:
  * `begin(id, now?)`, `commit(id, token, now?)`, `abort(id, token, now?)`, each a promise of the
- * core's answer. `name` separates independent guards in one namespace.
+ * core's answer. `scope` (required) names the endpoint the ids belong to, and so the objects
+ * that hold them: Svix gives a message the same id on every endpoint it fans out to, so two
+ * endpoints sharing a namespace must not share objects.
  */
-export function durableObjectAcceptance(namespace, { name = "hookproof-acceptance", shards = 16, windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
+export function durableObjectAcceptance(namespace, { scope, shards = 16, windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
   if (!namespace || typeof namespace.idFromName !== "function") {
     throw new HookproofError("invalid_argument", "namespace must be a Durable Object namespace binding");
+  }
+  if (typeof scope !== "string" || scope.length === 0) {
+    throw new HookproofError("invalid_argument", "scope must name the endpoint whose ids these are: Svix reuses a message id on every endpoint");
   }
   if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
     throw new HookproofError("invalid_config", `shards must be 1 to ${MAX_SHARDS}`);
@@ -139,7 +144,7 @@ export function durableObjectAcceptance(namespace, { name = "hookproof-acceptanc
   acceptanceTransition(null, "begin", { now: 0, windowSeconds, leaseSeconds });
   const call = (id, op, token, now) => {
     const key = acceptanceKey(id);
-    const stub = namespace.get(namespace.idFromName(`${name}:${shardOf(key, shards)}`));
+    const stub = namespace.get(namespace.idFromName(`${scope}:${shardOf(key, shards)}`));
     return stub.accept(key, op, token, nowSeconds(now), windowSeconds, leaseSeconds);
   };
   return {

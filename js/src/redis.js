@@ -118,6 +118,15 @@ function script(command, source) {
   };
 }
 
+/** A de-duplication scope: a non-empty string naming the endpoint (no default: see callers). */
+function requireScope(scope) {
+  if (typeof scope !== "string" || scope.length === 0) {
+    throw new HookproofError("invalid_argument", "scope must name the endpoint whose ids these are (e.g. the stream): Svix reuses a message id on every endpoint");
+  }
+  if (/[{}]/.test(scope)) throw new HookproofError("invalid_argument", "scope must not contain { or } (it is the keys' Redis Cluster hash tag)");
+  return scope;
+}
+
 function nowSeconds(now) {
   if (now === undefined) return Math.floor(Date.now() / 1000);
   if (now instanceof Date) return Math.floor(now.getTime() / 1000);
@@ -151,16 +160,24 @@ function decode(reply) {
  * - `{ answer: "done" }`: not added, the id is already queued (acknowledge the duplicate);
  * - `{ answer: "in_flight", retryAfter }`: not added, another delivery holds the id (503).
  *
- * Keys are `prefix` + the core's key of the id (at most 71 bytes). Each key expires in Redis
- * 60 s after its deadline; until then the stored deadline decides.
+ * `scope` (required) names the endpoint the ids belong to — the stream the consumer adds to is
+ * the natural one: Svix gives a message the same id on every endpoint it fans out to, so two
+ * consumers sharing one Redis must not share keys, or the second would answer its copy as a
+ * duplicate and never queue it. Keys are `prefix` + `{scope}` + `:` + the core's key of the id
+ * (at most 71 bytes): the braces are a Redis Cluster hash tag, so every key of a scope lives in
+ * the hash slot of a key named `scope` — the stream's own slot when the scope is the stream, as
+ * `commitAndAdd` needs on a cluster (XADD and commit are one script, and a script's keys must
+ * share a slot). Each key expires in Redis 60 s after its deadline; until then the stored
+ * deadline decides.
  */
-export function redisAcceptance(command, { prefix = "hookproof:acceptance:", windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
+export function redisAcceptance(command, { scope, prefix = "hookproof:acceptance:", windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
   if (typeof command !== "function") throw new HookproofError("invalid_argument", "command must be a function sending one Redis command");
+  requireScope(scope);
   // The core refuses a bad window or lease here, once, with `invalid_config`.
   acceptanceTransition(null, "begin", { now: 0, windowSeconds, leaseSeconds });
   const run = script(command, ACCEPT);
   const call = async (id, op, tok, now, stream, fields = []) => {
-    const keys = [prefix + acceptanceKey(id)];
+    const keys = [`${prefix}{${scope}}:${acceptanceKey(id)}`];
     if (stream !== undefined) keys.push(String(stream));
     return decode(await run(keys, [op, tok, nowSeconds(now), windowSeconds, leaseSeconds, EXPIRY_SLACK_MS, ...fields]));
   };

@@ -13,12 +13,12 @@ export default {
   async fetch(request, env) {
     const ns = env.STATE;
     const result = await runAcceptanceStore(acceptance, {
-      store: (c) => durableObjectAcceptance(ns, { ...c, shards: 1 }),
+      store: ({ windowSeconds, leaseSeconds, name }) => durableObjectAcceptance(ns, { windowSeconds, leaseSeconds, scope: name, shards: 1 }),
       key: acceptanceKey,
       // One entry seeded into the object, one operation through the store, the entry read back.
       transition: async (t, store) => {
         const name = `transition-${t.tcId}-${Math.random()}`;
-        const s = durableObjectAcceptance(ns, { name, shards: 1, windowSeconds: t.window, leaseSeconds: t.lease });
+        const s = durableObjectAcceptance(ns, { scope: name, shards: 1, windowSeconds: t.window, leaseSeconds: t.lease });
         const stub = ns.get(ns.idFromName(`${name}:0`));
         const key = acceptanceKey("msg_t");
         if (t.entry) await stub.seed(key, STATES[t.entry.state], t.entry.deadline);

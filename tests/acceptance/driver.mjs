@@ -388,3 +388,35 @@ export async function burst(urls, total, { concurrency = 16, prefix = "burst" } 
   agent.destroy();
   return counts;
 }
+
+/**
+ * Floods `url` with empty POSTs (no credentials) from `workers` loops, one request every
+ * `everyMs` each, while `deliveries` signed events go out `gapMs` apart (each attempted once):
+ * resolves to the flood's statuses and each genuine delivery's status.
+ */
+export async function floodWhileDelivering(url, { workers = 4, everyMs = 20, deliveries = 8, gapMs = 400, prefix = "genuine" } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: workers + 2 });
+  const flood = {};
+  let flooding = true;
+  const loops = Array.from({ length: workers }, async () => {
+    while (flooding) {
+      const r = await post(url, "", {}, agent);
+      const key = r.error ?? r.status;
+      flood[key] = (flood[key] ?? 0) + 1;
+      await sleep(everyMs);
+    }
+  });
+  // Let the flood run a moment before the first genuine delivery.
+  await sleep(500);
+  const genuine = [];
+  for (let i = 0; i < deliveries; i++) {
+    const body = codatEvent(8_000_000 + i);
+    const r = await post(url, body, signed(body, `${prefix}_${i}`), agent);
+    genuine.push(r.error ?? r.status);
+    await sleep(gapMs);
+  }
+  flooding = false;
+  await Promise.all(loops);
+  agent.destroy();
+  return { flood, genuine };
+}

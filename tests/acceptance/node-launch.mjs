@@ -41,6 +41,7 @@ async function command(args) {
 
 const consumer = createConsumer(command, {
   secrets: [env.WEBHOOK_SECRET],
+  stream: env.STREAM,
   ratePerSecond: Number(env.RATE_LIMIT_PER_SECOND ?? 0),
   rateBurst: Number(env.RATE_LIMIT_BURST ?? env.RATE_LIMIT_PER_SECOND ?? 0),
   now: () => Date.now() / 1000 + offset,

@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { projects } from "../js/install.mjs";
 import { root } from "../edge/bundle.mjs";
 import { runAcceptanceStore, runRateLimitStore } from "../js/acceptance-suite.mjs";
-import { assertNoLostEvents, burst, codatEvent, deliver, growthBySize, MEMORY_EXCESS_BOUND_KIB, MEMORY_SAMPLES, MIB, OVERSIZED_BODIES, post, postChunked, postStalled, reconcile, signed } from "./driver.mjs";
+import { assertNoLostEvents, burst, codatEvent, deliver, floodWhileDelivering, growthBySize, MEMORY_EXCESS_BOUND_KIB, MEMORY_SAMPLES, MIB, OVERSIZED_BODIES, post, postChunked, postStalled, reconcile, signed } from "./driver.mjs";
 import { startConsumer, startRedis, streamCounts } from "./redis.mjs";
 
 const EVENTS = Number(process.env.ACCEPTANCE_EVENTS ?? 20_000);
@@ -42,20 +42,22 @@ const report = (what, figures) => console.log(`redis ${what}: ${JSON.stringify(f
 test("acceptance.json and the rate-limit vectors through the Redis scripts (real redis-server)", async () => {
   const STATES = { in_flight: 1, done: 2 };
   const r = await runAcceptanceStore(vectors("acceptance.json"), {
-    store: ({ windowSeconds, leaseSeconds, name }) => redisAcceptance(redis.command, { prefix: `${name}:`, windowSeconds, leaseSeconds }),
-    // The key the script reads and writes is the documented one: check it in Redis.
+    store: ({ windowSeconds, leaseSeconds, name }) => redisAcceptance(redis.command, { scope: name, windowSeconds, leaseSeconds }),
+    // The key the script reads and writes is the documented one (prefix, scope, the core's
+    // key of the id): check it in Redis.
     key: async (id) => {
       const prefix = `key-${Math.random().toString(36).slice(2)}:`;
-      await redisAcceptance(redis.command, { prefix }).begin(id, 0);
+      await redisAcceptance(redis.command, { prefix, scope: "endpoint" }).begin(id, 0);
       const keys = await redis.client.keys(`${prefix}*`);
       assert.equal(keys.length, 1);
-      return keys[0].slice(prefix.length);
+      assert.ok(keys[0].startsWith(`${prefix}{endpoint}:`), keys[0]);
+      return keys[0].slice(`${prefix}{endpoint}:`.length);
     },
     // One entry written as the script stores it, one operation, the entry read back.
     transition: async (t) => {
       const prefix = `transition-${t.tcId}-${Math.random().toString(36).slice(2)}:`;
-      const store = redisAcceptance(redis.command, { prefix, windowSeconds: t.window, leaseSeconds: t.lease });
-      const key = prefix + hookproof.acceptanceKey("msg_t");
+      const store = redisAcceptance(redis.command, { prefix, scope: "t", windowSeconds: t.window, leaseSeconds: t.lease });
+      const key = `${prefix}{t}:${hookproof.acceptanceKey("msg_t")}`;
       if (t.entry) await redis.client.set(key, `${STATES[t.entry.state]}:${t.entry.deadline}`);
       const answer = t.op === "begin" ? await store.begin("msg_t", t.now) : await store[t.op]("msg_t", t.token, t.now);
       const raw = await redis.client.get(key);
@@ -71,7 +73,7 @@ test("acceptance.json and the rate-limit vectors through the Redis scripts (real
 });
 
 test("commitAndAdd: XADD and commit are one step, never a second entry", async () => {
-  const store = redisAcceptance(redis.command, { prefix: "add-test:" });
+  const store = redisAcceptance(redis.command, { prefix: "add-test:", scope: "add-test-stream" });
   const stream = "add-test-stream";
   const fields = { webhookId: "msg_add", body: "{}" };
   const a = await store.begin("msg_add", 1000);
@@ -215,4 +217,38 @@ test("a 2,000-event burst over the rate limit gets 429s, never a connection erro
   // the machine (a fixed count of 429s would measure the machine's speed).
   assert.ok((counts.statuses[202] ?? 0) <= 1 + elapsed + 1, `${counts.statuses[202]} allowed in ${elapsed} s`);
   await stop(c);
+});
+
+test("a flood without credentials never costs a signed delivery its place (authenticate, then charge the global limit)", async () => {
+  await redis.client.del("codat:rate-limit");
+  // 5/s for the whole service, and a flood of ≈ 200 unauthenticated requests a second, from
+  // the same address as the genuine deliveries: before, the flood kept the limiter empty and
+  // genuine events got 429.
+  const c = await consumer({ env: { RATE_LIMIT_PER_SECOND: "5", RATE_LIMIT_BURST: "5" } });
+  const r = await floodWhileDelivering(c.url);
+  report("unauthenticated flood", r);
+  assert.deepEqual(r.genuine, r.genuine.map(() => 202), "every genuine delivery accepted at its first attempt");
+  assert.ok((r.flood[401] ?? 0) > 0 && (r.flood[429] ?? 0) > 0, "the flood was refused, then limited per source");
+  assert.equal(Object.keys(r.flood).filter((k) => k !== "401" && k !== "429").length, 0, JSON.stringify(r.flood));
+  await stop(c);
+});
+
+test("two endpoints on one Redis (Svix reuses a message id on each): each queues its own copy", async () => {
+  const a = await consumer({ env: { STREAM: "endpoint-a" } });
+  const b = await consumer({ env: { STREAM: "endpoint-b" } });
+  const body = codatEvent(7_000_001);
+  const statuses = [];
+  for (const c of [a, b, a, b]) statuses.push((await post(c.url, body, signed(body, "msg_fanned_out"))).status);
+  const counts = { a: (await streamCounts(redis.client, "endpoint-a")).get("msg_fanned_out"), b: (await streamCounts(redis.client, "endpoint-b")).get("msg_fanned_out") };
+  report("two endpoints", { statuses, queued: counts });
+  assert.deepEqual(statuses, [202, 202, 200, 200], "accepted once per endpoint, then duplicates");
+  assert.deepEqual(counts, { a: 1, b: 1 });
+  await stop(a);
+  await stop(b);
+});
+
+test("redisAcceptance refuses to run without a scope", () => {
+  for (const options of [{}, { scope: "" }, { scope: null }, { scope: "a{b}" }]) {
+    assert.throws(() => redisAcceptance(redis.command, options), (e) => e.code === "invalid_argument");
+  }
 });

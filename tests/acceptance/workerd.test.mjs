@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { assertNoLostEvents, burst, codatEvent, deliver, growthBySize, MEMORY_EXCESS_BOUND_KIB, MEMORY_SAMPLES, MIB, OVERSIZED_BODIES, post, postChunked, postStalled, reconcile, signed } from "./driver.mjs";
+import { assertNoLostEvents, burst, codatEvent, deliver, floodWhileDelivering, growthBySize, MEMORY_EXCESS_BOUND_KIB, MEMORY_SAMPLES, MIB, OVERSIZED_BODIES, post, postChunked, postStalled, reconcile, signed } from "./driver.mjs";
 import { doVectors, startWorkerd } from "./workerd.mjs";
 
 const EVENTS = Number(process.env.ACCEPTANCE_EVENTS ?? 20_000);
@@ -209,5 +209,28 @@ test("a 2,000-event burst over the rate limit gets 429s, never a connection erro
   // 1/s with a burst of 1: at most one more allowed per second the burst took, however slow
   // the machine (a fixed count of 429s would measure the machine's speed).
   assert.ok((counts.statuses[202] ?? 0) <= 1 + elapsed + 1, `${counts.statuses[202]} allowed in ${elapsed} s`);
+  await stop(w);
+});
+
+test("a flood without credentials never costs a signed delivery its place (authenticate, then charge the global limit)", async () => {
+  const w = await start({ names: ["consumer-a"], bindings: { RATE_LIMIT_PER_SECOND: "5", RATE_LIMIT_BURST: "5" } });
+  const r = await floodWhileDelivering(w.urls[0]);
+  report("unauthenticated flood", r);
+  assert.deepEqual(r.genuine, r.genuine.map(() => 202), "every genuine delivery accepted at its first attempt");
+  assert.ok((r.flood[401] ?? 0) > 0 && (r.flood[429] ?? 0) > 0, "the flood was refused, then limited per source");
+  assert.equal(Object.keys(r.flood).filter((k) => k !== "401" && k !== "429").length, 0, JSON.stringify(r.flood));
+  await stop(w);
+});
+
+test("two endpoints on one Durable Object namespace (Svix reuses a message id on each): each queues its own copy", async () => {
+  const w = await start({ names: ["consumer-a"] });
+  const body = codatEvent(7_000_001);
+  const [a, b] = [new URL("/endpoint-a", w.urls[0]).href, new URL("/endpoint-b", w.urls[0]).href];
+  const statuses = [];
+  for (const url of [a, b, a, b]) statuses.push((await post(url, body, signed(body, "msg_fanned_out"))).status);
+  const queued = await w.queued(1);
+  report("two endpoints", { statuses, queued: queued.get("msg_fanned_out") });
+  assert.deepEqual(statuses, [202, 202, 200, 200], "accepted once per endpoint, then duplicates");
+  assert.equal(queued.get("msg_fanned_out"), 2);
   await stop(w);
 });

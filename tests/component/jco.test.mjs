@@ -181,6 +181,13 @@ test("guard vectors through jco", () => {
         const d = made.ok.check(BigInt(ms));
         assert.deepEqual(d.tag === "allow" ? "allow" : Number(d.val), want);
       }
+    } else if (t.kind === "source_limit") {
+      const made = call(() => hp.guards.SourceLimiter.create(t.perSecond, t.burst, t.capacity));
+      if (t.error) return assert.equal(code(made.err), t.error);
+      for (const [source, ms, want] of t.steps) {
+        const d = made.ok.check(source, BigInt(ms));
+        assert.deepEqual(d.tag === "allow" ? "allow" : Number(d.val), want);
+      }
     } else {
       const made = call(() => hp.guards.ReplayGuard.create(t.capacity, BigInt(t.ttl)));
       if (t.error) return assert.equal(code(made.err), t.error);

@@ -115,6 +115,14 @@ pub trait Host {
         burst: u32,
         steps_ms: &[u64],
     ) -> Result<Vec<Value>, String>;
+    /// `"allow"` or the Retry-After seconds, per `(source, now_ms)` step.
+    fn source_limit(
+        &mut self,
+        per_second: u32,
+        burst: u32,
+        capacity: u32,
+        steps: &[(String, u64)],
+    ) -> Result<Vec<Value>, String>;
     /// Steps of `(id, now, forget)`; `"new"`/`"duplicate"` per checked step.
     fn replay(
         &mut self,
@@ -616,6 +624,19 @@ fn guards(host: &mut impl Host, t: &Value) -> Result<(), String> {
                 &times,
             )
             .map(|r| (r, steps.iter().map(|s| s[1].clone()).collect::<Vec<_>>()))
+        }
+        "source_limit" => {
+            let script: Vec<(String, u64)> = steps
+                .iter()
+                .map(|s| (s[0].as_str().unwrap().to_owned(), s[1].as_u64().unwrap()))
+                .collect();
+            host.source_limit(
+                t["perSecond"].as_u64().unwrap() as u32,
+                t["burst"].as_u64().unwrap() as u32,
+                t["capacity"].as_u64().unwrap() as u32,
+                &script,
+            )
+            .map(|r| (r, steps.iter().map(|s| s[2].clone()).collect::<Vec<_>>()))
         }
         "replay" => {
             let script: Vec<(String, i64, bool)> = steps

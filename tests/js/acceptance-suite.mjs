@@ -4,7 +4,7 @@
 // cases. Each failure names the file and tcId.
 //
 //   const { total, failures, skipped } = await runAcceptanceStore(vectors, {
-//     store: ({ windowSeconds, leaseSeconds, name }) => durableObjectAcceptance(ns, { windowSeconds, leaseSeconds, name }),
+//     store: ({ windowSeconds, leaseSeconds, name }) => durableObjectAcceptance(ns, { windowSeconds, leaseSeconds, scope: name }),
 //     key: (id) => acceptanceKey(id),
 //   });
 

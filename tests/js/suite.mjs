@@ -239,7 +239,9 @@ function guardCase(api, t) {
   const made = errorOf(() =>
     t.kind === "rate_limit"
       ? new api.RateLimiter({ perSecond: t.perSecond, burst: t.burst })
-      : new api.ReplayGuard({ capacity: t.capacity, ttlSeconds: t.ttl }),
+      : t.kind === "source_limit"
+        ? new api.SourceRateLimiter({ perSecond: t.perSecond, burst: t.burst, capacity: t.capacity })
+        : new api.ReplayGuard({ capacity: t.capacity, ttlSeconds: t.ttl }),
   );
   if (t.error !== undefined) return expectError(made, t);
   if (made.error) throw new Error(`refused: ${made.error}`);
@@ -247,6 +249,9 @@ function guardCase(api, t) {
     if (t.kind === "rate_limit") {
       const r = made.value.check(step[0] / 1000);
       same(`step ${i}`, r.allowed ? "allow" : r.retryAfter, step[1]);
+    } else if (t.kind === "source_limit") {
+      const r = made.value.check(step[0], step[1] / 1000);
+      same(`step ${i}`, r.allowed ? "allow" : r.retryAfter, step[2]);
     } else if (step[2] === "forget") {
       made.value.forget(step[0]);
     } else {

@@ -1236,6 +1236,21 @@ rl("real Unix milliseconds", 3, 1, [[1700000000000, "allow"], [1700000000100, 1]
 for (const [perSecond, burst] of [[0, 1], [1, 0], [1000001, 1], [1, 1000001]]) {
   gd.push({ kind: "rate_limit", comment: `perSecond ${perSecond}, burst ${burst}`, perSecond, burst, error: "invalid_rate" });
 }
+// source_limit: one such GCRA per source key — an IPv4 address (IPv4-mapped IPv6 the same), an
+// IPv6 address's /64, or one shared key for anything that is not an address — for at most
+// `capacity` keys: a new key at capacity first forgets every key whose theoretical arrival
+// time has passed (the same as never seen), then the one with the earliest such time.
+const sl = (comment, perSecond, burst, capacity, steps) => gd.push({ kind: "source_limit", comment, perSecond, burst, capacity, steps });
+sl("each source has its own budget", 1, 2, 100, [["203.0.113.7", 0, "allow"], ["203.0.113.7", 0, "allow"], ["203.0.113.7", 0, 1], ["203.0.113.8", 0, "allow"], ["203.0.113.7", 1000, "allow"], ["203.0.113.7", 1000, 1]]);
+sl("an IPv4 address and its IPv4-mapped IPv6 form are one source", 1, 1, 100, [["198.51.100.1", 0, "allow"], ["::ffff:198.51.100.1", 0, 1], ["::FFFF:c633:6401", 500, 1]]);
+sl("an IPv6 /64 is one source; the next /64 is another", 1, 2, 100, [["2001:db8:0:1::1", 0, "allow"], ["2001:db8:0:1:ffff:ffff:ffff:ffff", 0, "allow"], ["2001:db8:0:1::2", 0, 1], ["2001:db8:0:2::1", 0, "allow"]]);
+sl("anything that is not an address shares one key", 1, 1, 100, [["", 0, "allow"], ["unknown", 0, 1], ["203.0.113.7:443", 0, 1], ["[::1]", 0, 1], ["::1", 0, "allow"]]);
+sl("at capacity, a recovered source is forgotten first", 1, 1, 2, [["10.0.0.1", 0, "allow"], ["10.0.0.2", 500, "allow"], ["10.0.0.3", 1200, "allow"], ["10.0.0.2", 1200, 1], ["10.0.0.1", 1200, "allow"], ["10.0.0.3", 1300, 1]]);
+sl("at capacity with none recovered, the one nearest to recovery is forgotten", 1, 1, 2, [["10.0.0.1", 0, "allow"], ["10.0.0.2", 500, "allow"], ["10.0.0.3", 600, "allow"], ["10.0.0.2", 600, 1], ["10.0.0.1", 600, "allow"]]);
+sl("a flood from one source leaves another's budget whole", 1, 3, 100, [["192.0.2.66", 0, "allow"], ["192.0.2.66", 0, "allow"], ["192.0.2.66", 0, "allow"], ["192.0.2.66", 1, 1], ["192.0.2.66", 2, 1], ["192.0.2.66", 3, 1], ["192.0.2.10", 4, "allow"], ["192.0.2.10", 5, "allow"], ["192.0.2.10", 6, "allow"], ["192.0.2.10", 7, 1]]);
+for (const [perSecond, burst, capacity] of [[0, 1, 10], [1, 0, 10], [1, 1, 0], [1, 1, 1000001], [1000001, 1, 10]]) {
+  gd.push({ kind: "source_limit", comment: `perSecond ${perSecond}, burst ${burst}, capacity ${capacity}`, perSecond, burst, capacity, error: "invalid_rate" });
+}
 const rp = (comment, capacity, ttl, steps) => gd.push({ kind: "replay", comment, capacity, ttl, steps });
 rp("a repeat within the TTL is a duplicate", 10, 600, [["msg_a", 0, "new"], ["msg_a", 1, "duplicate"], ["msg_a", 599, "duplicate"], ["msg_a", 600, "new"], ["msg_a", 1199, "duplicate"], ["msg_a", 1200, "new"]]);
 rp("ids are independent", 10, 600, [["msg_a", 0, "new"], ["msg_b", 0, "new"], ["msg_a", 10, "duplicate"], ["msg_b", 10, "duplicate"], ["msg_c", 10, "new"]]);
@@ -1492,7 +1507,7 @@ const files = {
   },
   "guards.json": {
     description:
-      "kind rate_limit: `steps` of [now in Unix milliseconds, \"allow\" or Retry-After seconds]. kind replay: `steps` of [id, now in Unix seconds, \"new\" or \"duplicate\", or \"forget\" to forget it]. `error` when the configuration is refused.",
+      "kind rate_limit: `steps` of [now in Unix milliseconds, \"allow\" or Retry-After seconds]. kind source_limit: `capacity` sources, `steps` of [source address, now in Unix milliseconds, \"allow\" or Retry-After seconds]. kind replay: `steps` of [id, now in Unix seconds, \"new\" or \"duplicate\", or \"forget\" to forget it]. `error` when the configuration is refused.",
     tests: gd,
   },
   "acceptance.json": {

@@ -458,6 +458,32 @@ impl guards::GuestRateLimiter for RateLimiter {
     }
 }
 
+/// The `source-limiter` resource.
+pub struct SourceLimiter(RefCell<hookproof::SourceLimiter>);
+
+impl guards::GuestSourceLimiter for SourceLimiter {
+    fn create(
+        per_second: u32,
+        burst: u32,
+        capacity: u32,
+    ) -> Result<guards::SourceLimiter, guards::RateLimitError> {
+        hookproof::SourceLimiter::new(
+            per_second,
+            burst,
+            usize::try_from(capacity).unwrap_or(usize::MAX),
+        )
+        .map(|l| guards::SourceLimiter::new(SourceLimiter(RefCell::new(l))))
+        .map_err(|_| guards::RateLimitError::InvalidRate)
+    }
+
+    fn check(&self, source: String, now_ms: u64) -> guards::RateDecision {
+        match self.0.borrow_mut().check(&source, now_ms) {
+            hookproof::RateDecision::Allow => guards::RateDecision::Allow,
+            hookproof::RateDecision::RetryAfter(s) => guards::RateDecision::RetryAfter(s),
+        }
+    }
+}
+
 /// The `replay-guard` resource.
 pub struct ReplayGuard(RefCell<hookproof::ReplayGuard>);
 
@@ -482,6 +508,7 @@ impl guards::GuestReplayGuard for ReplayGuard {
 
 impl guards::Guest for Component {
     type RateLimiter = RateLimiter;
+    type SourceLimiter = SourceLimiter;
     type ReplayGuard = ReplayGuard;
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Display;
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     Classification, Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy,
-    RateDecision, RateLimiter, ReplayGuard, Seen, SourceAllowlist, TagFilter,
+    RateDecision, RateLimiter, ReplayGuard, Seen, SourceAllowlist, SourceLimiter, TagFilter,
 };
 use wasm_bindgen::prelude::*;
 
@@ -362,6 +362,31 @@ impl Limiter {
     /// 0 to allow (and count) a message at `now_ms`, else the seconds to put in `Retry-After`.
     pub fn check(&mut self, now_ms: f64) -> f64 {
         match self.inner.check(now_ms as u64) {
+            RateDecision::Allow => 0.0,
+            RateDecision::RetryAfter(secs) => secs as f64,
+        }
+    }
+}
+
+/// One GCRA per source address, for requests that failed authentication.
+#[wasm_bindgen]
+pub struct SourceLimits {
+    inner: SourceLimiter,
+}
+
+#[wasm_bindgen]
+impl SourceLimits {
+    /// At most `per_second` on average and `burst` at once per source, `capacity` sources.
+    #[wasm_bindgen(constructor)]
+    pub fn new(per_second: u32, burst: u32, capacity: u32) -> Result<SourceLimits, String> {
+        SourceLimiter::new(per_second, burst, capacity as usize)
+            .map(|inner| SourceLimits { inner })
+            .map_err(fail)
+    }
+
+    /// 0 to allow (and count) a request from `source` at `now_ms`, else the `Retry-After` seconds.
+    pub fn check(&mut self, source: &str, now_ms: f64) -> f64 {
+        match self.inner.check(source, now_ms as u64) {
             RateDecision::Allow => 0.0,
             RateDecision::RetryAfter(secs) => secs as f64,
         }

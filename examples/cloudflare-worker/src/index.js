@@ -9,7 +9,7 @@
 // bodies as a stream with a byte cap and a deadline, and drains what it does not read so an
 // early answer never resets the connection. Every status is chosen for what Codat does with
 // it; see README.md beside this file.
-import { EventTypeFilter, TagFilter, Webhook, checkAuthorization, checkClientId, parseEvent } from "hookproof/codat";
+import { EventTypeFilter, SourceRateLimiter, TagFilter, Webhook, checkAuthorization, checkClientId, parseEvent } from "hookproof/codat";
 import { durableObjectAcceptance, durableObjectRateLimiter } from "hookproof/durable-object";
 
 // The Durable Object class the STATE binding points at (wrangler.toml).
@@ -25,6 +25,10 @@ const DEFAULT_ANSWER_WITHIN_MS = 12_000;
 const DRAIN_LIMIT_BYTES = 128 * 1024 * 1024;
 /** Retry-After for failures of our own (queue or store unavailable). */
 const RETRY_AFTER_SECONDS = 5;
+/** Requests that fail authentication, per source address and isolate: at most this many a second… */
+const DEFAULT_UNAUTHENTICATED_PER_SECOND = 10;
+/** …and this many at once. */
+const DEFAULT_UNAUTHENTICATED_BURST = 20;
 
 /**
  * Configuration from bindings (strings; all optional but WEBHOOK_SECRETS or a legacy credential,
@@ -35,6 +39,11 @@ const RETRY_AFTER_SECONDS = 5;
  * - CODAT_CLIENT_ID: only accept `X-Codat-ClientId` equal to this
  * - LEGACY_BEARER_TOKEN, or LEGACY_BASIC_USER + LEGACY_BASIC_PASSWORD: required `Authorization`
  * - RATE_LIMIT_PER_SECOND (+ RATE_LIMIT_BURST): shed load above this rate, across all instances
+ *   (charged only once a request authenticated)
+ * - UNAUTHENTICATED_PER_SECOND (+ UNAUTHENTICATED_BURST): requests that fail authentication,
+ *   per source address (CF-Connecting-IP), in each isolate's memory (default 10/s, bursts of 20)
+ * - DEDUPE_SCOPE: the endpoint the ids belong to (default: the request's path): Svix gives a
+ *   message the same id on every endpoint it fans out to, so endpoints de-duplicate apart
  * - MAX_BODY_BYTES: refuse larger bodies (default 262144)
  * - BODY_TIMEOUT_MS: answer 408 when the body has not arrived by then (default 10000)
  * - ANSWER_WITHIN_MS: answer every request within this many ms (default 12000; a send still
@@ -66,10 +75,17 @@ export function configure(env) {
     eventTypes: new EventTypeFilter(env.EVENT_TYPES ?? ""),
     tags: new TagFilter(env.COMPANY_TAGS ?? ""),
     limiter: perSecond > 0 ? durableObjectRateLimiter(env.STATE, { perSecond, burst: number(env.RATE_LIMIT_BURST, perSecond) }) : undefined,
-    acceptance: durableObjectAcceptance(env.STATE, {
-      windowSeconds: number(env.DEDUPE_WINDOW_SECONDS, undefined),
-      leaseSeconds: number(env.LEASE_SECONDS, undefined),
+    unauthenticated: new SourceRateLimiter({
+      perSecond: number(env.UNAUTHENTICATED_PER_SECOND, DEFAULT_UNAUTHENTICATED_PER_SECOND),
+      burst: number(env.UNAUTHENTICATED_BURST, DEFAULT_UNAUTHENTICATED_BURST),
     }),
+    /** Two-phase acceptance for the endpoint at `path` (its scope, unless DEDUPE_SCOPE is set). */
+    acceptance: (path) =>
+      durableObjectAcceptance(env.STATE, {
+        scope: env.DEDUPE_SCOPE || path,
+        windowSeconds: number(env.DEDUPE_WINDOW_SECONDS, undefined),
+        leaseSeconds: number(env.LEASE_SECONDS, undefined),
+      }),
     maxBodyBytes: number(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
     bodyTimeoutMs: number(env.BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS),
     answerWithinMs: number(env.ANSWER_WITHIN_MS, DEFAULT_ANSWER_WITHIN_MS),
@@ -204,13 +220,6 @@ export async function handle(request, env, config, ctx) {
   const reader = bodyReader(request);
   if (request.method !== "POST") return answerEarly(405, { status: "method_not_allowed" }, { allow: "POST" }, reader, ctx);
 
-  // Shed load first (the global limiter is asked while the body arrives): 429 + Retry-After,
-  // which the legacy service honours; the current one retries on its own schedule. If the
-  // limiter cannot be reached, fail open: it protects us, it does not decide correctness.
-  const limited = config.limiter
-    ? within(config.limiter.check(config.now()), left()).then((r) => (r === TIMEOUT ? { allowed: true } : r), () => ({ allowed: true }))
-    : undefined;
-
   const read = await readBody(reader, request.headers.get("content-length"), config.maxBodyBytes, Math.min(config.bodyTimeoutMs, left()));
   if (read.timedOut) {
     // The sender stalled (the read is cancelled): nothing more can be drained. Both services
@@ -218,20 +227,33 @@ export async function handle(request, env, config, ctx) {
     return answer(408, { status: "body_timeout" }, { connection: "close" });
   }
   if (read.tooLarge) return answerEarly(413, { status: "too_large" }, {}, reader, ctx);
-  const rate = limited && (await limited);
-  if (rate && !rate.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(rate.retryAfter) });
   const body = read.bytes;
 
+  // Authenticate first, then spend anything shared. A request that fails is charged to its
+  // source address alone (in this isolate's memory), so a flood without credentials never
+  // spends the global budget that signed deliveries need.
+  const refused = (code) => {
+    const own = config.unauthenticated.check(request.headers.get("cf-connecting-ip"), config.now());
+    if (!own.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(own.retryAfter) });
+    return answer(401, { status: "unauthorized", code });
+  };
   if (config.authorization) {
     const auth = checkAuthorization(request.headers.get("authorization"), config.authorization);
-    if (!auth.ok) return answer(401, { status: "unauthorized", code: auth.code });
+    if (!auth.ok) return refused(auth.code);
   }
-
   let id;
   if (config.webhook) {
     const verified = config.webhook.safeVerify(body, request.headers, { now: config.now() });
-    if (!verified.ok) return answer(401, { status: "unauthorized", code: verified.code });
+    if (!verified.ok) return refused(verified.code);
     id = verified.id;
+  }
+
+  // Shed load: 429 + Retry-After, which the legacy service honours; the current one retries on
+  // its own schedule. If the limiter cannot be reached, fail open: it protects us, it does not
+  // decide correctness.
+  if (config.limiter) {
+    const rate = await within(config.limiter.check(config.now()), left()).then((r) => (r === TIMEOUT ? { allowed: true } : r), () => ({ allowed: true }));
+    if (!rate.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(rate.retryAfter) });
   }
 
   if (config.clientId) {
@@ -259,7 +281,8 @@ export async function handle(request, env, config, ctx) {
   const unavailable = (what) => answer(503, { status: what }, { "retry-after": String(RETRY_AFTER_SECONDS) });
 
   // Phase one: the id is ours (in flight, with a lease), another delivery holds it, or done.
-  const begun = await within(config.acceptance.begin(id, config.now()), left()).catch(() => TIMEOUT);
+  const acceptance = config.acceptance(new URL(request.url).pathname);
+  const begun = await within(acceptance.begin(id, config.now()), left()).catch(() => TIMEOUT);
   if (begun === TIMEOUT) return unavailable("store_unavailable");
   if (begun.answer === "done") return answer(200, { status: "duplicate", id });
   if (begun.answer === "in_flight") {
@@ -273,8 +296,8 @@ export async function handle(request, env, config, ctx) {
   const settle = (sent) =>
     sent
       .then(
-        () => config.acceptance.commit(id, token, config.now()),
-        () => config.acceptance.abort(id, token, config.now()),
+        () => acceptance.commit(id, token, config.now()),
+        () => acceptance.abort(id, token, config.now()),
       )
       .catch(() => {}); // an unreachable store: the lease runs out and the sender retries
   const sending = Promise.resolve().then(() => env.EVENTS.send(message));

@@ -6,7 +6,7 @@
 // it), and nothing is acknowledged before it is in the stream. Bodies are read with a byte cap
 // (413 as soon as it is passed) and a deadline (408), and whatever is not read is drained so
 // an early answer never resets the connection. See README.md beside this file.
-import { EventTypeFilter, TagFilter, Webhook, parseEvent } from "hookproof/codat";
+import { EventTypeFilter, SourceRateLimiter, TagFilter, Webhook, parseEvent } from "hookproof/codat";
 import { redisAcceptance, redisRateLimiter } from "hookproof/redis";
 
 /** Largest body read (Codat's events are small references; Standard Webhooks asks < 20 KB). */
@@ -17,22 +17,33 @@ export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 const DRAIN_LIMIT_BYTES = 128 * 1024 * 1024;
 /** Retry-After for failures of our own (Redis unavailable). */
 const RETRY_AFTER_SECONDS = 5;
+/** Requests that fail authentication, per source address: at most this many a second… */
+export const DEFAULT_UNAUTHENTICATED_PER_SECOND = 10;
+/** …and this many at once. */
+export const DEFAULT_UNAUTHENTICATED_BURST = 20;
 
 /**
  * `command(args)` sends one Redis command (see hookproof/redis). Options: `secrets` (whsec_…,
- * one or more), `stream` (default "codat-events"), `eventTypes`, `companyTags`,
- * `ratePerSecond` + `rateBurst`, `maxBodyBytes`, `bodyTimeoutMs`, `windowSeconds`,
- * `leaseSeconds`, `toleranceSeconds`, and `now()` (Unix seconds; tests inject a clock).
- * Returns a `(request, response)` handler for `http.createServer`.
+ * one or more), `stream` (default "codat-events"), `dedupeScope` (default: the stream; Svix
+ * reuses a message id on every endpoint, so consumers on one Redis de-duplicate apart),
+ * `eventTypes`, `companyTags`, `ratePerSecond` + `rateBurst` (the global limit, charged only
+ * after a request authenticated), `unauthenticatedPerSecond` + `unauthenticatedBurst` (per
+ * source address, in memory, charged only when authentication failed), `maxBodyBytes`,
+ * `bodyTimeoutMs`, `windowSeconds`, `leaseSeconds`, `toleranceSeconds`, and `now()` (Unix
+ * seconds; tests inject a clock). Returns a `(request, response)` handler for
+ * `http.createServer`.
  */
 export function createConsumer(command, options) {
   const {
     secrets,
     stream = "codat-events",
+    dedupeScope = stream,
     eventTypes = "",
     companyTags = "",
     ratePerSecond = 0,
     rateBurst = ratePerSecond,
+    unauthenticatedPerSecond = DEFAULT_UNAUTHENTICATED_PER_SECOND,
+    unauthenticatedBurst = DEFAULT_UNAUTHENTICATED_BURST,
     maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
     bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS,
     windowSeconds,
@@ -44,8 +55,9 @@ export function createConsumer(command, options) {
   const webhook = new Webhook(secrets, { toleranceInSeconds: toleranceSeconds });
   const types = new EventTypeFilter(eventTypes);
   const tags = new TagFilter(companyTags);
-  const acceptance = redisAcceptance(command, { prefix: `${prefix}acceptance:`, windowSeconds, leaseSeconds });
+  const acceptance = redisAcceptance(command, { prefix: `${prefix}acceptance:`, scope: dedupeScope, windowSeconds, leaseSeconds });
   const limiter = ratePerSecond > 0 ? redisRateLimiter(command, { key: `${prefix}rate-limit`, perSecond: ratePerSecond, burst: rateBurst }) : undefined;
+  const unauthenticated = new SourceRateLimiter({ perSecond: unauthenticatedPerSecond, burst: unauthenticatedBurst });
 
   return async function handle(req, res) {
     const answer = (status, body, headers = {}) => {
@@ -64,10 +76,6 @@ export function createConsumer(command, options) {
       drain(req, () => res.end());
     };
     if (req.method !== "POST") return answerEarly(405, { status: "method_not_allowed" }, { allow: "POST" });
-    // The global limiter is asked while the body arrives; if Redis cannot answer, fail open:
-    // the limiter protects us, it does not decide correctness.
-    const limited = limiter ? limiter.check(now()).catch(() => ({ allowed: true })) : undefined;
-
     const read = await readBody(req, maxBodyBytes, bodyTimeoutMs);
     if (read.timedOut) {
       // The sender stalled: nothing more can be drained. Both Codat services retry a 408.
@@ -76,12 +84,21 @@ export function createConsumer(command, options) {
       return;
     }
     if (read.tooLarge) return answerEarly(413, { status: "too_large" });
-    const rate = limited && (await limited);
-    if (rate && !rate.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(rate.retryAfter) });
 
+    // Authenticate first, then spend anything shared. A request that fails is charged to its
+    // source address alone (in memory), so a flood without credentials never spends the
+    // global budget that signed deliveries need.
     const verified = webhook.safeVerify(read.bytes, req.headers, { now: now() });
-    if (!verified.ok) return answer(401, { status: "unauthorized", code: verified.code });
+    if (!verified.ok) {
+      const own = unauthenticated.check(req.socket.remoteAddress, now());
+      if (!own.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(own.retryAfter) });
+      return answer(401, { status: "unauthorized", code: verified.code });
+    }
     const id = verified.id;
+    // The global limiter; if Redis cannot answer, fail open: the limiter protects us, it does
+    // not decide correctness.
+    const rate = limiter ? await limiter.check(now()).catch(() => ({ allowed: true })) : undefined;
+    if (rate && !rate.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(rate.retryAfter) });
 
     let event;
     try {

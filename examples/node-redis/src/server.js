@@ -1,8 +1,8 @@
 // Runs the consumer: `node src/server.js` with REDIS_URL (default redis://127.0.0.1:6379),
 // WEBHOOK_SECRETS (whsec_…, space-separated for rotation), PORT (default 8080), HOST
-// (default 127.0.0.1), and optionally STREAM, EVENT_TYPES, COMPANY_TAGS,
-// RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, MAX_BODY_BYTES, BODY_TIMEOUT_MS,
-// DEDUPE_WINDOW_SECONDS, LEASE_SECONDS.
+// (default 127.0.0.1), and optionally STREAM, DEDUPE_SCOPE (default: the stream), EVENT_TYPES,
+// COMPANY_TAGS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, UNAUTHENTICATED_PER_SECOND,
+// UNAUTHENTICATED_BURST, MAX_BODY_BYTES, BODY_TIMEOUT_MS, DEDUPE_WINDOW_SECONDS, LEASE_SECONDS.
 import http from "node:http";
 import Redis from "ioredis";
 import { createConsumer } from "./consumer.js";
@@ -14,10 +14,13 @@ const redis = new Redis(env.REDIS_URL ?? "redis://127.0.0.1:6379", { commandTime
 const handler = createConsumer((args) => redis.call(...args), {
   secrets: (env.WEBHOOK_SECRETS ?? "").split(/[\s,]+/).filter(Boolean),
   stream: env.STREAM,
+  dedupeScope: env.DEDUPE_SCOPE,
   eventTypes: env.EVENT_TYPES,
   companyTags: env.COMPANY_TAGS,
   ratePerSecond: number(env.RATE_LIMIT_PER_SECOND),
   rateBurst: number(env.RATE_LIMIT_BURST),
+  unauthenticatedPerSecond: number(env.UNAUTHENTICATED_PER_SECOND),
+  unauthenticatedBurst: number(env.UNAUTHENTICATED_BURST),
   maxBodyBytes: number(env.MAX_BODY_BYTES),
   bodyTimeoutMs: number(env.BODY_TIMEOUT_MS),
   windowSeconds: number(env.DEDUPE_WINDOW_SECONDS),

@@ -422,6 +422,32 @@ impl Host for Wasm {
         Ok(out)
     }
 
+    fn source_limit(
+        &mut self,
+        per_second: u32,
+        burst: u32,
+        capacity: u32,
+        steps: &[(String, u64)],
+    ) -> Result<Vec<Value>, String> {
+        let Loaded { store, webhooks } = &mut self.0;
+        let guest = webhooks.hookproof_webhooks_guards().source_limiter();
+        let limiter = guest
+            .call_create(&mut *store, per_second, burst, capacity)
+            .unwrap()
+            .map_err(|guards::RateLimitError::InvalidRate| "invalid_rate".to_owned())?;
+        let out = steps
+            .iter()
+            .map(
+                |(source, t)| match guest.call_check(&mut *store, limiter, source, *t).unwrap() {
+                    guards::RateDecision::Allow => json!("allow"),
+                    guards::RateDecision::RetryAfter(s) => json!(s),
+                },
+            )
+            .collect();
+        self.drop_resource(limiter);
+        Ok(out)
+    }
+
     fn replay(
         &mut self,
         capacity: u32,
