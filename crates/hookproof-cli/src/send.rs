@@ -7,7 +7,6 @@
 //! consumer's own request, and a rate limiter only frees up in real time).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -16,8 +15,9 @@ use hookproof::classify::{Attempt, Outcome};
 use hookproof::{Decision, Policy, TagFilter};
 use serde_json::{Value, json};
 
+use crate::input;
 use crate::{
-    catalog, new_message_id, random_token, read_body, signature_header, signing_keys, unix_now,
+    SecretArgs, catalog, new_message_id, random_token, signature_header, signing_keys, unix_now,
 };
 
 /// At most this many redirects are followed within one attempt (legacy policy).
@@ -37,21 +37,22 @@ pub enum PolicyArg {
 pub struct SendArgs {
     /// The consumer's URL (http:// or https://; TLS trusts Mozilla's roots, or --cacert).
     url: String,
-    /// Signing secret (`whsec_…`) or v1a signing key (`whsk_…`); repeat to sign with each.
-    /// Without one no webhook-* headers are sent.
-    #[arg(long, value_name = "S")]
-    secret: Vec<String>,
+    /// Secrets to sign with (`whsec_…`, or v1a `whsk_…`); without one no webhook-* headers are
+    /// sent.
+    #[command(flatten)]
+    secrets: SecretArgs,
     /// PEM file of the CA certificate(s) to trust for https:// instead of Mozilla's roots
-    /// (a private CA).
+    /// (a private CA): `PEM`, `@PEM` or `-`.
     #[arg(long, value_name = "PEM")]
-    cacert: Option<PathBuf>,
+    cacert: Option<String>,
     /// Event type from Codat's catalog (see `hookproof events`); with --legacy-body, a RuleType.
     #[arg(long, value_name = "T", default_value = "read.completed")]
     event_type: String,
     /// The company's tags, `key:value,…`.
     #[arg(long, value_name = "K:V,…", default_value = "region:us")]
     company_tags: String,
-    /// Extra request header (`Name: value`); repeatable.
+    /// Extra request header: `Name: value`, or `@FILE` / `-` for a headers file in any form
+    /// --headers of `verify` reads. Repeatable.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
     /// Which Codat delivery service to behave like.
@@ -63,15 +64,23 @@ pub struct SendArgs {
     /// Send a legacy rule body instead of the current envelope.
     #[arg(long)]
     legacy_body: bool,
-    /// The Authorization header (legacy security), e.g. `Bearer tok_…`.
+    /// Read the Authorization header (legacy security) from this file (`-`: standard input).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["authorization", "authorization_env"])]
+    authorization_file: Option<String>,
+    /// Read the Authorization header from this environment variable.
+    #[arg(long, value_name = "NAME", conflicts_with = "authorization")]
+    authorization_env: Option<String>,
+    /// The Authorization header itself, e.g. `Bearer tok_…`, or `@FILE` / `-`. Written here it
+    /// is visible to every local user in the process list: prefer --authorization-file or
+    /// --authorization-env.
     #[arg(long, value_name = "VALUE")]
     authorization: Option<String>,
     /// The X-Codat-ClientId header (and the legacy body's ClientId).
     #[arg(long, value_name = "UUID")]
     client_id: Option<String>,
-    /// Send this body file instead of a generated event.
+    /// Send this body file instead of a generated event: `FILE`, `@FILE` or `-`.
     #[arg(long, value_name = "FILE")]
-    body: Option<PathBuf>,
+    body: Option<String>,
     /// Use this message id (to show de-duplication).
     #[arg(long, value_name = "ID")]
     id: Option<String>,
@@ -179,21 +188,21 @@ fn resolve(base: &str, location: &str) -> Option<String> {
 }
 
 /// Mozilla's roots (webpki-roots), or exactly the certificates of a `--cacert` PEM file.
-fn tls_config(cacert: Option<&PathBuf>) -> Result<ureq::tls::TlsConfig, String> {
+fn tls_config(cacert: Option<&str>) -> Result<ureq::tls::TlsConfig, String> {
     use ureq::tls::{PemItem, RootCerts, TlsConfig, parse_pem};
     let Some(path) = cacert else {
         return Ok(TlsConfig::builder().root_certs(RootCerts::WebPki).build());
     };
-    let pem = std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?;
+    let pem = input::file_value("--cacert", path, input::MAX_VALUE_BYTES)?;
     let mut certs = Vec::new();
     for item in parse_pem(&pem) {
-        match item.map_err(|e| format!("--cacert {}: {e}", path.display()))? {
+        match item.map_err(|e| format!("--cacert {path}: {e}"))? {
             PemItem::Certificate(c) => certs.push(c),
             _ => continue,
         }
     }
     if certs.is_empty() {
-        return Err(format!("--cacert {}: no certificate in it", path.display()));
+        return Err(format!("--cacert {path}: no certificate in it"));
     }
     Ok(TlsConfig::builder()
         .root_certs(RootCerts::new_with_certs(&certs))
@@ -243,9 +252,7 @@ fn build_body(
     tags: &[(String, String)],
 ) -> Result<(Vec<u8>, Option<String>), String> {
     if let Some(path) = &args.body {
-        return read_body(Some(path))
-            .map(|b| (b, None))
-            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+        return input::file_value("--body", path, input::MAX_BODY_BYTES).map(|b| (b, None));
     }
     let uuid = || {
         let t = random_token(32)
@@ -337,7 +344,11 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
         PolicyArg::Legacy => Policy::Legacy,
         PolicyArg::Current => Policy::Current,
     };
-    let keys = signing_keys(&args.secret).map_err(|e| format!("--secret: {e}"))?;
+    let keys = args
+        .secrets
+        .read()
+        .and_then(|s| signing_keys(&s))
+        .map_err(|e| format!("--secret: {e}"))?;
     let tags =
         TagFilter::parse_list(&args.company_tags).map_err(|e| format!("--company-tags: {e}"))?;
     let tags: Vec<(String, String)> = tags
@@ -354,21 +365,29 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
             concat!("hookproof-send/", env!("CARGO_PKG_VERSION")).to_owned(),
         ),
     ];
-    if let Some(a) = &args.authorization {
-        fixed.push(("authorization".into(), a.clone()));
+    if let Some(a) = input::credential(
+        "--authorization",
+        args.authorization.as_deref(),
+        args.authorization_file.as_deref(),
+        args.authorization_env.as_deref(),
+    )? {
+        fixed.push(("authorization".to_owned(), a));
     }
     if let Some(c) = &args.client_id {
         fixed.push(("x-codat-clientid".into(), c.clone()));
     }
     for h in &args.headers {
-        let (k, v) = h
-            .split_once(':')
-            .ok_or_else(|| format!("--header `{h}` is not `Name: value`"))?;
-        fixed.push((k.trim().to_owned(), v.trim().to_owned()));
+        let text = input::text_value("--header", h, input::MAX_VALUE_BYTES)?;
+        let text = String::from_utf8(text).map_err(|_| "--header: not UTF-8".to_owned())?;
+        let parsed = crate::headers::parse(&text).map_err(|e| format!("--header: {e}"))?;
+        if parsed.is_empty() {
+            return Err(format!("--header `{h}` is not `Name: value`"));
+        }
+        fixed.extend(parsed);
     }
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls_config(args.cacert.as_ref())?)
+        .tls_config(tls_config(args.cacert.as_deref())?)
         .timeout_global(Some(Duration::from_secs_f64(args.deadline)))
         .max_redirects(0)
         .http_status_as_error(false)

@@ -1180,3 +1180,366 @@ fn send_over_https_trusted_untrusted_expired() {
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+// ---------------------------------------------------------------------------------------------
+// secrets off the command line, one meaning for @FILE and -, headers files in every form
+
+fn header_of<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Runs `send` with `args`; returns (exit code, parsed --json output or Null, stdout, stderr).
+fn send_args(args: &[&str], stdin: Option<&[u8]>) -> (Option<i32>, Value, String, String) {
+    let out = run(args, stdin);
+    let text = stdout(&out);
+    let json = serde_json::from_str(text.trim()).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        json,
+        text,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Codat's documented svix example (tests/vectors, peers-and-codat.md): this secret, id,
+/// timestamp and body sign to this signature.
+const DOC_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+const DOC_TS: &str = "1614265330";
+const DOC_BODY: &str = r#"{"test": 2432232314}"#;
+const DOC_SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+#[test]
+fn secrets_from_a_file_the_environment_and_standard_input() {
+    let dir = temp_dir("secrets");
+    let file = dir.join("secret");
+    std::fs::write(&file, format!("{SECRET}\n")).unwrap();
+    let body = dir.join("body.json");
+    std::fs::write(&body, DOC_BODY).unwrap();
+    let file_s = file.display().to_string();
+    let at_file = format!("@{file_s}");
+    let at_body = format!("@{}", body.display());
+    let sign = |secret_args: &[&str], stdin: Option<&[u8]>, envs: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["sign"])
+            .args(secret_args)
+            .args([
+                "--id",
+                DOC_ID,
+                "--timestamp",
+                DOC_TS,
+                "--format",
+                "signature",
+            ])
+            .arg(&at_body)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.unwrap_or_default())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), stdout(&out).trim().to_owned())
+    };
+    let want = (Some(0), DOC_SIGNATURE.to_owned());
+    assert_eq!(sign(&["--secret-file", &file_s], None, &[]), want);
+    assert_eq!(sign(&["--secret", &at_file], None, &[]), want);
+    let stdin = format!("{SECRET}\n");
+    assert_eq!(
+        sign(&["--secret-file", "-"], Some(stdin.as_bytes()), &[]),
+        want
+    );
+    assert_eq!(sign(&["--secret", "-"], Some(stdin.as_bytes()), &[]), want);
+    assert_eq!(
+        sign(
+            &["--secret-env", "HOOKPROOF_TEST_SECRET"],
+            None,
+            &[("HOOKPROOF_TEST_SECRET", SECRET)]
+        ),
+        want
+    );
+    // Missing or empty: an error, never an unsigned message.
+    let empty = dir.join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let empty_s = empty.display().to_string();
+    assert_eq!(sign(&["--secret-file", &empty_s], None, &[]).0, Some(2));
+    assert_eq!(
+        sign(&["--secret-env", "HOOKPROOF_TEST_UNSET"], None, &[]).0,
+        Some(2)
+    );
+    assert_eq!(sign(&[], None, &[]).0, Some(2));
+
+    // verify reads them the same way.
+    let out = run(
+        &[
+            "verify",
+            "--secret-file",
+            &file_s,
+            "--msg-id",
+            DOC_ID,
+            "--timestamp",
+            DOC_TS,
+            "--signature",
+            DOC_SIGNATURE,
+            &at_body,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    // send: the secret and the legacy Authorization credential from a file or the environment.
+    let auth = dir.join("auth");
+    std::fs::write(&auth, "Bearer tok_file\n").unwrap();
+    let server = Server::start(vec![reply(200)]);
+    let out = Command::new(BIN)
+        .args([
+            "send",
+            &server.url,
+            "--secret-file",
+            &file_s,
+            "--policy",
+            "legacy",
+        ])
+        .args(["--authorization-file", &auth.display().to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stdout(&out));
+    let out = Command::new(BIN)
+        .args([
+            "send",
+            &server.url,
+            "--secret-env",
+            "HOOKPROOF_TEST_SECRET",
+            "--policy",
+            "legacy",
+        ])
+        .args(["--authorization-env", "HOOKPROOF_TEST_AUTH"])
+        .env("HOOKPROOF_TEST_SECRET", SECRET)
+        .env("HOOKPROOF_TEST_AUTH", "Bearer tok_env")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stdout(&out));
+    let requests = server.requests();
+    assert_eq!(
+        header_of(&requests[0], "authorization"),
+        Some("Bearer tok_file")
+    );
+    assert_eq!(
+        header_of(&requests[1], "authorization"),
+        Some("Bearer tok_env")
+    );
+    let verifier = hookproof::Verifier::from_texts([SECRET]).unwrap();
+    for r in &requests {
+        verifier
+            .verify(r.headers.as_slice(), &r.body, unix_now())
+            .unwrap();
+    }
+    // A credential with a line break would forge headers: refused.
+    std::fs::write(&auth, "Bearer a\nX-Forged: 1\n").unwrap();
+    let (code, ..) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--authorization",
+            &format!("@{}", auth.display()),
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(server.requests().len(), 2);
+
+    // --help says where secrets should come from, and that --secret is visible.
+    for sub in ["verify", "sign", "send"] {
+        let help = stdout(&run(&[sub, "--help"], None));
+        let file_at = help.find("--secret-file").unwrap();
+        let value_at = help.find("--secret <").unwrap();
+        assert!(file_at < value_at, "{sub} --help lists --secret first");
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains("visible to every local user"),
+            "{sub}: {help}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn at_file_and_dash_mean_the_same_for_every_flag() {
+    let dir = temp_dir("at-file");
+    let body = dir.join("body.json");
+    std::fs::write(&body, DOC_BODY).unwrap();
+    let headers = dir.join("headers.txt");
+    std::fs::write(
+        &headers,
+        format!("webhook-id: {DOC_ID}\nwebhook-timestamp: {DOC_TS}\nwebhook-signature: {DOC_SIGNATURE}\n"),
+    )
+    .unwrap();
+    let signature = dir.join("signature");
+    std::fs::write(&signature, format!("{DOC_SIGNATURE}\n")).unwrap();
+    let extra = dir.join("extra");
+    std::fs::write(&extra, "X-Api-Key: key_file\nX-Other: 2\n").unwrap();
+    let (at_body, at_headers, at_signature, at_extra) = (
+        format!("@{}", body.display()),
+        format!("@{}", headers.display()),
+        format!("@{}", signature.display()),
+        format!("@{}", extra.display()),
+    );
+    let verify = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut all = vec!["verify", "--secret", SECRET, "--ignore-timestamp"];
+        all.extend_from_slice(args);
+        run(&all, stdin).status.code()
+    };
+    // --headers: FILE, @FILE or -.
+    let headers_s = headers.display().to_string();
+    assert_eq!(verify(&["--headers", &headers_s, &at_body], None), Some(0));
+    assert_eq!(verify(&["--headers", &at_headers, &at_body], None), Some(0));
+    let headers_text = std::fs::read(&headers).unwrap();
+    assert_eq!(
+        verify(&["--headers", "-", &at_body], Some(&headers_text)),
+        Some(0)
+    );
+    // --signature: the value, @FILE or -.
+    let parts = ["--id", DOC_ID, "--timestamp", DOC_TS, "--signature"];
+    fn with<'a>(parts: &[&'a str], sig: &'a str, body: &'a str) -> Vec<&'a str> {
+        [parts, &[sig, body]].concat()
+    }
+    assert_eq!(
+        verify(&with(&parts, &at_signature, &at_body), None),
+        Some(0)
+    );
+    assert_eq!(
+        verify(&with(&parts, "-", &at_body), Some(DOC_SIGNATURE.as_bytes())),
+        Some(0)
+    );
+    // Standard input is read once: two `-` is an error, not an empty value.
+    assert_eq!(
+        verify(&with(&parts, "-", "-"), Some(DOC_SIGNATURE.as_bytes())),
+        Some(2)
+    );
+
+    // send: --body FILE / @FILE / -, --header @FILE, --cacert @FILE.
+    let server = Server::start(vec![reply(200)]);
+    let body_s = body.display().to_string();
+    for (value, stdin) in [
+        (body_s.as_str(), None),
+        (at_body.as_str(), None),
+        ("-", Some(DOC_BODY.as_bytes())),
+    ] {
+        let (code, ..) = send_args(
+            &[
+                "send",
+                &server.url,
+                "--secret",
+                SECRET,
+                "--body",
+                value,
+                "--header",
+                &at_extra,
+            ],
+            stdin,
+        );
+        assert_eq!(code, Some(0));
+    }
+    for r in server.requests() {
+        assert_eq!(r.body, DOC_BODY.as_bytes());
+        assert_eq!(header_of(&r, "x-api-key"), Some("key_file"));
+        assert_eq!(header_of(&r, "x-other"), Some("2"));
+    }
+    let good = pki("hookproof test CA", (2020, 1, 1), (2100, 1, 1));
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &good.ca_pem).unwrap();
+    let tls = TlsServer::start(&good);
+    let at_ca = format!("@{}", ca.display());
+    let (code, json, ..) = send_args(
+        &[
+            "send", &tls.url, "--secret", SECRET, "--cacert", &at_ca, "--json",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(0), "{json}");
+    drop(tls);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn headers_files_in_every_form_and_unreadable_lines_named() {
+    let dir = temp_dir("headers-forms");
+    let body = dir.join("body.json");
+    std::fs::write(&body, DOC_BODY).unwrap();
+    let at_body = format!("@{}", body.display());
+    let check = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = run(
+            &[
+                "verify",
+                "--secret",
+                SECRET,
+                "--ignore-timestamp",
+                "--headers",
+                &path.display().to_string(),
+                &at_body,
+            ],
+            None,
+        );
+        (
+            out.status.code(),
+            format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let h = format!(
+        "webhook-id: {DOC_ID}\r\nwebhook-timestamp: {DOC_TS}\r\nwebhook-signature: {DOC_SIGNATURE}\r\n"
+    );
+    // A raw HTTP request capture, body included.
+    let capture = format!(
+        "POST /codat HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n{h}\r\n{DOC_BODY}"
+    );
+    let (code, text) = check("capture.http", &capture);
+    assert_eq!(code, Some(0), "{text}");
+    // curl -v output: request lines, response lines and info lines.
+    let curl: String = [
+        "*   Trying 127.0.0.1:8787...".to_owned(),
+        "* Connected to 127.0.0.1 (127.0.0.1) port 8787".to_owned(),
+        "> POST /codat HTTP/1.1".to_owned(),
+        "> Host: 127.0.0.1:8787".to_owned(),
+        format!("> webhook-id: {DOC_ID}"),
+        format!("> webhook-timestamp: {DOC_TS}"),
+        format!("> webhook-signature: {DOC_SIGNATURE}"),
+        ">".to_owned(),
+        "} [20 bytes data]".to_owned(),
+        "< HTTP/1.1 202 Accepted".to_owned(),
+        "< webhook-id: msg_the_response_not_the_request".to_owned(),
+        "<".to_owned(),
+        "* Connection #0 to host 127.0.0.1 left intact".to_owned(),
+    ]
+    .join("\n");
+    let (code, text) = check("curl.txt", &curl);
+    assert_eq!(code, Some(0), "{text}");
+    // A line it cannot read is named, with its number, never skipped.
+    let (code, text) = check("bad.txt", &format!("{h}this line is prose, not a header\n"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("line 4") && text.contains("this line is prose"),
+        "{text}"
+    );
+    let (code, text) = check("bad-curl.txt", &format!("{curl}\n{{\"ok\":true}}\n"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("line 14"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
