@@ -169,6 +169,59 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
+/// A duration bound: `none`, or seconds as `90`, `90s`, `10m`, `2h`, `1d` or a sum (`1h30m`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bound(pub Option<f64>);
+
+impl Bound {
+    /// Parses a `--within` / `--max-wait` value.
+    pub fn parse(text: &str) -> Result<Bound, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(Bound(None));
+        }
+        let bad = || format!("`{text}` is not a duration like 90s, 10m, 2h, 1h30m or none");
+        let mut total = 0.0f64;
+        let mut rest = text;
+        if rest.is_empty() {
+            return Err(bad());
+        }
+        while !rest.is_empty() {
+            let digits = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len());
+            let number: f64 = rest[..digits].parse().map_err(|_| bad())?;
+            rest = &rest[digits..];
+            let unit_len = rest
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(rest.len());
+            let factor = match &rest[..unit_len] {
+                "" | "s" => 1.0,
+                "ms" => 0.001,
+                "m" | "min" => 60.0,
+                "h" => 3600.0,
+                "d" => 86400.0,
+                _ => return Err(bad()),
+            };
+            rest = &rest[unit_len..];
+            total += number * factor;
+        }
+        if !total.is_finite() {
+            return Err(bad());
+        }
+        Ok(Bound(Some(total)))
+    }
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("none"),
+            Some(s) => f.write_str(&crate::send::duration_text(s)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +233,15 @@ mod tests {
             "a\\x1b[2Jb\\x07\\x0a"
         );
         assert_eq!(escape_controls("\u{9b}x\u{202e}é"), "\\x9bx\\u{202e}é");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(Bound::parse("90"), Ok(Bound(Some(90.0))));
+        assert_eq!(Bound::parse("1h30m"), Ok(Bound(Some(5400.0))));
+        assert_eq!(Bound::parse("none"), Ok(Bound(None)));
+        assert!(Bound::parse("10 parsecs").is_err());
+        assert!(Bound::parse("").is_err());
+        assert!(Bound::parse("-5s").is_err());
     }
 }

@@ -34,6 +34,20 @@ enum Command {
     /// Secrets: give them with --secret-file PATH or --secret-env NAME (or `--secret @FILE`,
     /// `--secret -`); the same for --authorization. A value on the command line is visible to
     /// every local user in the process list.
+    ///
+    /// Bounded by default: a run stops (exit 1, `stopped`) before a wait that would pass
+    /// --within (10 min of real time), so the current policy's ≈ 28 h schedule is one flag away:
+    /// --time-scale 0.001 replays it in ≈ 90 s, --within none follows it in real time. A
+    /// consumer's Retry-After is waited for in real time (a rate limiter frees up in real time),
+    /// at most --max-wait (5 min). The bounds in force are printed to standard error on start.
+    ///
+    /// Redirects: the current service, like Svix, treats 3xx as a failed attempt and retries
+    /// the same URL. The legacy service follows them (up to 5 per attempt): to the URL's own
+    /// origin with every header; to another origin (scheme, host, port) without Authorization,
+    /// --header headers and the webhook-* signature unless --location-trusted; an https:// →
+    /// http:// redirect is never followed (dropped: insecure_redirect).
+    ///
+    /// Text output escapes control characters in anything the consumer sent (`\x1b`).
     Send(send::SendArgs),
     /// List the example event types `send` can build.
     Events,

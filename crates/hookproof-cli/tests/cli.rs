@@ -1022,6 +1022,14 @@ struct TlsServer {
 
 impl TlsServer {
     fn start(pki: &Pki) -> TlsServer {
+        TlsServer::start_with(
+            pki,
+            "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok".into(),
+        )
+    }
+
+    /// As `start`, answering every request with `response` instead.
+    fn start_with(pki: &Pki, response: String) -> TlsServer {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -1042,7 +1050,7 @@ impl TlsServer {
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((tcp, _)) => serve_tls(tcp, config.clone(), &count),
+                    Ok((tcp, _)) => serve_tls(tcp, config.clone(), &count, response.as_bytes()),
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
@@ -1065,7 +1073,12 @@ impl Drop for TlsServer {
     }
 }
 
-fn serve_tls(tcp: TcpStream, config: Arc<rustls::ServerConfig>, served: &Mutex<usize>) {
+fn serve_tls(
+    tcp: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    served: &Mutex<usize>,
+    response: &[u8],
+) {
     tcp.set_nonblocking(false).ok();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let Ok(conn) = rustls::ServerConnection::new(config) else {
@@ -1094,9 +1107,7 @@ fn serve_tls(tcp: TcpStream, config: Arc<rustls::ServerConfig>, served: &Mutex<u
     }
     *served.lock().unwrap() += 1;
     let mut stream = reader.into_inner();
-    stream
-        .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok")
-        .ok();
+    stream.write_all(response).ok();
     stream.conn.send_close_notify();
     stream.flush().ok();
 }
@@ -1182,7 +1193,113 @@ fn send_over_https_trusted_untrusted_expired() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// secrets off the command line, one meaning for @FILE and -, headers files in every form
+// fail closed: redirects, secrets off the command line, escaped output, bounded waits and runs,
+// one meaning for @FILE and -, headers files in every form
+
+/// An HTTP server on 127.0.0.1 answering each request with the next raw response (the last one
+/// repeats), written as given: any status line, headers and body bytes. Stopped on drop.
+struct RawServer {
+    url: String,
+    origin: String,
+    requests: Arc<Mutex<Vec<Request>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RawServer {
+    fn start(script: Vec<Vec<u8>>) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (r, s) = (requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut served = 0;
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let response = &script[served.min(script.len() - 1)];
+                        served += 1;
+                        serve_raw(stream, response, &r);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        RawServer {
+            url: format!("{origin}/hooks"),
+            origin,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+fn serve_raw(stream: TcpStream, response: &[u8], requests: &Mutex<Vec<Request>>) {
+    stream.set_nonblocking(false).ok();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.trim_end().split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok();
+    requests.lock().unwrap().push(Request {
+        path,
+        headers,
+        body,
+    });
+    let mut stream = reader.into_inner();
+    stream.write_all(response).ok();
+}
+
+/// A raw response: `status`, extra header lines, `body`, `connection: close`.
+fn raw(status: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    )
+    .into_bytes();
+    for h in headers {
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
 
 fn header_of<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
     r.headers
@@ -1202,6 +1319,112 @@ fn send_args(args: &[&str], stdin: Option<&[u8]>) -> (Option<i32>, Value, String
         text,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+#[test]
+fn send_redirects_never_carry_credentials_to_another_origin() {
+    let other = RawServer::start(vec![raw("200 OK", &[], b"ok")]);
+    // Same origin: followed with everything.
+    let home = RawServer::start(vec![
+        raw("307 Temporary Redirect", &["location: /moved"], b""),
+        raw("200 OK", &[], b"ok"),
+    ]);
+    let common = [
+        "--secret",
+        SECRET,
+        "--policy",
+        "legacy",
+        "--authorization",
+        "Bearer tok_1",
+        "--header",
+        "X-Api-Key: key_1",
+        "--json",
+    ];
+    let mut args = vec!["send", home.url.as_str()];
+    args.extend(common);
+    let (code, json, ..) = send_args(&args, None);
+    assert_eq!(code, Some(0), "{json}");
+    let moved = &home.requests()[1];
+    assert_eq!(moved.path, "/moved");
+    assert_eq!(header_of(moved, "authorization"), Some("Bearer tok_1"));
+    assert_eq!(header_of(moved, "x-api-key"), Some("key_1"));
+    assert!(header_of(moved, "webhook-signature").is_some());
+
+    // Another origin (another port): followed, without Authorization, --header or webhook-*.
+    let location = format!("location: {}/elsewhere", other.origin);
+    let away = RawServer::start(vec![raw("307 Temporary Redirect", &[&location], b"")]);
+    let mut args = vec!["send", away.url.as_str()];
+    args.extend(common);
+    let (code, json, ..) = send_args(&args, None);
+    assert_eq!(code, Some(0), "{json}");
+    let first = &away.requests()[0];
+    assert_eq!(header_of(first, "authorization"), Some("Bearer tok_1"));
+    let there = &other.requests()[0];
+    assert_eq!(there.path, "/elsewhere");
+    for name in [
+        "authorization",
+        "x-api-key",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    ] {
+        assert_eq!(
+            header_of(there, name),
+            None,
+            "{name} sent to another origin"
+        );
+    }
+    assert_eq!(json["attempts"][0]["credentialsWithheld"], true);
+
+    // --location-trusted: sent there too, as curl's flag of that name.
+    let mut args = vec!["send", away.url.as_str(), "--location-trusted"];
+    args.extend(common);
+    let (code, ..) = send_args(&args, None);
+    assert_eq!(code, Some(0));
+    let there = &other.requests()[1];
+    assert_eq!(header_of(there, "authorization"), Some("Bearer tok_1"));
+    assert_eq!(header_of(there, "x-api-key"), Some("key_1"));
+    assert!(header_of(there, "webhook-signature").is_some());
+}
+
+#[test]
+fn send_never_follows_https_to_http() {
+    let plain = RawServer::start(vec![raw("200 OK", &[], b"ok")]);
+    let dir = temp_dir("downgrade");
+    let good = pki("hookproof test CA", (2020, 1, 1), (2100, 1, 1));
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &good.ca_pem).unwrap();
+    let location = format!("{}/cleartext", plain.origin);
+    let server = TlsServer::start_with(
+        &good,
+        format!(
+            "HTTP/1.1 301 Moved\r\nconnection: close\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n"
+        ),
+    );
+    let cacert = format!("--cacert={}", ca.display());
+    for trusted in [false, true] {
+        let mut args = vec![
+            "send",
+            server.url.as_str(),
+            "--secret",
+            SECRET,
+            "--authorization",
+            "Bearer tok_1",
+            "--policy",
+            "legacy",
+            "--json",
+            cacert.as_str(),
+        ];
+        if trusted {
+            args.push("--location-trusted");
+        }
+        let (code, json, ..) = send_args(&args, None);
+        assert_eq!(code, Some(1), "{json}");
+        assert_eq!(json["verdict"]["reason"], "insecure_redirect", "{json}");
+    }
+    assert!(plain.requests().is_empty(), "sent in cleartext");
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Codat's documented svix example (tests/vectors, peers-and-codat.md): this secret, id,
@@ -1377,6 +1600,153 @@ fn unix_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+#[test]
+fn send_escapes_control_characters_from_the_network() {
+    // OSC title, bell, clear screen, a C1 CSI (U+009B), a right-to-left override, CR LF.
+    let hostile = "\x1b]0;pwned\x07\x1b[2J\u{9b}31m\u{202e}evil\r\n";
+    let server = RawServer::start(vec![raw("400 Bad Request", &[], hostile.as_bytes())]);
+    let (code, json, text, _) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(json, Value::Null);
+    assert!(
+        !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{text:?}"
+    );
+    assert!(text.contains(r"\x1b]0;pwned\x07\x1b[2J"), "{text}");
+    assert!(text.contains(r"\x9b31m\u{202e}evil\x0d\x0a"), "{text}");
+    // A body that is not UTF-8 is shown with replacement characters, escaped all the same.
+    let server = RawServer::start(vec![raw("400 Bad Request", &[], b"\xff\x1b[2J")]);
+    let (_, _, text, _) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+        ],
+        None,
+    );
+    assert!(text.contains("\u{fffd}\\x1b[2J"), "{text}");
+    // JSON output keeps the bytes, escaped by JSON itself.
+    let server = RawServer::start(vec![raw("400 Bad Request", &[], b"\x1b[2J")]);
+    let (_, json, text, _) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(json["attempts"][0]["response"], "\u{1b}[2J");
+    assert!(!text.contains('\u{1b}'));
+}
+
+#[test]
+fn send_caps_a_retry_after_wait() {
+    // The audit's far-future date: Codat's clock says thousands of years.
+    let far = RawServer::start(vec![
+        raw(
+            "429 Too Many Requests",
+            &["retry-after: Fri, 31 Dec 9999 23:59:59 GMT"],
+            b"",
+        ),
+        raw("200 OK", &[], b"ok"),
+    ]);
+    let started = Instant::now();
+    let (code, json, _, stderr) = send_args(
+        &[
+            "send",
+            &far.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+            "--max-wait",
+            "1s",
+            "--json",
+        ],
+        None,
+    );
+    let took = started.elapsed();
+    assert_eq!(code, Some(0), "{json} {stderr}");
+    assert!(took >= Duration::from_millis(950), "{took:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    let decision = &json["attempts"][0]["decision"];
+    assert!(decision["after"].as_f64().unwrap() > 1e9, "{decision}");
+    assert_eq!(decision["waited"], 1.0);
+    assert!(stderr.contains("Retry-After waits at most 1s"), "{stderr}");
+
+    // The default cap is stated in --help.
+    let help = stdout(&run(&["send", "--help"], None));
+    assert!(help.contains("[default: 5m]"), "{help}");
+    let bad = run(&["send", &far.url, "--max-wait", "soon"], None);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn send_is_bounded_by_default_and_says_so() {
+    // In real time, the current policy's first wait is 5 s: --within 2s stops before it.
+    let server = Server::start(vec![reply(503)]);
+    let started = Instant::now();
+    let (code, json, _, stderr) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--within",
+            "2s",
+            "--json",
+        ],
+        None,
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        json["verdict"],
+        serde_json::json!({"result": "stopped", "reason": "within", "attempts": 1})
+    );
+    assert!(stderr.contains("--within none lifts it"), "{stderr}");
+    assert_eq!(server.requests().len(), 1);
+
+    // --max-attempts: stops after N, before the policy's 8.
+    let server = Server::start(vec![reply(400)]);
+    let json = send(&server, "current", &["--max-attempts", "2"]);
+    assert_eq!(
+        json["verdict"],
+        serde_json::json!({"result": "stopped", "reason": "max_attempts", "attempts": 2})
+    );
+    assert_eq!(server.requests().len(), 2);
+
+    // With no flag at all the bound is named on standard error, with how to lift it.
+    let server = Server::start(vec![reply(200)]);
+    let (code, _, text, stderr) = send_args(&["send", &server.url, "--secret", SECRET], None);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("10m") && stderr.contains("--within none"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--time-scale 0.001"), "{stderr}");
 }
 
 #[test]
