@@ -2,10 +2,10 @@
 //! events to a consumer the way Codat would, reporting how Codat treats each response.
 
 mod catalog;
+mod headers;
+mod input;
 mod send;
 
-use std::io::Read;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -30,9 +30,64 @@ enum Command {
     /// Sign a body: print the webhook-id, webhook-timestamp and webhook-signature headers.
     Sign(SignArgs),
     /// Deliver an example event to URL the way Codat does, following its retry policy.
+    ///
+    /// Secrets: give them with --secret-file PATH or --secret-env NAME (or `--secret @FILE`,
+    /// `--secret -`); the same for --authorization. A value on the command line is visible to
+    /// every local user in the process list.
+    ///
+    /// Bounded by default: a run stops (exit 1, `stopped`) before a wait that would pass
+    /// --within (10 min of real time), so the current policy's ≈ 28 h schedule is one flag away:
+    /// --time-scale 0.001 replays it in ≈ 90 s, --within none follows it in real time. A
+    /// consumer's Retry-After is waited for in real time (a rate limiter frees up in real time),
+    /// at most --max-wait (5 min). The bounds in force are printed to standard error on start.
+    ///
+    /// Redirects: the current service, like Svix, treats 3xx as a failed attempt and retries
+    /// the same URL. The legacy service follows them (up to 5 per attempt): to the URL's own
+    /// origin with every header; to another origin (scheme, host, port) without Authorization,
+    /// --header headers and the webhook-* signature unless --location-trusted; an https:// →
+    /// http:// redirect is never followed (dropped: insecure_redirect).
+    ///
+    /// Text output escapes control characters in anything the consumer sent (`\x1b`).
     Send(send::SendArgs),
     /// List the example event types `send` can build.
     Events,
+}
+
+/// Secrets and keys, in the order `--help` recommends them: a file or an environment variable
+/// keep them out of the process list, which every local user can read.
+#[derive(Args)]
+pub struct SecretArgs {
+    /// Read the secret(s) from this file (`-`: standard input), one per line: `whsec_…`
+    /// secrets, `whpk_…` public keys (verify), `whsk_…` signing keys (sign, send). Repeatable;
+    /// several secrets are rotation (verify accepts any; sign and send sign with each).
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Vec<String>,
+    /// Read the secret(s) from this environment variable, one per line. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub secret_env: Vec<String>,
+    /// The secret itself, or `@FILE` / `-` as --secret-file. A secret written here is
+    /// visible to every local user in the process list while the command runs: prefer
+    /// --secret-file or --secret-env. Repeatable.
+    #[arg(long, value_name = "S")]
+    pub secret: Vec<String>,
+}
+
+impl SecretArgs {
+    /// Every secret given, from every source.
+    pub fn read(&self) -> Result<Vec<String>, String> {
+        input::secrets(&self.secret, &self.secret_file, &self.secret_env)
+    }
+
+    /// As `read`, and at least one secret is required.
+    fn read_required(&self) -> Result<Vec<String>, String> {
+        let secrets = self.read()?;
+        if secrets.is_empty() {
+            return Err(
+                "give a secret: --secret-file PATH, --secret-env NAME or --secret S".into(),
+            );
+        }
+        Ok(secrets)
+    }
 }
 
 /// `svix verify`'s arguments are accepted as they are: `--secret`, `--msg-id`, `--timestamp`,
@@ -40,9 +95,8 @@ enum Command {
 /// timestamp's age is not checked unless `--now` or `--tolerance` is given.
 #[derive(Args)]
 struct VerifyArgs {
-    /// Signing secret (`whsec_…`) or v1a public key (`whpk_…`); repeat for rotation.
-    #[arg(long, required = true, value_name = "S")]
-    secret: Vec<String>,
+    #[command(flatten)]
+    secrets: SecretArgs,
     /// The webhook-id header.
     #[arg(long, value_name = "I", requires_all = ["timestamp", "signature"], conflicts_with_all = ["headers", "msg_id"])]
     id: Option<String>,
@@ -53,12 +107,15 @@ struct VerifyArgs {
     /// The webhook-timestamp header.
     #[arg(long, value_name = "T")]
     timestamp: Option<String>,
-    /// The webhook-signature header.
+    /// The webhook-signature header: the value, `@FILE` or `-` for standard input.
     #[arg(long, value_name = "V")]
     signature: Option<String>,
-    /// A file of request headers: `Name: value` lines, or a JSON object.
+    /// A file of the request's headers (`FILE`, `@FILE`, or `-` for standard input):
+    /// `Name: value` lines, a JSON object, a raw HTTP request capture (request line, headers,
+    /// blank line, body — the body is not read from it), or `curl -v` output (`> ` lines; `< `,
+    /// `* `, `{ ` and `} ` lines passed over). A line it cannot read is an error naming it.
     #[arg(long, value_name = "FILE", required_unless_present_any = ["id", "msg_id"])]
-    headers: Option<PathBuf>,
+    headers: Option<String>,
     /// Allowed clock difference in seconds (default 300).
     #[arg(long, value_name = "N", conflicts_with = "ignore_timestamp")]
     tolerance: Option<u64>,
@@ -76,10 +133,8 @@ struct VerifyArgs {
 
 #[derive(Args)]
 struct SignArgs {
-    /// Signing secret (`whsec_…`) or v1a signing key (`whsk_…`); repeat to sign with each
-    /// (one space-separated webhook-signature, as a sender rotating keys sends).
-    #[arg(long, required = true, value_name = "S")]
-    secret: Vec<String>,
+    #[command(flatten)]
+    secrets: SecretArgs,
     /// Message id (default: a fresh `msg_…`).
     #[arg(long, visible_alias = "msg-id", value_name = "I")]
     id: Option<String>,
@@ -137,55 +192,10 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Reads the body from a file, or standard input for `-` or none.
-pub fn read_body(path: Option<&PathBuf>) -> std::io::Result<Vec<u8>> {
-    match path {
-        Some(p) if p.as_os_str() != "-" => std::fs::read(p),
-        _ => {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf)?;
-            Ok(buf)
-        }
-    }
-}
-
 /// The body argument of `verify` and `sign`: the text itself, `@FILE`, or `-` / none for
 /// standard input.
 fn body_argument(arg: Option<&str>) -> Result<Vec<u8>, String> {
-    match arg {
-        None | Some("-") => read_body(None).map_err(|e| format!("cannot read standard input: {e}")),
-        Some(text) => match text.strip_prefix('@') {
-            Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}")),
-            None => Ok(text.as_bytes().to_vec()),
-        },
-    }
-}
-
-/// Parses a headers file: a JSON object (string values) or `Name: value` lines.
-fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
-    if text.trim_start().starts_with('{') {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("headers file: {e}"))?;
-        let object = value
-            .as_object()
-            .ok_or("headers file: expected a JSON object")?;
-        return object
-            .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => Ok((k.clone(), s.clone())),
-                _ => Err(format!("headers file: {k} is not a string")),
-            })
-            .collect();
-    }
-    text.lines()
-        .map(str::trim_end)
-        .filter(|l| !l.is_empty() && !l.starts_with("HTTP/") && !l.starts_with('#'))
-        .map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .ok_or_else(|| format!("headers file: `{l}` is not `Name: value`"))
-        })
-        .collect()
+    input::text_value("BODY", arg.unwrap_or("-"), input::MAX_BODY_BYTES)
 }
 
 fn hint(e: VerifyError) -> &'static str {
@@ -207,7 +217,11 @@ fn hint(e: VerifyError) -> &'static str {
 }
 
 fn verify(args: VerifyArgs) -> ExitCode {
-    let verifier = match Verifier::from_texts(args.secret.iter().map(String::as_str)) {
+    let secrets = match args.secrets.read_required() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let verifier = match Verifier::from_texts(secrets.iter().map(String::as_str)) {
         Ok(v) => v,
         Err(e) => return fail(format_args!("{}: {e}", e.code())),
     };
@@ -225,11 +239,13 @@ fn verify(args: VerifyArgs) -> ExitCode {
     let now = args.now.unwrap_or(unix_now() as i64);
     let result = match &args.headers {
         Some(path) => {
-            let text = match std::fs::read_to_string(path) {
+            let text = match input::file_value("--headers", path, input::MAX_VALUE_BYTES)
+                .and_then(|b| String::from_utf8(b).map_err(|_| "--headers: not UTF-8".into()))
+            {
                 Ok(t) => t,
-                Err(e) => return fail(format_args!("cannot read {}: {e}", path.display())),
+                Err(e) => return fail(e),
             };
-            let headers = match parse_headers(&text) {
+            let headers = match headers::parse(&text) {
                 Ok(h) => h,
                 Err(e) => return fail(e),
             };
@@ -237,15 +253,25 @@ fn verify(args: VerifyArgs) -> ExitCode {
                 .verify(headers.as_slice(), &body, now)
                 .map(|v| (v.id.to_owned(), v.timestamp))
         }
-        None => verifier
-            .verify_parts(
-                args.id.as_deref().or(args.msg_id.as_deref()).unwrap_or(""),
-                args.timestamp.as_deref().unwrap_or(""),
-                args.signature.as_deref().unwrap_or(""),
-                &body,
-                now,
-            )
-            .map(|v| (v.id.to_owned(), v.timestamp)),
+        None => {
+            let signature = match args.signature.as_deref().map(|v| {
+                input::text_value("--signature", v, input::MAX_VALUE_BYTES)
+                    .map(|b| String::from_utf8_lossy(&b).trim_end().to_owned())
+            }) {
+                Some(Err(e)) => return fail(e),
+                Some(Ok(s)) => s,
+                None => String::new(),
+            };
+            verifier
+                .verify_parts(
+                    args.id.as_deref().or(args.msg_id.as_deref()).unwrap_or(""),
+                    args.timestamp.as_deref().unwrap_or(""),
+                    &signature,
+                    &body,
+                    now,
+                )
+                .map(|v| (v.id.to_owned(), v.timestamp))
+        }
     };
     match result {
         Ok((id, ts)) => {
@@ -317,7 +343,7 @@ pub fn signature_header(keys: &[Key], id: &str, ts: i64, body: &[u8]) -> String 
 }
 
 fn sign(args: SignArgs) -> ExitCode {
-    let keys = match signing_keys(&args.secret) {
+    let keys = match args.secrets.read_required().and_then(|s| signing_keys(&s)) {
         Ok(k) => k,
         Err(e) => return fail(e),
     };

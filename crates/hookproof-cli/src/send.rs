@@ -4,10 +4,16 @@
 //!
 //! Time: the policy's own waits are compressed by `--time-scale` (1 = real time) and shown on
 //! a virtual clock; a `Retry-After` the consumer sends is honoured in real time (it is the
-//! consumer's own request, and a rate limiter only frees up in real time).
+//! consumer's own request, and a rate limiter only frees up in real time), at most
+//! `--max-wait`. A run ends at the latest when its next wait would pass `--within` (real
+//! time), or after `--max-attempts`; it says so on standard error when it starts.
+//!
+//! Redirects (legacy policy only; the current service, like Svix, treats 3xx as a failure)
+//! stay within the URL's origin with everything; to another origin they carry neither the
+//! `Authorization` header, nor `--header` headers, nor the webhook-* signature unless
+//! `--location-trusted`; an https:// → http:// redirect is never followed.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -16,8 +22,9 @@ use hookproof::classify::{Attempt, Outcome};
 use hookproof::{Decision, Policy, TagFilter};
 use serde_json::{Value, json};
 
+use crate::input::{self, Bound, escape_controls};
 use crate::{
-    catalog, new_message_id, random_token, read_body, signature_header, signing_keys, unix_now,
+    SecretArgs, catalog, new_message_id, random_token, signature_header, signing_keys, unix_now,
 };
 
 /// At most this many redirects are followed within one attempt (legacy policy).
@@ -37,41 +44,67 @@ pub enum PolicyArg {
 pub struct SendArgs {
     /// The consumer's URL (http:// or https://; TLS trusts Mozilla's roots, or --cacert).
     url: String,
-    /// Signing secret (`whsec_…`) or v1a signing key (`whsk_…`); repeat to sign with each.
-    /// Without one no webhook-* headers are sent.
-    #[arg(long, value_name = "S")]
-    secret: Vec<String>,
+    /// Secrets to sign with (`whsec_…`, or v1a `whsk_…`); without one no webhook-* headers are
+    /// sent.
+    #[command(flatten)]
+    secrets: SecretArgs,
     /// PEM file of the CA certificate(s) to trust for https:// instead of Mozilla's roots
-    /// (a private CA).
+    /// (a private CA): `PEM`, `@PEM` or `-`.
     #[arg(long, value_name = "PEM")]
-    cacert: Option<PathBuf>,
+    cacert: Option<String>,
     /// Event type from Codat's catalog (see `hookproof events`); with --legacy-body, a RuleType.
     #[arg(long, value_name = "T", default_value = "read.completed")]
     event_type: String,
     /// The company's tags, `key:value,…`.
     #[arg(long, value_name = "K:V,…", default_value = "region:us")]
     company_tags: String,
-    /// Extra request header (`Name: value`); repeatable.
+    /// Extra request header: `Name: value`, or `@FILE` / `-` for a headers file in any form
+    /// --headers of `verify` reads. Repeatable. Never sent to another origin on a redirect
+    /// (see --location-trusted).
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
     /// Which Codat delivery service to behave like.
     #[arg(long, value_enum, default_value_t = PolicyArg::Current)]
     policy: PolicyArg,
-    /// Multiply the policy's waits by this (0.001 turns 10 h into 36 s).
+    /// Multiply the policy's waits by this (1 = real time; 0.001 turns ≈ 28 h into ≈ 90 s).
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     time_scale: f64,
+    /// Stop (exit 1, `stopped`) before any wait that would end more than DURATION of real time
+    /// after the start (`90s`, `10m`, `2h`, `none`).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = Bound::parse)]
+    within: Bound,
+    /// Stop (exit 1, `stopped`) after N attempts, before the policy would give up.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_attempts: Option<u32>,
+    /// Wait at most DURATION of real time for a consumer's Retry-After (the timeline still
+    /// shows what Codat would wait); `none` for no cap.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = Bound::parse)]
+    max_wait: Bound,
     /// Send a legacy rule body instead of the current envelope.
     #[arg(long)]
     legacy_body: bool,
-    /// The Authorization header (legacy security), e.g. `Bearer tok_…`.
+    /// Read the Authorization header (legacy security) from this file (`-`: standard input).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["authorization", "authorization_env"])]
+    authorization_file: Option<String>,
+    /// Read the Authorization header from this environment variable.
+    #[arg(long, value_name = "NAME", conflicts_with = "authorization")]
+    authorization_env: Option<String>,
+    /// The Authorization header itself, e.g. `Bearer tok_…`, or `@FILE` / `-`. Written here it
+    /// is visible to every local user in the process list: prefer --authorization-file or
+    /// --authorization-env.
     #[arg(long, value_name = "VALUE")]
     authorization: Option<String>,
+    /// On a redirect to another origin (scheme, host, port), send Authorization, --header
+    /// headers and the webhook-* signature there too (as curl's --location-trusted). An
+    /// https:// → http:// redirect is never followed.
+    #[arg(long)]
+    location_trusted: bool,
     /// The X-Codat-ClientId header (and the legacy body's ClientId).
     #[arg(long, value_name = "UUID")]
     client_id: Option<String>,
-    /// Send this body file instead of a generated event.
+    /// Send this body file instead of a generated event: `FILE`, `@FILE` or `-`.
     #[arg(long, value_name = "FILE")]
-    body: Option<PathBuf>,
+    body: Option<String>,
     /// Use this message id (to show de-duplication).
     #[arg(long, value_name = "ID")]
     id: Option<String>,
@@ -129,11 +162,13 @@ fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8
                 header("location"),
             );
             let status = response.status().as_u16();
+            // Not UTF-8 is shown as it is, with replacement characters.
             let body = response
                 .body_mut()
                 .with_config()
                 .limit(MAX_RESPONSE_BYTES)
-                .read_to_string()
+                .read_to_vec()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             Response {
                 outcome: Outcome::Status(status),
@@ -163,12 +198,24 @@ fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8
     }
 }
 
-/// Resolves a Location against the URL it came from (absolute http(s) URLs and absolute paths).
+/// Resolves a Location against the URL it came from: absolute http(s) URLs, scheme-relative
+/// `//host/path` and absolute or relative paths (taken from the root). Other schemes: `None`.
 fn resolve(base: &str, location: &str) -> Option<String> {
-    if location.starts_with("http://") || location.starts_with("https://") {
+    let lower = location.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
         return Some(location.to_owned());
     }
     let (scheme, after_scheme) = base.split_once("://")?;
+    if location.starts_with("//") {
+        return Some(format!("{scheme}:{location}"));
+    }
+    if location.split_once("://").is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    }) {
+        return None;
+    }
     let authority = after_scheme.split('/').next()?;
     let path = if location.starts_with('/') {
         location.to_owned()
@@ -178,22 +225,47 @@ fn resolve(base: &str, location: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}{path}"))
 }
 
+/// The origin of an http(s) URL: scheme, host (lowercase) and port (default filled in).
+fn origin(url: &str) -> Option<(String, String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (
+            h,
+            if p.is_empty() {
+                default
+            } else {
+                p.parse().ok()?
+            },
+        ),
+        _ => (host_port, default),
+    };
+    Some((scheme, host.to_ascii_lowercase(), port))
+}
+
 /// Mozilla's roots (webpki-roots), or exactly the certificates of a `--cacert` PEM file.
-fn tls_config(cacert: Option<&PathBuf>) -> Result<ureq::tls::TlsConfig, String> {
+fn tls_config(cacert: Option<&str>) -> Result<ureq::tls::TlsConfig, String> {
     use ureq::tls::{PemItem, RootCerts, TlsConfig, parse_pem};
     let Some(path) = cacert else {
         return Ok(TlsConfig::builder().root_certs(RootCerts::WebPki).build());
     };
-    let pem = std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?;
+    let pem = input::file_value("--cacert", path, input::MAX_VALUE_BYTES)?;
     let mut certs = Vec::new();
     for item in parse_pem(&pem) {
-        match item.map_err(|e| format!("--cacert {}: {e}", path.display()))? {
+        match item.map_err(|e| format!("--cacert {path}: {e}"))? {
             PemItem::Certificate(c) => certs.push(c),
             _ => continue,
         }
     }
     if certs.is_empty() {
-        return Err(format!("--cacert {}: no certificate in it", path.display()));
+        return Err(format!("--cacert {path}: no certificate in it"));
     }
     Ok(TlsConfig::builder()
         .root_certs(RootCerts::new_with_certs(&certs))
@@ -208,7 +280,8 @@ fn outcome_text(o: Outcome) -> String {
     }
 }
 
-fn duration_text(secs: f64) -> String {
+/// `90s`, `5m00s`, `10h00m`: a duration for people.
+pub fn duration_text(secs: f64) -> String {
     let s = secs.round() as u64;
     match s {
         0..=119 => format!("{secs:.0}s"),
@@ -219,7 +292,7 @@ fn duration_text(secs: f64) -> String {
 
 /// Sleeps `real` seconds, showing a progress line on a terminal.
 fn wait(real: f64, virtual_secs: f64, next: u32) {
-    let total = Duration::from_secs_f64(real.max(0.0));
+    let total = Duration::try_from_secs_f64(real.max(0.0)).unwrap_or(Duration::MAX);
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal();
     while started.elapsed() < total {
@@ -243,9 +316,7 @@ fn build_body(
     tags: &[(String, String)],
 ) -> Result<(Vec<u8>, Option<String>), String> {
     if let Some(path) = &args.body {
-        return read_body(Some(path))
-            .map(|b| (b, None))
-            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+        return input::file_value("--body", path, input::MAX_BODY_BYTES).map(|b| (b, None));
     }
     let uuid = || {
         let t = random_token(32)
@@ -323,6 +394,11 @@ pub fn run(args: SendArgs) -> ExitCode {
     }
 }
 
+/// A limit of this run (not Codat's) that ended it.
+fn stopped(reason: &str, number: u32) -> Value {
+    json!({"result": "stopped", "reason": reason, "attempts": number})
+}
+
 fn deliver(args: &SendArgs) -> Result<bool, String> {
     if !args.url.starts_with("http://") && !args.url.starts_with("https://") {
         return Err("URL must be http:// or https://".into());
@@ -337,7 +413,11 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
         PolicyArg::Legacy => Policy::Legacy,
         PolicyArg::Current => Policy::Current,
     };
-    let keys = signing_keys(&args.secret).map_err(|e| format!("--secret: {e}"))?;
+    let keys = args
+        .secrets
+        .read()
+        .and_then(|s| signing_keys(&s))
+        .map_err(|e| format!("--secret: {e}"))?;
     let tags =
         TagFilter::parse_list(&args.company_tags).map_err(|e| format!("--company-tags: {e}"))?;
     let tags: Vec<(String, String)> = tags
@@ -347,6 +427,7 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
     let (body, event_id) = build_body(args, &tags)?;
     let msg_id = args.id.clone().unwrap_or_else(new_message_id);
 
+    // Sent to every origin.
     let mut fixed = vec![
         ("content-type".to_owned(), "application/json".to_owned()),
         (
@@ -354,21 +435,35 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
             concat!("hookproof-send/", env!("CARGO_PKG_VERSION")).to_owned(),
         ),
     ];
-    if let Some(a) = &args.authorization {
-        fixed.push(("authorization".into(), a.clone()));
-    }
     if let Some(c) = &args.client_id {
         fixed.push(("x-codat-clientid".into(), c.clone()));
     }
-    for h in &args.headers {
-        let (k, v) = h
-            .split_once(':')
-            .ok_or_else(|| format!("--header `{h}` is not `Name: value`"))?;
-        fixed.push((k.trim().to_owned(), v.trim().to_owned()));
+    // Sent to the URL's origin only, unless --location-trusted.
+    let mut private = Vec::new();
+    if let Some(a) = input::credential(
+        "--authorization",
+        args.authorization.as_deref(),
+        args.authorization_file.as_deref(),
+        args.authorization_env.as_deref(),
+    )? {
+        private.push(("authorization".to_owned(), a));
     }
+    for h in &args.headers {
+        let text = input::text_value("--header", h, input::MAX_VALUE_BYTES)?;
+        let text = String::from_utf8(text).map_err(|_| "--header: not UTF-8".to_owned())?;
+        let parsed = crate::headers::parse(&text).map_err(|e| format!("--header: {e}"))?;
+        if parsed.is_empty() {
+            return Err(format!(
+                "--header `{}` is not `Name: value`",
+                escape_controls(h)
+            ));
+        }
+        private.extend(parsed);
+    }
+    let home = origin(&args.url).ok_or("URL must be http:// or https:// with a host")?;
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls_config(args.cacert.as_ref())?)
+        .tls_config(tls_config(args.cacert.as_deref())?)
         .timeout_global(Some(Duration::from_secs_f64(args.deadline)))
         .max_redirects(0)
         .http_status_as_error(false)
@@ -376,12 +471,14 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
         .into();
 
     let started = unix_now();
+    let real_start = Instant::now();
     let mut virtual_elapsed = 0.0f64;
     let mut attempts: Vec<Value> = Vec::new();
     let label = args
         .label
         .clone()
         .unwrap_or_else(|| format!("{} → {}", args.event_type, args.url));
+    eprintln!("{}", start_line(args, policy));
     if !args.json {
         println!("▶ {label}  [{} policy, message {msg_id}]", policy.name());
     }
@@ -389,17 +486,22 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
     let verdict: Value = loop {
         let mut url = args.url.clone();
         let mut redirects = 0;
+        let mut refused: Option<&str> = None;
         let (response, decision) = loop {
             let ts = unix_now() as i64 + args.timestamp_offset;
+            let trusted = args.location_trusted || origin(&url).as_ref() == Some(&home);
             let mut headers = fixed.clone();
             let mut sent = body.clone();
-            if !keys.is_empty() {
-                headers.push(("webhook-id".into(), msg_id.clone()));
-                headers.push(("webhook-timestamp".into(), ts.to_string()));
-                headers.push((
-                    "webhook-signature".into(),
-                    signature_header(&keys, &msg_id, ts, &body),
-                ));
+            if trusted {
+                headers.extend(private.iter().cloned());
+                if !keys.is_empty() {
+                    headers.push(("webhook-id".into(), msg_id.clone()));
+                    headers.push(("webhook-timestamp".into(), ts.to_string()));
+                    headers.push((
+                        "webhook-signature".into(),
+                        signature_header(&keys, &msg_id, ts, &body),
+                    ));
+                }
             }
             if let Some(last) = sent
                 .iter()
@@ -419,16 +521,31 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
             let decision = hookproof::next_attempt(policy, number, &attempt, now);
             if decision == Decision::FollowRedirect {
                 let target = response.location.as_deref().and_then(|l| resolve(&url, l));
-                if let (Some(target), true) = (target, redirects < MAX_REDIRECTS) {
+                let downgrade = target.as_deref().is_some_and(|t| {
+                    url.to_ascii_lowercase().starts_with("https://")
+                        && !t.to_ascii_lowercase().starts_with("https://")
+                });
+                if downgrade {
+                    refused = Some("insecure_redirect");
+                } else if let (Some(target), true) = (target, redirects < MAX_REDIRECTS) {
+                    let cross = origin(&target).as_ref() != Some(&home);
+                    let withheld = cross && !args.location_trusted;
                     attempts.push(json!({
                         "attempt": number, "at": virtual_elapsed, "url": url, "status": status_json(response.outcome),
                         "classification": "redirect", "location": target, "millis": response.millis as u64,
+                        "crossOrigin": cross, "credentialsWithheld": withheld,
                     }));
                     if !args.json {
+                        let note = if withheld {
+                            " (another origin: Authorization, --header and webhook-* headers not sent; --location-trusted sends them)"
+                        } else {
+                            ""
+                        };
                         println!(
-                            "  #{number} +{}  {} → redirect to {target}",
+                            "  #{number} +{}  {} → redirect to {}{note}",
                             duration_text(virtual_elapsed),
-                            outcome_text(response.outcome)
+                            outcome_text(response.outcome),
+                            escape_controls(&target)
                         );
                     }
                     url = target;
@@ -465,7 +582,7 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
         if !matches!(response.outcome, Outcome::Status(_)) {
             entry["error"] = json!(response.body);
         }
-        let shown_body = response.body.chars().take(80).collect::<String>();
+        let shown_body = escape_controls(&response.body.chars().take(80).collect::<String>());
         let line = format!(
             "  #{number} +{}  {} ({} ms) {}",
             duration_text(virtual_elapsed),
@@ -487,7 +604,9 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
                 break json!({"result": "delivered", "attempts": number});
             }
             Decision::GiveUp(reason) => {
-                let reason = if redirects >= MAX_REDIRECTS {
+                let reason = if let Some(r) = refused {
+                    r
+                } else if redirects >= MAX_REDIRECTS {
                     "too_many_redirects"
                 } else {
                     reason.name()
@@ -495,7 +614,14 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
                 entry["decision"] = json!({"action": "give_up", "reason": reason});
                 attempts.push(entry);
                 if !args.json {
-                    println!("{line}→ dropped ({reason})");
+                    let why = match (refused, response.location.as_deref()) {
+                        (Some(_), Some(l)) => format!(
+                            ": an https:// URL redirected to {}, not followed",
+                            escape_controls(l)
+                        ),
+                        _ => String::new(),
+                    };
+                    println!("{line}→ dropped ({reason}){why}");
                 }
                 break json!({"result": "dropped", "reason": reason, "attempts": number});
             }
@@ -508,20 +634,36 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
                         .as_deref()
                         .and_then(|v| hookproof::parse_retry_after(v, now as i64))
                         .is_some();
-                let real = if honours_retry_after {
-                    delay
-                } else {
-                    delay * args.time_scale
+                let (real, capped) = match (honours_retry_after, args.max_wait.0) {
+                    (true, Some(cap)) if delay > cap => (cap, true),
+                    (true, _) => (delay, false),
+                    (false, _) => (delay * args.time_scale, false),
                 };
                 entry["decision"] = json!({"action": "retry", "after": delay, "retryAfterHonoured": honours_retry_after});
+                if capped {
+                    entry["decision"]["waited"] = json!(real);
+                }
                 attempts.push(entry);
                 if !args.json {
-                    let why = if honours_retry_after {
-                        " (Retry-After)"
-                    } else {
-                        ""
+                    let why = match (honours_retry_after, capped) {
+                        (true, true) => format!(
+                            " (Retry-After; waiting {}: --max-wait)",
+                            duration_text(real)
+                        ),
+                        (true, false) => " (Retry-After)".to_owned(),
+                        _ => String::new(),
                     };
                     println!("{line}→ retry in {}{why}", duration_text(delay));
+                }
+                if args.max_attempts.is_some_and(|max| number >= max) {
+                    break stopped("max_attempts", number);
+                }
+                let past_within = args
+                    .within
+                    .0
+                    .is_some_and(|w| real_start.elapsed().as_secs_f64() + real > w);
+                if past_within {
+                    break stopped("within", number);
                 }
                 wait(real, delay, number + 1);
                 virtual_elapsed += delay;
@@ -546,6 +688,17 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
                 "  ✔ delivered after {} attempt(s), {span} on Codat's clock",
                 verdict["attempts"]
             ),
+            Some("stopped") => println!(
+                "  ■ stopped after {} attempt(s), {span} on Codat's clock: {}",
+                verdict["attempts"],
+                match verdict["reason"].as_str() {
+                    Some("within") => format!(
+                        "the next wait would pass --within {} (--within none lifts it)",
+                        args.within
+                    ),
+                    _ => "--max-attempts reached".to_owned(),
+                }
+            ),
             _ => println!(
                 "  ✘ dropped after {} attempt(s), {span} on Codat's clock: {}",
                 verdict["attempts"],
@@ -554,6 +707,31 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
         }
     }
     Ok(delivered)
+}
+
+/// The one line on standard error naming the bounds of this run and how to lift them.
+fn start_line(args: &SendArgs, policy: Policy) -> String {
+    let pace = if args.time_scale == 1.0 {
+        "in real time (--time-scale 0.001 compresses it)".to_owned()
+    } else {
+        format!("waits ×{}", args.time_scale)
+    };
+    let within = match args.within.0 {
+        Some(_) => format!(
+            "stops before a wait that would pass {} of real time (--within none lifts it)",
+            args.within
+        ),
+        None => "no time bound (--within none)".to_owned(),
+    };
+    let attempts = match args.max_attempts {
+        Some(n) => format!(", after at most {n} attempt(s) (--max-attempts)"),
+        None => String::new(),
+    };
+    format!(
+        "hookproof send: {} policy {pace}; {within}{attempts}; Retry-After waits at most {} (--max-wait)",
+        policy.name(),
+        args.max_wait
+    )
 }
 
 fn status_json(o: Outcome) -> Value {

@@ -1024,6 +1024,14 @@ struct TlsServer {
 
 impl TlsServer {
     fn start(pki: &Pki) -> TlsServer {
+        TlsServer::start_with(
+            pki,
+            "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok".into(),
+        )
+    }
+
+    /// As `start`, answering every request with `response` instead.
+    fn start_with(pki: &Pki, response: String) -> TlsServer {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -1044,7 +1052,7 @@ impl TlsServer {
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((tcp, _)) => serve_tls(tcp, config.clone(), &count),
+                    Ok((tcp, _)) => serve_tls(tcp, config.clone(), &count, response.as_bytes()),
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
@@ -1067,7 +1075,12 @@ impl Drop for TlsServer {
     }
 }
 
-fn serve_tls(tcp: TcpStream, config: Arc<rustls::ServerConfig>, served: &Mutex<usize>) {
+fn serve_tls(
+    tcp: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    served: &Mutex<usize>,
+    response: &[u8],
+) {
     tcp.set_nonblocking(false).ok();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let Ok(conn) = rustls::ServerConnection::new(config) else {
@@ -1096,9 +1109,7 @@ fn serve_tls(tcp: TcpStream, config: Arc<rustls::ServerConfig>, served: &Mutex<u
     }
     *served.lock().unwrap() += 1;
     let mut stream = reader.into_inner();
-    stream
-        .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok")
-        .ok();
+    stream.write_all(response).ok();
     stream.conn.send_close_notify();
     stream.flush().ok();
 }
@@ -1180,5 +1191,727 @@ fn send_over_https_trusted_untrusted_expired() {
     let json = send_tls(&server.url, "current", Some(&other_ca));
     assert_tls_failure(&json, "current", "UnknownIssuer");
     drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// fail closed: redirects, secrets off the command line, escaped output, bounded waits and runs,
+// one meaning for @FILE and -, headers files in every form
+
+/// An HTTP server on 127.0.0.1 answering each request with the next raw response (the last one
+/// repeats), written as given: any status line, headers and body bytes. Stopped on drop.
+struct RawServer {
+    url: String,
+    origin: String,
+    requests: Arc<Mutex<Vec<Request>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RawServer {
+    fn start(script: Vec<Vec<u8>>) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (r, s) = (requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut served = 0;
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let response = &script[served.min(script.len() - 1)];
+                        served += 1;
+                        serve_raw(stream, response, &r);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        RawServer {
+            url: format!("{origin}/hooks"),
+            origin,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+fn serve_raw(stream: TcpStream, response: &[u8], requests: &Mutex<Vec<Request>>) {
+    stream.set_nonblocking(false).ok();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.trim_end().split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok();
+    requests.lock().unwrap().push(Request {
+        path,
+        headers,
+        body,
+    });
+    let mut stream = reader.into_inner();
+    stream.write_all(response).ok();
+}
+
+/// A raw response: `status`, extra header lines, `body`, `connection: close`.
+fn raw(status: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    )
+    .into_bytes();
+    for h in headers {
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
+
+fn header_of<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Runs `send` with `args`; returns (exit code, parsed --json output or Null, stdout, stderr).
+fn send_args(args: &[&str], stdin: Option<&[u8]>) -> (Option<i32>, Value, String, String) {
+    let out = run(args, stdin);
+    let text = stdout(&out);
+    let json = serde_json::from_str(text.trim()).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        json,
+        text,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn send_redirects_never_carry_credentials_to_another_origin() {
+    let other = RawServer::start(vec![raw("200 OK", &[], b"ok")]);
+    // Same origin: followed with everything.
+    let home = RawServer::start(vec![
+        raw("307 Temporary Redirect", &["location: /moved"], b""),
+        raw("200 OK", &[], b"ok"),
+    ]);
+    let common = [
+        "--secret",
+        SECRET,
+        "--policy",
+        "legacy",
+        "--authorization",
+        "Bearer tok_1",
+        "--header",
+        "X-Api-Key: key_1",
+        "--json",
+    ];
+    let mut args = vec!["send", home.url.as_str()];
+    args.extend(common);
+    let (code, json, ..) = send_args(&args, None);
+    assert_eq!(code, Some(0), "{json}");
+    let moved = &home.requests()[1];
+    assert_eq!(moved.path, "/moved");
+    assert_eq!(header_of(moved, "authorization"), Some("Bearer tok_1"));
+    assert_eq!(header_of(moved, "x-api-key"), Some("key_1"));
+    assert!(header_of(moved, "webhook-signature").is_some());
+
+    // Another origin (another port): followed, without Authorization, --header or webhook-*.
+    let location = format!("location: {}/elsewhere", other.origin);
+    let away = RawServer::start(vec![raw("307 Temporary Redirect", &[&location], b"")]);
+    let mut args = vec!["send", away.url.as_str()];
+    args.extend(common);
+    let (code, json, ..) = send_args(&args, None);
+    assert_eq!(code, Some(0), "{json}");
+    let first = &away.requests()[0];
+    assert_eq!(header_of(first, "authorization"), Some("Bearer tok_1"));
+    let there = &other.requests()[0];
+    assert_eq!(there.path, "/elsewhere");
+    for name in [
+        "authorization",
+        "x-api-key",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    ] {
+        assert_eq!(
+            header_of(there, name),
+            None,
+            "{name} sent to another origin"
+        );
+    }
+    assert_eq!(json["attempts"][0]["credentialsWithheld"], true);
+
+    // --location-trusted: sent there too, as curl's flag of that name.
+    let mut args = vec!["send", away.url.as_str(), "--location-trusted"];
+    args.extend(common);
+    let (code, ..) = send_args(&args, None);
+    assert_eq!(code, Some(0));
+    let there = &other.requests()[1];
+    assert_eq!(header_of(there, "authorization"), Some("Bearer tok_1"));
+    assert_eq!(header_of(there, "x-api-key"), Some("key_1"));
+    assert!(header_of(there, "webhook-signature").is_some());
+}
+
+#[test]
+fn send_never_follows_https_to_http() {
+    let plain = RawServer::start(vec![raw("200 OK", &[], b"ok")]);
+    let dir = temp_dir("downgrade");
+    let good = pki("hookproof test CA", (2020, 1, 1), (2100, 1, 1));
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &good.ca_pem).unwrap();
+    let location = format!("{}/cleartext", plain.origin);
+    let server = TlsServer::start_with(
+        &good,
+        format!(
+            "HTTP/1.1 301 Moved\r\nconnection: close\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n"
+        ),
+    );
+    let cacert = format!("--cacert={}", ca.display());
+    for trusted in [false, true] {
+        let mut args = vec![
+            "send",
+            server.url.as_str(),
+            "--secret",
+            SECRET,
+            "--authorization",
+            "Bearer tok_1",
+            "--policy",
+            "legacy",
+            "--json",
+            cacert.as_str(),
+        ];
+        if trusted {
+            args.push("--location-trusted");
+        }
+        let (code, json, ..) = send_args(&args, None);
+        assert_eq!(code, Some(1), "{json}");
+        assert_eq!(json["verdict"]["reason"], "insecure_redirect", "{json}");
+    }
+    assert!(plain.requests().is_empty(), "sent in cleartext");
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Codat's documented svix example (tests/vectors, peers-and-codat.md): this secret, id,
+/// timestamp and body sign to this signature.
+const DOC_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+const DOC_TS: &str = "1614265330";
+const DOC_BODY: &str = r#"{"test": 2432232314}"#;
+const DOC_SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+#[test]
+fn secrets_from_a_file_the_environment_and_standard_input() {
+    let dir = temp_dir("secrets");
+    let file = dir.join("secret");
+    std::fs::write(&file, format!("{SECRET}\n")).unwrap();
+    let body = dir.join("body.json");
+    std::fs::write(&body, DOC_BODY).unwrap();
+    let file_s = file.display().to_string();
+    let at_file = format!("@{file_s}");
+    let at_body = format!("@{}", body.display());
+    let sign = |secret_args: &[&str], stdin: Option<&[u8]>, envs: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["sign"])
+            .args(secret_args)
+            .args([
+                "--id",
+                DOC_ID,
+                "--timestamp",
+                DOC_TS,
+                "--format",
+                "signature",
+            ])
+            .arg(&at_body)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.unwrap_or_default())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), stdout(&out).trim().to_owned())
+    };
+    let want = (Some(0), DOC_SIGNATURE.to_owned());
+    assert_eq!(sign(&["--secret-file", &file_s], None, &[]), want);
+    assert_eq!(sign(&["--secret", &at_file], None, &[]), want);
+    let stdin = format!("{SECRET}\n");
+    assert_eq!(
+        sign(&["--secret-file", "-"], Some(stdin.as_bytes()), &[]),
+        want
+    );
+    assert_eq!(sign(&["--secret", "-"], Some(stdin.as_bytes()), &[]), want);
+    assert_eq!(
+        sign(
+            &["--secret-env", "HOOKPROOF_TEST_SECRET"],
+            None,
+            &[("HOOKPROOF_TEST_SECRET", SECRET)]
+        ),
+        want
+    );
+    // Missing or empty: an error, never an unsigned message.
+    let empty = dir.join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let empty_s = empty.display().to_string();
+    assert_eq!(sign(&["--secret-file", &empty_s], None, &[]).0, Some(2));
+    assert_eq!(
+        sign(&["--secret-env", "HOOKPROOF_TEST_UNSET"], None, &[]).0,
+        Some(2)
+    );
+    assert_eq!(sign(&[], None, &[]).0, Some(2));
+
+    // verify reads them the same way.
+    let out = run(
+        &[
+            "verify",
+            "--secret-file",
+            &file_s,
+            "--msg-id",
+            DOC_ID,
+            "--timestamp",
+            DOC_TS,
+            "--signature",
+            DOC_SIGNATURE,
+            &at_body,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    // send: the secret and the legacy Authorization credential from a file or the environment.
+    let auth = dir.join("auth");
+    std::fs::write(&auth, "Bearer tok_file\n").unwrap();
+    let server = Server::start(vec![reply(200)]);
+    let out = Command::new(BIN)
+        .args([
+            "send",
+            &server.url,
+            "--secret-file",
+            &file_s,
+            "--policy",
+            "legacy",
+        ])
+        .args(["--authorization-file", &auth.display().to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stdout(&out));
+    let out = Command::new(BIN)
+        .args([
+            "send",
+            &server.url,
+            "--secret-env",
+            "HOOKPROOF_TEST_SECRET",
+            "--policy",
+            "legacy",
+        ])
+        .args(["--authorization-env", "HOOKPROOF_TEST_AUTH"])
+        .env("HOOKPROOF_TEST_SECRET", SECRET)
+        .env("HOOKPROOF_TEST_AUTH", "Bearer tok_env")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stdout(&out));
+    let requests = server.requests();
+    assert_eq!(
+        header_of(&requests[0], "authorization"),
+        Some("Bearer tok_file")
+    );
+    assert_eq!(
+        header_of(&requests[1], "authorization"),
+        Some("Bearer tok_env")
+    );
+    let verifier = hookproof::Verifier::from_texts([SECRET]).unwrap();
+    for r in &requests {
+        verifier
+            .verify(r.headers.as_slice(), &r.body, unix_now())
+            .unwrap();
+    }
+    // A credential with a line break would forge headers: refused.
+    std::fs::write(&auth, "Bearer a\nX-Forged: 1\n").unwrap();
+    let (code, ..) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--authorization",
+            &format!("@{}", auth.display()),
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(server.requests().len(), 2);
+
+    // --help says where secrets should come from, and that --secret is visible.
+    for sub in ["verify", "sign", "send"] {
+        let help = stdout(&run(&[sub, "--help"], None));
+        let file_at = help.find("--secret-file").unwrap();
+        let value_at = help.find("--secret <").unwrap();
+        assert!(file_at < value_at, "{sub} --help lists --secret first");
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains("visible to every local user"),
+            "{sub}: {help}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn send_escapes_control_characters_from_the_network() {
+    // OSC title, bell, clear screen, a C1 CSI (U+009B), a right-to-left override, CR LF.
+    let hostile = "\x1b]0;pwned\x07\x1b[2J\u{9b}31m\u{202e}evil\r\n";
+    let server = RawServer::start(vec![raw("400 Bad Request", &[], hostile.as_bytes())]);
+    let (code, json, text, _) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(json, Value::Null);
+    assert!(
+        !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{text:?}"
+    );
+    assert!(text.contains(r"\x1b]0;pwned\x07\x1b[2J"), "{text}");
+    assert!(text.contains(r"\x9b31m\u{202e}evil\x0d\x0a"), "{text}");
+    // A body that is not UTF-8 is shown with replacement characters, escaped all the same.
+    let server = RawServer::start(vec![raw("400 Bad Request", &[], b"\xff\x1b[2J")]);
+    let (_, _, text, _) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+        ],
+        None,
+    );
+    assert!(text.contains("\u{fffd}\\x1b[2J"), "{text}");
+    // JSON output keeps the bytes, escaped by JSON itself.
+    let server = RawServer::start(vec![raw("400 Bad Request", &[], b"\x1b[2J")]);
+    let (_, json, text, _) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(json["attempts"][0]["response"], "\u{1b}[2J");
+    assert!(!text.contains('\u{1b}'));
+}
+
+#[test]
+fn send_caps_a_retry_after_wait() {
+    // The audit's far-future date: Codat's clock says thousands of years.
+    let far = RawServer::start(vec![
+        raw(
+            "429 Too Many Requests",
+            &["retry-after: Fri, 31 Dec 9999 23:59:59 GMT"],
+            b"",
+        ),
+        raw("200 OK", &[], b"ok"),
+    ]);
+    let started = Instant::now();
+    let (code, json, _, stderr) = send_args(
+        &[
+            "send",
+            &far.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+            "--max-wait",
+            "1s",
+            "--json",
+        ],
+        None,
+    );
+    let took = started.elapsed();
+    assert_eq!(code, Some(0), "{json} {stderr}");
+    assert!(took >= Duration::from_millis(950), "{took:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    let decision = &json["attempts"][0]["decision"];
+    assert!(decision["after"].as_f64().unwrap() > 1e9, "{decision}");
+    assert_eq!(decision["waited"], 1.0);
+    assert!(stderr.contains("Retry-After waits at most 1s"), "{stderr}");
+
+    // The default cap is stated in --help.
+    let help = stdout(&run(&["send", "--help"], None));
+    assert!(help.contains("[default: 5m]"), "{help}");
+    let bad = run(&["send", &far.url, "--max-wait", "soon"], None);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn send_is_bounded_by_default_and_says_so() {
+    // In real time, the current policy's first wait is 5 s: --within 2s stops before it.
+    let server = Server::start(vec![reply(503)]);
+    let started = Instant::now();
+    let (code, json, _, stderr) = send_args(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--within",
+            "2s",
+            "--json",
+        ],
+        None,
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        json["verdict"],
+        serde_json::json!({"result": "stopped", "reason": "within", "attempts": 1})
+    );
+    assert!(stderr.contains("--within none lifts it"), "{stderr}");
+    assert_eq!(server.requests().len(), 1);
+
+    // --max-attempts: stops after N, before the policy's 8.
+    let server = Server::start(vec![reply(400)]);
+    let json = send(&server, "current", &["--max-attempts", "2"]);
+    assert_eq!(
+        json["verdict"],
+        serde_json::json!({"result": "stopped", "reason": "max_attempts", "attempts": 2})
+    );
+    assert_eq!(server.requests().len(), 2);
+
+    // With no flag at all the bound is named on standard error, with how to lift it.
+    let server = Server::start(vec![reply(200)]);
+    let (code, _, text, stderr) = send_args(&["send", &server.url, "--secret", SECRET], None);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("10m") && stderr.contains("--within none"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--time-scale 0.001"), "{stderr}");
+}
+
+#[test]
+fn at_file_and_dash_mean_the_same_for_every_flag() {
+    let dir = temp_dir("at-file");
+    let body = dir.join("body.json");
+    std::fs::write(&body, DOC_BODY).unwrap();
+    let headers = dir.join("headers.txt");
+    std::fs::write(
+        &headers,
+        format!("webhook-id: {DOC_ID}\nwebhook-timestamp: {DOC_TS}\nwebhook-signature: {DOC_SIGNATURE}\n"),
+    )
+    .unwrap();
+    let signature = dir.join("signature");
+    std::fs::write(&signature, format!("{DOC_SIGNATURE}\n")).unwrap();
+    let extra = dir.join("extra");
+    std::fs::write(&extra, "X-Api-Key: key_file\nX-Other: 2\n").unwrap();
+    let (at_body, at_headers, at_signature, at_extra) = (
+        format!("@{}", body.display()),
+        format!("@{}", headers.display()),
+        format!("@{}", signature.display()),
+        format!("@{}", extra.display()),
+    );
+    let verify = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut all = vec!["verify", "--secret", SECRET, "--ignore-timestamp"];
+        all.extend_from_slice(args);
+        run(&all, stdin).status.code()
+    };
+    // --headers: FILE, @FILE or -.
+    let headers_s = headers.display().to_string();
+    assert_eq!(verify(&["--headers", &headers_s, &at_body], None), Some(0));
+    assert_eq!(verify(&["--headers", &at_headers, &at_body], None), Some(0));
+    let headers_text = std::fs::read(&headers).unwrap();
+    assert_eq!(
+        verify(&["--headers", "-", &at_body], Some(&headers_text)),
+        Some(0)
+    );
+    // --signature: the value, @FILE or -.
+    let parts = ["--id", DOC_ID, "--timestamp", DOC_TS, "--signature"];
+    fn with<'a>(parts: &[&'a str], sig: &'a str, body: &'a str) -> Vec<&'a str> {
+        [parts, &[sig, body]].concat()
+    }
+    assert_eq!(
+        verify(&with(&parts, &at_signature, &at_body), None),
+        Some(0)
+    );
+    assert_eq!(
+        verify(&with(&parts, "-", &at_body), Some(DOC_SIGNATURE.as_bytes())),
+        Some(0)
+    );
+    // Standard input is read once: two `-` is an error, not an empty value.
+    assert_eq!(
+        verify(&with(&parts, "-", "-"), Some(DOC_SIGNATURE.as_bytes())),
+        Some(2)
+    );
+
+    // send: --body FILE / @FILE / -, --header @FILE, --cacert @FILE.
+    let server = Server::start(vec![reply(200)]);
+    let body_s = body.display().to_string();
+    for (value, stdin) in [
+        (body_s.as_str(), None),
+        (at_body.as_str(), None),
+        ("-", Some(DOC_BODY.as_bytes())),
+    ] {
+        let (code, ..) = send_args(
+            &[
+                "send",
+                &server.url,
+                "--secret",
+                SECRET,
+                "--body",
+                value,
+                "--header",
+                &at_extra,
+            ],
+            stdin,
+        );
+        assert_eq!(code, Some(0));
+    }
+    for r in server.requests() {
+        assert_eq!(r.body, DOC_BODY.as_bytes());
+        assert_eq!(header_of(&r, "x-api-key"), Some("key_file"));
+        assert_eq!(header_of(&r, "x-other"), Some("2"));
+    }
+    let good = pki("hookproof test CA", (2020, 1, 1), (2100, 1, 1));
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &good.ca_pem).unwrap();
+    let tls = TlsServer::start(&good);
+    let at_ca = format!("@{}", ca.display());
+    let (code, json, ..) = send_args(
+        &[
+            "send", &tls.url, "--secret", SECRET, "--cacert", &at_ca, "--json",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(0), "{json}");
+    drop(tls);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn headers_files_in_every_form_and_unreadable_lines_named() {
+    let dir = temp_dir("headers-forms");
+    let body = dir.join("body.json");
+    std::fs::write(&body, DOC_BODY).unwrap();
+    let at_body = format!("@{}", body.display());
+    let check = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = run(
+            &[
+                "verify",
+                "--secret",
+                SECRET,
+                "--ignore-timestamp",
+                "--headers",
+                &path.display().to_string(),
+                &at_body,
+            ],
+            None,
+        );
+        (
+            out.status.code(),
+            format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let h = format!(
+        "webhook-id: {DOC_ID}\r\nwebhook-timestamp: {DOC_TS}\r\nwebhook-signature: {DOC_SIGNATURE}\r\n"
+    );
+    // A raw HTTP request capture, body included.
+    let capture = format!(
+        "POST /codat HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n{h}\r\n{DOC_BODY}"
+    );
+    let (code, text) = check("capture.http", &capture);
+    assert_eq!(code, Some(0), "{text}");
+    // curl -v output: request lines, response lines and info lines.
+    let curl: String = [
+        "*   Trying 127.0.0.1:8787...".to_owned(),
+        "* Connected to 127.0.0.1 (127.0.0.1) port 8787".to_owned(),
+        "> POST /codat HTTP/1.1".to_owned(),
+        "> Host: 127.0.0.1:8787".to_owned(),
+        format!("> webhook-id: {DOC_ID}"),
+        format!("> webhook-timestamp: {DOC_TS}"),
+        format!("> webhook-signature: {DOC_SIGNATURE}"),
+        ">".to_owned(),
+        "} [20 bytes data]".to_owned(),
+        "< HTTP/1.1 202 Accepted".to_owned(),
+        "< webhook-id: msg_the_response_not_the_request".to_owned(),
+        "<".to_owned(),
+        "* Connection #0 to host 127.0.0.1 left intact".to_owned(),
+    ]
+    .join("\n");
+    let (code, text) = check("curl.txt", &curl);
+    assert_eq!(code, Some(0), "{text}");
+    // A line it cannot read is named, with its number, never skipped.
+    let (code, text) = check("bad.txt", &format!("{h}this line is prose, not a header\n"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("line 4") && text.contains("this line is prose"),
+        "{text}"
+    );
+    let (code, text) = check("bad-curl.txt", &format!("{curl}\n{{\"ok\":true}}\n"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("line 14"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
