@@ -74,6 +74,8 @@ setup-node:
 
 ## Deno from npm (its binary ships in @deno/linux-x64-glibc). Installed beside, not in, the
 ## lockfile: the registry here lacks the other platforms' optional packages, which `npm ci` wants.
+## The version pins everything: deno's only dependencies are its platform packages, at exactly
+## its own version (the same holds for bun below).
 DENO_VERSION := 2.9.6
 DENO := target/tools/deno/node_modules/.bin/deno
 setup-deno:
@@ -91,13 +93,17 @@ setup-bun:
 			--loglevel=error bun@$(BUN_VERSION); \
 	fi
 
-## jco's componentize/WIT/transpile library, beside the lockfile for the same reason as Deno.
-JCO_TRANSPILE_VERSION := 0.15.0
-JCO_DIR := target/tools/jco/node_modules/@bytecodealliance/jco-transpile
+## jco's componentize/WIT/transpile library with everything it pulls in, at the versions of
+## tests/component/tools/package-lock.json: `npm ci` into target/tools/jco when that lockfile
+## changes (beside the root lockfile, whose `npm ci` already runs on every `make setup-node`).
+JCO_TOOLS := tests/component/tools
+JCO_DIR := target/tools/jco
 setup-jco:
-	@if ! grep -q '"version": "$(JCO_TRANSPILE_VERSION)"' $(JCO_DIR)/package.json 2>/dev/null; then \
-		npm install --prefix target/tools/jco --no-save --no-package-lock --no-audit --no-fund \
-			--loglevel=error @bytecodealliance/jco-transpile@$(JCO_TRANSPILE_VERSION); \
+	@if ! cmp -s $(JCO_TOOLS)/package-lock.json $(JCO_DIR)/package-lock.json \
+		|| [ ! -d $(JCO_DIR)/node_modules/@bytecodealliance/jco-transpile ]; then \
+		rm -rf $(JCO_DIR) && mkdir -p $(JCO_DIR) && \
+		cp $(JCO_TOOLS)/package.json $(JCO_TOOLS)/package-lock.json $(JCO_DIR)/ && \
+		npm ci --prefix $(JCO_DIR) --no-audit --no-fund --loglevel=error; \
 	fi
 
 ## The WebAssembly component: the core + wit-bindgen for wasm32-unknown-unknown, made a
