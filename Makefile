@@ -14,7 +14,7 @@ WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CARGO_HOME)/registry/src/index.crates.io-1949cf8c6b5b557f=
 
-.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny differential test-differential differential-hosts setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -74,6 +74,8 @@ setup-node:
 
 ## Deno from npm (its binary ships in @deno/linux-x64-glibc). Installed beside, not in, the
 ## lockfile: the registry here lacks the other platforms' optional packages, which `npm ci` wants.
+## The version pins everything: deno's only dependencies are its platform packages, at exactly
+## its own version (the same holds for bun below).
 DENO_VERSION := 2.9.6
 DENO := target/tools/deno/node_modules/.bin/deno
 setup-deno:
@@ -91,13 +93,17 @@ setup-bun:
 			--loglevel=error bun@$(BUN_VERSION); \
 	fi
 
-## jco's componentize/WIT/transpile library, beside the lockfile for the same reason as Deno.
-JCO_TRANSPILE_VERSION := 0.15.0
-JCO_DIR := target/tools/jco/node_modules/@bytecodealliance/jco-transpile
+## jco's componentize/WIT/transpile library with everything it pulls in, at the versions of
+## tests/component/tools/package-lock.json: `npm ci` into target/tools/jco when that lockfile
+## changes (beside the root lockfile, whose `npm ci` already runs on every `make setup-node`).
+JCO_TOOLS := tests/component/tools
+JCO_DIR := target/tools/jco
 setup-jco:
-	@if ! grep -q '"version": "$(JCO_TRANSPILE_VERSION)"' $(JCO_DIR)/package.json 2>/dev/null; then \
-		npm install --prefix target/tools/jco --no-save --no-package-lock --no-audit --no-fund \
-			--loglevel=error @bytecodealliance/jco-transpile@$(JCO_TRANSPILE_VERSION); \
+	@if ! cmp -s $(JCO_TOOLS)/package-lock.json $(JCO_DIR)/package-lock.json \
+		|| [ ! -d $(JCO_DIR)/node_modules/@bytecodealliance/jco-transpile ]; then \
+		rm -rf $(JCO_DIR) && mkdir -p $(JCO_DIR) && \
+		cp $(JCO_TOOLS)/package.json $(JCO_TOOLS)/package-lock.json $(JCO_DIR)/ && \
+		npm ci --prefix $(JCO_DIR) --no-audit --no-fund --loglevel=error; \
 	fi
 
 ## The WebAssembly component: the core + wit-bindgen for wasm32-unknown-unknown, made a
@@ -204,16 +210,31 @@ nostd:
 	$(CARGO) build -p hookproof --no-default-features --target wasm32v1-none
 	$(CARGO) build -p hookproof --no-default-features --features v1a,serde --target wasm32v1-none
 
-## Licenses, bans and sources of every dependency (advisories need the RustSec database,
-## which this environment cannot fetch; see deny.toml).
+## Licences, bans and sources (deny.toml) of every crate: the workspace with every feature and
+## dev-dependency, then the fuzz workspace. Each run allows the other's unused licence
+## exceptions (libfuzzer-sys is only in fuzz/, ring and the rest only in the workspace).
+## Advisories are skipped, and say so: the RustSec database is a git repository on GitHub,
+## which this environment cannot reach (no npm, PyPI or Debian package here ships it).
+## A maintainer with network runs `make deny-advisories`.
 CARGO_DENY_VERSION := 0.20.2
+DENY_SKIP_UNUSED := -A license-exception-not-encountered
 setup-deny:
 	@if [ "$$(cargo deny --version 2>/dev/null)" != "cargo-deny $(CARGO_DENY_VERSION)" ]; then \
 		$(CARGO) install --locked --quiet cargo-deny --version $(CARGO_DENY_VERSION) --no-default-features; \
 	fi
 
 deny: setup-deny
-	cargo deny check licenses bans sources
+	cargo deny --workspace check $(DENY_SKIP_UNUSED) licenses bans sources
+	cargo deny --manifest-path fuzz/Cargo.toml --config deny.toml check $(DENY_SKIP_UNUSED) \
+		-A license-not-encountered licenses bans sources
+	@echo "deny: advisories SKIPPED (the RustSec database is on GitHub, unreachable here); with network: make deny-advisories"
+
+## RustSec advisories (vulnerable, unmaintained, unsound or yanked crates) of the workspace and
+## the fuzz workspace; clones or updates the database under $$CARGO_HOME/advisory-dbs (needs
+## GitHub). Not part of `make test`.
+deny-advisories: setup-deny
+	cargo deny --workspace check advisories
+	cargo deny --manifest-path fuzz/Cargo.toml --config deny.toml check advisories
 
 ## Fuzzing (cargo-fuzz + libFuzzer): every target for FUZZ_SECONDS each, from the committed
 ## seeds. The stable toolchain takes cargo-fuzz's nightly flags with RUSTC_BOOTSTRAP=1.

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::ErrorCode;
-use crate::json::{self, Node, Value};
+use crate::json::{self, Kind, Node};
 
 /// Largest body [`parse_event`] reads, in bytes (Standard Webhooks asks for < 20 KB; Codat's
 /// events are references, not data).
@@ -166,39 +166,47 @@ impl Event {
 }
 
 /// Parses a raw webhook body (bytes as received) into an [`Event`].
+///
+/// Memory: the body is validated in place; the heap holds only the strings the [`Event`]
+/// returns (each no longer than its text in the body), so at most about twice the body when
+/// the company's fields are copied beside the payload's text that contains them.
 pub fn parse_event(body: &[u8]) -> Result<Event, EventError> {
     if body.len() > MAX_EVENT_LEN {
         return Err(EventError::EventTooLarge);
     }
     let root = json::parse(body).map_err(|_| EventError::InvalidPayload)?;
-    if !matches!(root.value, Value::Object(_)) {
+    if root.kind() != Kind::Object {
         return Err(EventError::InvalidEvent("body (not an object)"));
     }
-    if root.get("RuleType").is_some() {
+    let [rule_type, event_type, type_, id, generated_date, payload] = root.fields([
+        "RuleType",
+        "eventType",
+        "type",
+        "id",
+        "generatedDate",
+        "payload",
+    ]);
+    if rule_type.is_some() {
         return parse_legacy(&root);
     }
-    let event_type = match (root.get("eventType"), root.get("type")) {
-        (Some(node), _) | (None, Some(node)) => match &node.value {
-            Value::String(t) if !t.is_empty() => t.to_string(),
-            _ => return Err(EventError::InvalidEvent("eventType")),
-        },
-        (None, None) => return Err(EventError::InvalidEvent("eventType")),
+    let event_type = match event_type.or(type_).and_then(|n| n.str()) {
+        Some(t) if !t.is_empty() => t.into_owned(),
+        _ => return Err(EventError::InvalidEvent("eventType")),
     };
-    let id = opt_string(&root, "id")?;
-    let generated_date = opt_string(&root, "generatedDate")?;
-    let payload = root.get("payload");
+    let id = opt_string(id, "id")?;
+    let generated_date = opt_string(generated_date, "generatedDate")?;
     let company = match payload {
         None => None,
-        Some(p) => match &p.value {
-            Value::Null => None,
-            Value::Object(_) => {
+        Some(p) => match p.kind() {
+            Kind::Null => None,
+            Kind::Object => {
                 let reference = p.get("referenceCompany");
-                match reference.map(|c| &c.value) {
-                    Some(Value::Object(_)) => reference.map(company).transpose()?,
-                    Some(Value::Null) | None if event_type.starts_with("company.") => {
+                match reference.map(|c| c.kind()) {
+                    Some(Kind::Object) => reference.map(company).transpose()?,
+                    Some(Kind::Null) | None if event_type.starts_with("company.") => {
                         Some(company(p)?)
                     }
-                    Some(Value::Null) | None => None,
+                    Some(Kind::Null) | None => None,
                     Some(_) => return Err(EventError::InvalidEvent("payload.referenceCompany")),
                 }
             }
@@ -214,61 +222,86 @@ pub fn parse_event(body: &[u8]) -> Result<Event, EventError> {
     })
 }
 
-fn raw(node: Option<&Node<'_>>) -> Option<String> {
-    node.filter(|n| n.value != Value::Null)
-        .map(|n| n.raw.to_string())
+fn raw(node: Option<Node<'_>>) -> Option<String> {
+    node.filter(|n| n.kind() != Kind::Null)
+        .map(|n| n.raw().to_string())
 }
 
 fn parse_legacy(root: &Node<'_>) -> Result<Event, EventError> {
-    let rule_type = match root.get("RuleType").map(|n| &n.value) {
-        Some(Value::String(t)) if !t.is_empty() => t.to_string(),
+    let [
+        rule_type,
+        company_id,
+        client_id,
+        client_name,
+        data_connection_id,
+        rule_id,
+        alert_id,
+        message,
+        data,
+    ] = root.fields([
+        "RuleType",
+        "CompanyId",
+        "ClientId",
+        "ClientName",
+        "DataConnectionId",
+        "RuleId",
+        "AlertId",
+        "Message",
+        "Data",
+    ]);
+    let rule_type = match rule_type.and_then(|n| n.str()) {
+        Some(t) if !t.is_empty() => t.into_owned(),
         _ => return Err(EventError::InvalidEvent("RuleType")),
     };
     Ok(Event::Legacy {
         rule_type,
-        company_id: opt_string(root, "CompanyId")?,
-        client_id: opt_string(root, "ClientId")?,
-        client_name: opt_string(root, "ClientName")?,
-        data_connection_id: opt_string(root, "DataConnectionId")?,
-        rule_id: opt_string(root, "RuleId")?,
-        alert_id: opt_string(root, "AlertId")?,
-        message: opt_string(root, "Message")?,
-        data: raw(root.get("Data")),
+        company_id: opt_string(company_id, "CompanyId")?,
+        client_id: opt_string(client_id, "ClientId")?,
+        client_name: opt_string(client_name, "ClientName")?,
+        data_connection_id: opt_string(data_connection_id, "DataConnectionId")?,
+        rule_id: opt_string(rule_id, "RuleId")?,
+        alert_id: opt_string(alert_id, "AlertId")?,
+        message: opt_string(message, "Message")?,
+        data: raw(data),
     })
 }
 
 /// A string member that may be absent or `null`; any other type is a shape error.
-fn opt_string(node: &Node<'_>, field: &'static str) -> Result<Option<String>, EventError> {
-    match node.get(field).map(|n| &n.value) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.to_string())),
-        Some(_) => Err(EventError::InvalidEvent(field)),
+fn opt_string(node: Option<Node<'_>>, field: &'static str) -> Result<Option<String>, EventError> {
+    match node {
+        None => Ok(None),
+        Some(n) if n.kind() == Kind::Null => Ok(None),
+        Some(n) => match n.str() {
+            Some(s) => Ok(Some(s.into_owned())),
+            None => Err(EventError::InvalidEvent(field)),
+        },
     }
 }
 
-fn company(node: &Node<'_>) -> Result<Company, EventError> {
+fn company(node: Node<'_>) -> Result<Company, EventError> {
+    let [tags_node, id, name] = node.fields(["tags", "id", "name"]);
     let mut tags: Vec<(String, String)> = Vec::new();
-    match node.get("tags").map(|n| &n.value) {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(members)) => {
-            if members.len() > MAX_EVENT_TAGS {
+    match tags_node.map(|n| (n.kind(), n)) {
+        None | Some((Kind::Null, _)) => {}
+        Some((Kind::Object, members)) => {
+            if members.members().count() > MAX_EVENT_TAGS {
                 return Err(EventError::InvalidEvent("tags (too many)"));
             }
-            for (key, value) in members {
-                let Value::String(value) = &value.value else {
+            for (key, value) in members.members() {
+                let (Some(key), Some(value)) = (key.str(), value.str()) else {
                     return Err(EventError::InvalidEvent("tags (values must be strings)"));
                 };
-                match tags.iter_mut().find(|(k, _)| k == key) {
-                    Some(slot) => slot.1 = value.to_string(),
-                    None => tags.push((key.to_string(), value.to_string())),
+                match tags.iter_mut().find(|(k, _)| *k == key) {
+                    Some(slot) => slot.1 = value.into_owned(),
+                    None => tags.push((key.into_owned(), value.into_owned())),
                 }
             }
         }
         Some(_) => return Err(EventError::InvalidEvent("tags")),
     }
     Ok(Company {
-        id: opt_string(node, "id")?,
-        name: opt_string(node, "name")?,
+        id: opt_string(id, "id")?,
+        name: opt_string(name, "name")?,
         tags,
     })
 }

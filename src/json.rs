@@ -1,41 +1,105 @@
 //! A small, strict JSON reader (RFC 8259) for webhook bodies: the one place the core reads
-//! JSON. It keeps numbers as text (no float parsing), borrows strings that need no unescaping,
-//! records every value's raw text, bounds nesting at [`MAX_DEPTH`], and never panics.
+//! JSON. [`parse`] validates the whole document (UTF-8, grammar, nesting at most
+//! [`MAX_DEPTH`]) without allocating, and returns the root as a [`Node`]: a kind and the exact
+//! text. Members, items and string contents are read again from that text when asked for, so
+//! a parsed document costs no heap beyond what the caller copies out (a tree of nodes would
+//! cost ≈ 36 to 97 bytes of heap per byte of body). Numbers stay text (no float parsing).
+//! Never panics.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 /// Deepest nesting of arrays and objects accepted.
 pub(crate) const MAX_DEPTH: usize = 128;
 
-/// A parsed JSON value and the exact text it was parsed from.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node<'a> {
-    pub(crate) raw: &'a str,
-    pub(crate) value: Value<'a>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value<'a> {
+/// The kind of a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
     Null,
-    Bool(bool),
+    Bool,
     /// A number, validated against the JSON grammar; its text is the node's `raw`.
     Number,
-    String(Cow<'a, str>),
-    Array(Vec<Node<'a>>),
-    /// Members in document order; [`Node::get`] finds the last of duplicate keys, as
-    /// `JSON.parse` and serde_json do.
-    Object(Vec<(Cow<'a, str>, Node<'a>)>),
+    String,
+    Array,
+    Object,
+}
+
+/// A value of a document that [`parse`] accepted: its kind and the exact text it was parsed
+/// from. Only [`parse`] and the readers below make nodes, so the text is always valid JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Node<'a> {
+    raw: &'a str,
+    kind: Kind,
 }
 
 impl<'a> Node<'a> {
-    /// The member `key` of an object (the last one, if repeated).
-    pub(crate) fn get(&self, key: &str) -> Option<&Node<'a>> {
-        match &self.value {
-            Value::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
+    /// The value's exact text, as received.
+    pub(crate) fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    pub(crate) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// A string's contents, unescaped (borrowed when the text has no escapes; otherwise a new
+    /// string no longer than the text). `None` for any other kind.
+    pub(crate) fn str(&self) -> Option<Cow<'a, str>> {
+        if self.kind != Kind::String {
+            return None;
         }
+        let inner = self.raw.get(1..self.raw.len().checked_sub(1)?)?;
+        if !inner.contains('\\') {
+            return Some(Cow::Borrowed(inner));
+        }
+        let mut out = String::with_capacity(inner.len());
+        Parser::new(self.raw).string(&mut out).ok()?;
+        Some(Cow::Owned(out))
+    }
+
+    /// Whether this is a string whose unescaped contents are `want` (without allocating).
+    pub(crate) fn is_str(&self, want: &str) -> bool {
+        if self.kind != Kind::String {
+            return false;
+        }
+        let mut m = Match {
+            rest: want,
+            ok: true,
+        };
+        Parser::new(self.raw).string(&mut m).is_ok() && m.ok && m.rest.is_empty()
+    }
+
+    /// An array's items in order (none for any other kind).
+    #[cfg(test)]
+    pub(crate) fn items(&self) -> impl Iterator<Item = Node<'a>> + use<'a> {
+        Seq::new(*self, Kind::Array).map(|(_, v)| v)
+    }
+
+    /// An object's members in document order, duplicates included, each key as a string node
+    /// (none for any other kind).
+    pub(crate) fn members(&self) -> impl Iterator<Item = (Node<'a>, Node<'a>)> + use<'a> {
+        Seq::new(*self, Kind::Object).filter_map(|(k, v)| Some((k?, v)))
+    }
+
+    /// The member `key` of an object (the last one, if repeated, as `JSON.parse` and
+    /// serde_json read duplicates).
+    pub(crate) fn get(&self, key: &str) -> Option<Node<'a>> {
+        let [found] = self.fields([key]);
+        found
+    }
+
+    /// The members named `keys` of an object, in one pass over it (the last of each, if
+    /// repeated); `None` for those absent and for all when this is not an object.
+    pub(crate) fn fields<const N: usize>(&self, keys: [&str; N]) -> [Option<Node<'a>>; N] {
+        let mut found = [None; N];
+        for (key, value) in self.members() {
+            for (slot, want) in found.iter_mut().zip(keys) {
+                if key.is_str(want) {
+                    *slot = Some(value);
+                }
+            }
+        }
+        found
     }
 }
 
@@ -46,7 +110,7 @@ pub(crate) struct SyntaxError;
 /// Parses a whole document: UTF-8, one value, surrounding whitespace only.
 pub(crate) fn parse(input: &[u8]) -> Result<Node<'_>, SyntaxError> {
     let text = core::str::from_utf8(input).map_err(|_| SyntaxError)?;
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser::new(text);
     p.skip_ws();
     let node = p.value(0)?;
     p.skip_ws();
@@ -57,12 +121,127 @@ pub(crate) fn parse(input: &[u8]) -> Result<Node<'_>, SyntaxError> {
     }
 }
 
+/// Where [`Parser::string`] puts a string's unescaped contents.
+trait Sink {
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+}
+
+/// Validation only.
+impl Sink for () {
+    fn push_str(&mut self, _: &str) {}
+    fn push(&mut self, _: char) {}
+}
+
+impl Sink for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+    fn push(&mut self, c: char) {
+        String::push(self, c);
+    }
+}
+
+/// Compares the contents with `rest` as they are read.
+struct Match<'w> {
+    rest: &'w str,
+    ok: bool,
+}
+
+impl Sink for Match<'_> {
+    fn push_str(&mut self, s: &str) {
+        match self.rest.strip_prefix(s) {
+            Some(rest) if self.ok => self.rest = rest,
+            _ => self.ok = false,
+        }
+    }
+    fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+}
+
+/// The items (`Array`) or members (`Object`) of a node, read from its text.
+struct Seq<'a> {
+    p: Parser<'a>,
+    keyed: bool,
+    close: u8,
+    first: bool,
+    done: bool,
+}
+
+impl<'a> Seq<'a> {
+    fn new(node: Node<'a>, kind: Kind) -> Self {
+        let close = if kind == Kind::Object { b'}' } else { b']' };
+        Seq {
+            p: Parser {
+                text: node.raw,
+                pos: 1,
+            },
+            keyed: kind == Kind::Object,
+            close,
+            first: true,
+            done: node.kind != kind,
+        }
+    }
+
+    fn step(&mut self) -> Result<Option<(Option<Node<'a>>, Node<'a>)>, SyntaxError> {
+        self.p.skip_ws();
+        if core::mem::take(&mut self.first) && self.p.peek() == Some(self.close) {
+            return Ok(None);
+        }
+        let key = if self.keyed {
+            let start = self.p.pos;
+            self.p.string(&mut ())?;
+            let key = Node {
+                raw: self.p.since(start)?,
+                kind: Kind::String,
+            };
+            self.p.skip_ws();
+            self.p.eat(b':')?;
+            self.p.skip_ws();
+            Some(key)
+        } else {
+            None
+        };
+        // The node's text was validated with its real depth; below it, it is shallower.
+        let value = self.p.value(0)?;
+        self.p.skip_ws();
+        match self.p.bump() {
+            Some(b',') => {}
+            Some(b) if b == self.close => self.done = true,
+            _ => return Err(SyntaxError),
+        }
+        Ok(Some((key, value)))
+    }
+}
+
+impl<'a> Iterator for Seq<'a> {
+    type Item = (Option<Node<'a>>, Node<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.step() {
+            Ok(Some(item)) => Some(item),
+            Ok(None) | Err(SyntaxError) => {
+                self.done = true;
+                None
+            }
+        }
+    }
+}
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
 }
 
 impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Parser { text, pos: 0 }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
     }
@@ -101,78 +280,75 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Validates one value (and everything in it) and returns it as a node.
     fn value(&mut self, depth: usize) -> Result<Node<'a>, SyntaxError> {
         let start = self.pos;
-        let value = match self.peek().ok_or(SyntaxError)? {
-            b'n' => self.literal("null").map(|()| Value::Null)?,
-            b't' => self.literal("true").map(|()| Value::Bool(true))?,
-            b'f' => self.literal("false").map(|()| Value::Bool(false))?,
-            b'"' => Value::String(self.string()?),
+        let kind = match self.peek().ok_or(SyntaxError)? {
+            b'n' => self.literal("null").map(|()| Kind::Null)?,
+            b't' => self.literal("true").map(|()| Kind::Bool)?,
+            b'f' => self.literal("false").map(|()| Kind::Bool)?,
+            b'"' => self.string(&mut ()).map(|()| Kind::String)?,
             b'[' => {
                 if depth >= MAX_DEPTH {
                     return Err(SyntaxError);
                 }
-                Value::Array(self.array(depth + 1)?)
+                self.array(depth + 1).map(|()| Kind::Array)?
             }
             b'{' => {
                 if depth >= MAX_DEPTH {
                     return Err(SyntaxError);
                 }
-                Value::Object(self.object(depth + 1)?)
+                self.object(depth + 1).map(|()| Kind::Object)?
             }
-            b'-' | b'0'..=b'9' => self.number().map(|()| Value::Number)?,
+            b'-' | b'0'..=b'9' => self.number().map(|()| Kind::Number)?,
             _ => return Err(SyntaxError),
         };
         Ok(Node {
             raw: self.since(start)?,
-            value,
+            kind,
         })
     }
 
-    fn array(&mut self, depth: usize) -> Result<Vec<Node<'a>>, SyntaxError> {
+    fn array(&mut self, depth: usize) -> Result<(), SyntaxError> {
         self.eat(b'[')?;
-        let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(items);
+            return Ok(());
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth)?);
+            self.value(depth)?;
             self.skip_ws();
             match self.bump() {
                 Some(b',') => continue,
-                Some(b']') => return Ok(items),
+                Some(b']') => return Ok(()),
                 _ => return Err(SyntaxError),
             }
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn object(&mut self, depth: usize) -> Result<Vec<(Cow<'a, str>, Node<'a>)>, SyntaxError> {
+    fn object(&mut self, depth: usize) -> Result<(), SyntaxError> {
         self.eat(b'{')?;
-        let mut members = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(members);
+            return Ok(());
         }
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
                 return Err(SyntaxError);
             }
-            let key = self.string()?;
+            self.string(&mut ())?;
             self.skip_ws();
             self.eat(b':')?;
             self.skip_ws();
-            let value = self.value(depth)?;
-            members.push((key, value));
+            self.value(depth)?;
             self.skip_ws();
             match self.bump() {
                 Some(b',') => continue,
-                Some(b'}') => return Ok(members),
+                Some(b'}') => return Ok(()),
                 _ => return Err(SyntaxError),
             }
         }
@@ -216,23 +392,9 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
+    /// Reads one string, writing its unescaped contents to `out`.
+    fn string(&mut self, out: &mut impl Sink) -> Result<(), SyntaxError> {
         self.eat(b'"')?;
-        let start = self.pos;
-        // Fast path: no escapes, borrow the text.
-        loop {
-            match self.peek().ok_or(SyntaxError)? {
-                b'"' => {
-                    let s = self.since(start)?;
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                b'\\' => break,
-                0..=0x1f => return Err(SyntaxError),
-                _ => self.pos += 1,
-            }
-        }
-        let mut out = String::from(self.since(start)?);
         loop {
             let run = self.pos;
             while let Some(b) = self.peek() {
@@ -243,7 +405,7 @@ impl<'a> Parser<'a> {
             }
             out.push_str(self.since(run)?);
             match self.bump().ok_or(SyntaxError)? {
-                b'"' => return Ok(Cow::Owned(out)),
+                b'"' => return Ok(()),
                 b'\\' => {
                     let c = match self.bump().ok_or(SyntaxError)? {
                         b'"' => '"',
@@ -305,18 +467,19 @@ mod tests {
     use proptest::prelude::*;
     use std::format;
 
-    /// Converts our tree to serde_json's, numbers through their text.
+    /// Converts our document to serde_json's, numbers through their text.
     fn to_serde(node: &Node<'_>) -> serde_json::Value {
-        match &node.value {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number => serde_json::from_str(node.raw).unwrap(),
-            Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Array(items) => serde_json::Value::Array(items.iter().map(to_serde).collect()),
-            Value::Object(members) => {
+        match node.kind() {
+            Kind::Null => serde_json::Value::Null,
+            Kind::Bool => serde_json::Value::Bool(node.raw() == "true"),
+            Kind::Number => serde_json::from_str(node.raw()).unwrap(),
+            Kind::String => serde_json::Value::String(node.str().unwrap().to_string()),
+            Kind::Array => serde_json::Value::Array(node.items().map(|n| to_serde(&n)).collect()),
+            Kind::Object => {
                 let mut map = serde_json::Map::new();
-                for (k, v) in members {
-                    map.insert(k.to_string(), to_serde(v));
+                for (k, v) in node.members() {
+                    assert!(k.is_str(&k.str().unwrap()));
+                    map.insert(k.str().unwrap().to_string(), to_serde(&v));
                 }
                 serde_json::Value::Object(map)
             }
@@ -334,7 +497,7 @@ mod tests {
                     "{:?}",
                     alloc::string::String::from_utf8_lossy(text)
                 );
-                assert_eq!(node.raw.as_bytes(), trim(text));
+                assert_eq!(node.raw().as_bytes(), trim(text));
             }
             (Err(_), Err(e)) => {
                 let _ = e;
@@ -412,6 +575,31 @@ mod tests {
         assert!(parse(deep.as_bytes()).is_err());
         let huge = "[".repeat(1_000_000);
         assert!(parse(huge.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn lookups_read_the_text() {
+        let doc = br#" { "a" : 1, "b\u0063": [true, {"d": "\u00e9x"}], "a": "last", "e": {} } "#;
+        let root = parse(doc).unwrap();
+        assert_eq!(root.get("a").unwrap().str().unwrap(), "last");
+        let [a, bc, e, missing] = root.fields(["a", "bc", "e", "z"]);
+        assert_eq!(a.unwrap().raw(), r#""last""#);
+        assert_eq!(bc.unwrap().raw(), r#"[true, {"d": "\u00e9x"}]"#);
+        assert_eq!(e.unwrap().kind(), Kind::Object);
+        assert_eq!(e.unwrap().members().count(), 0);
+        assert!(missing.is_none());
+        let items: alloc::vec::Vec<_> = bc.unwrap().items().collect();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].kind(), Kind::Bool);
+        assert_eq!(items[1].get("d").unwrap().str().unwrap(), "\u{e9}x");
+        assert!(items[1].get("d").unwrap().is_str("\u{e9}x"));
+        assert!(!items[1].get("d").unwrap().is_str("\u{e9}"));
+        assert!(!items[1].get("d").unwrap().is_str("\u{e9}xy"));
+        // Lookups on the wrong kind find nothing.
+        assert!(items[0].get("d").is_none());
+        assert_eq!(items[1].items().count(), 0);
+        assert!(items[0].str().is_none());
+        assert!(root.members().count() == 4);
     }
 
     fn json_value() -> impl Strategy<Value = serde_json::Value> {

@@ -1,5 +1,5 @@
 // Loads jco's transpile library (`@bytecodealliance/jco-transpile`, the componentize, WIT and
-// transpile half of jco), installed by `make setup-jco` beside the lockfile.
+// transpile half of jco), installed by `make setup-jco` from tests/component/tools/package-lock.json.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
