@@ -2,10 +2,11 @@
 //! afresh (Svix stamps the attempt time), POSTed within the 15 s deadline, classified by the
 //! core under the chosen policy, and retried on that policy's schedule.
 //!
-//! Time: the policy's own waits are compressed by `--time-scale` (1 = real time) and shown on
-//! a virtual clock; a `Retry-After` the consumer sends is honoured in real time (it is the
-//! consumer's own request, and a rate limiter only frees up in real time), at most
-//! `--max-wait`. A run ends at the latest when its next wait would pass `--within` (real
+//! Time: every wait — the policy's own and a `Retry-After` the legacy policy honours — is
+//! compressed by `--time-scale` (1 = real time) and shown on a virtual clock; a `Retry-After`
+//! wait is then capped at `--max-wait` of real time (a far-future date must not hold a run for
+//! years). A consumer whose rate limiter frees up only in real time is best tried at
+//! `--time-scale 1`. A run ends at the latest when its next wait would pass `--within` (real
 //! time), or after `--max-attempts`; it says so on standard error when it starts.
 //!
 //! Redirects (legacy policy only; the current service, like Svix, treats 3xx as a failure)
@@ -76,8 +77,8 @@ pub struct SendArgs {
     /// Stop (exit 1, `stopped`) after N attempts, before the policy would give up.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: Option<u32>,
-    /// Wait at most DURATION of real time for a consumer's Retry-After (the timeline still
-    /// shows what Codat would wait); `none` for no cap.
+    /// Wait at most DURATION of real time for a consumer's Retry-After, after --time-scale
+    /// (the timeline still shows what Codat would wait); `none` for no cap.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = Bound::parse)]
     max_wait: Bound,
     /// Send a legacy rule body instead of the current envelope.
@@ -634,10 +635,10 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
                         .as_deref()
                         .and_then(|v| hookproof::parse_retry_after(v, now as i64))
                         .is_some();
+                let scaled = delay * args.time_scale;
                 let (real, capped) = match (honours_retry_after, args.max_wait.0) {
-                    (true, Some(cap)) if delay > cap => (cap, true),
-                    (true, _) => (delay, false),
-                    (false, _) => (delay * args.time_scale, false),
+                    (true, Some(cap)) if scaled > cap => (cap, true),
+                    _ => (scaled, false),
                 };
                 entry["decision"] = json!({"action": "retry", "after": delay, "retryAfterHonoured": honours_retry_after});
                 if capped {

@@ -801,13 +801,28 @@ fn send_429_honours_retry_after_seconds_and_http_date_under_legacy_only() {
         headers: vec![("retry-after", "1".into())],
         delay: Duration::ZERO,
     };
+    // At --time-scale 1 the wait is the consumer's, in real time…
     let server = Server::start(vec![busy.clone(), reply(200)]);
     let started = Instant::now();
-    let json = send(&server, "legacy", &[]);
+    let out = run(
+        &[
+            "send",
+            &server.url,
+            "--secret",
+            SECRET,
+            "--policy",
+            "legacy",
+            "--time-scale",
+            "1",
+            "--json",
+        ],
+        None,
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "Retry-After is waited for in real time"
     );
+    let json: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(
         timeline(&json),
         vec![
@@ -816,6 +831,28 @@ fn send_429_honours_retry_after_seconds_and_http_date_under_legacy_only() {
         ]
     );
     assert_eq!(json["attempts"][0]["decision"]["retryAfterHonoured"], true);
+
+    // …and, like every wait, compressed by --time-scale (the timeline keeps Codat's clock):
+    // ten minutes at 0.00001 is 6 ms, far below the 10 minutes it would take uncompressed.
+    let ten_minutes = Reply {
+        status: 429,
+        headers: vec![("retry-after", "600".into())],
+        delay: Duration::ZERO,
+    };
+    let server = Server::start(vec![ten_minutes, reply(200)]);
+    let started = Instant::now();
+    let json = send(&server, "legacy", &[]);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "Retry-After follows --time-scale"
+    );
+    assert_eq!(
+        timeline(&json),
+        vec![
+            t(429, "retry", "retry", Some(600.0)),
+            t(200, "delivered", "delivered", None)
+        ]
+    );
 
     let server = Server::start(vec![busy, reply(200)]);
     let json = send(&server, "current", &[]);
