@@ -33,7 +33,8 @@ const RETRY_AFTER_SECONDS = 5;
  * - EVENT_TYPES: accepted event types, e.g. `read.completed, connection.*` (default: all)
  * - COMPANY_TAGS: company-tag filter, e.g. `region:us, service:t2k` (default: all companies)
  * - CODAT_CLIENT_ID: only accept `X-Codat-ClientId` equal to this
- * - LEGACY_BEARER_TOKEN, or LEGACY_BASIC_USER + LEGACY_BASIC_PASSWORD: required `Authorization`
+ * - LEGACY_BEARER_TOKEN, or LEGACY_BASIC_USER + LEGACY_BASIC_PASSWORD (both, or neither: one
+ *   alone is a configuration error): required `Authorization`
  * - RATE_LIMIT_PER_SECOND (+ RATE_LIMIT_BURST): shed load above this rate, across all instances
  * - MAX_BODY_BYTES: refuse larger bodies (default 262144)
  * - BODY_TIMEOUT_MS: answer 408 when the body has not arrived by then (default 10000)
@@ -47,32 +48,43 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function configure(env) {
   const list = (value) => (value ?? "").split(/[\s,]+/).filter(Boolean);
-  const number = (value, fallback) => (value ? Number(value) : fallback);
+  // A number setting: unset (or empty) is the default; anything but a whole number is an error
+  // naming the variable, never NaN passed on (which could switch a bound off).
+  const number = (name, fallback) => {
+    const value = env[name];
+    if (value === undefined || value === "") return fallback;
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, not ${JSON.stringify(value)}`);
+    return n;
+  };
   const secrets = list(env.WEBHOOK_SECRETS);
   let authorization;
   if (env.LEGACY_BEARER_TOKEN) authorization = { bearer: env.LEGACY_BEARER_TOKEN };
-  else if (env.LEGACY_BASIC_USER) {
-    authorization = { basic: { username: env.LEGACY_BASIC_USER, password: env.LEGACY_BASIC_PASSWORD ?? "" } };
+  else if (env.LEGACY_BASIC_USER || env.LEGACY_BASIC_PASSWORD) {
+    // Both or neither: a user without a password would let anyone in with an empty one.
+    if (!env.LEGACY_BASIC_USER) throw new Error("LEGACY_BASIC_PASSWORD is set but LEGACY_BASIC_USER is not: set both, or neither");
+    if (!env.LEGACY_BASIC_PASSWORD) throw new Error("LEGACY_BASIC_USER is set but LEGACY_BASIC_PASSWORD is not: set both, or neither");
+    authorization = { basic: { username: env.LEGACY_BASIC_USER, password: env.LEGACY_BASIC_PASSWORD } };
   }
   if (secrets.length === 0 && !authorization) {
     throw new Error("configure WEBHOOK_SECRETS and/or a legacy Authorization credential");
   }
   if (!env.STATE) throw new Error("bind STATE to the HookproofState Durable Object (acceptance must be shared by every instance)");
-  const perSecond = number(env.RATE_LIMIT_PER_SECOND, 0);
+  const perSecond = number("RATE_LIMIT_PER_SECOND", 0);
   return {
-    webhook: secrets.length ? new Webhook(secrets, { toleranceInSeconds: number(env.TOLERANCE_SECONDS, 300) }) : undefined,
+    webhook: secrets.length ? new Webhook(secrets, { toleranceInSeconds: number("TOLERANCE_SECONDS", 300) }) : undefined,
     authorization,
     clientId: env.CODAT_CLIENT_ID || undefined,
     eventTypes: new EventTypeFilter(env.EVENT_TYPES ?? ""),
     tags: new TagFilter(env.COMPANY_TAGS ?? ""),
-    limiter: perSecond > 0 ? durableObjectRateLimiter(env.STATE, { perSecond, burst: number(env.RATE_LIMIT_BURST, perSecond) }) : undefined,
+    limiter: perSecond > 0 ? durableObjectRateLimiter(env.STATE, { perSecond, burst: number("RATE_LIMIT_BURST", perSecond) }) : undefined,
     acceptance: durableObjectAcceptance(env.STATE, {
-      windowSeconds: number(env.DEDUPE_WINDOW_SECONDS, undefined),
-      leaseSeconds: number(env.LEASE_SECONDS, undefined),
+      windowSeconds: number("DEDUPE_WINDOW_SECONDS", undefined),
+      leaseSeconds: number("LEASE_SECONDS", undefined),
     }),
-    maxBodyBytes: number(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
-    bodyTimeoutMs: number(env.BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS),
-    answerWithinMs: number(env.ANSWER_WITHIN_MS, DEFAULT_ANSWER_WITHIN_MS),
+    maxBodyBytes: number("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+    bodyTimeoutMs: number("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS),
+    answerWithinMs: number("ANSWER_WITHIN_MS", DEFAULT_ANSWER_WITHIN_MS),
     /** The clock, Unix seconds (tests inject one). */
     now: () => Date.now() / 1000,
   };
