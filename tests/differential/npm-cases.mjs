@@ -124,7 +124,7 @@ const responseHeaders = (c) => headerForm(c.headers, c.via);
 
 export const NPM_CASES = {
   verify: {
-    uses: ["Webhook"],
+    uses: ["Webhook", "v1a:Webhook"],
     run(api, c) {
       const { Primary, main } = webhooks(api, c);
       const [keys, options] = keysFor(c.secrets.map(secretIn));
@@ -150,7 +150,7 @@ export const NPM_CASES = {
     },
   },
   sign: {
-    uses: ["Webhook"],
+    uses: ["Webhook", "v1a:Webhook"],
     run(api, c) {
       const { Primary, main } = webhooks(api, c);
       const [keys, options] = keysFor(c.secrets.map(secretIn));
