@@ -154,9 +154,10 @@ export function checkAuthorization(header, expected) {
   return authResult(codat().check_authorization(value, "", "", ""));
 }
 
-/** Checks `X-Codat-ClientId`: `{ ok: true }` or `{ ok: false, code, message }`. */
+/** Checks `X-Codat-ClientId`: `{ ok: true }` or `{ ok: false, code, message }`. A missing
+ * `expected` matches no header (it is never stringified into "undefined" or "null"). */
 export function checkClientId(expected, header) {
-  return authResult(codat().check_client_id(String(expected), header == null ? undefined : String(header)));
+  return authResult(codat().check_client_id(credential(expected), header == null ? undefined : String(header)));
 }
 
 let codatSources;

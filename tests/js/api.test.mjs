@@ -197,6 +197,10 @@ test("checkAuthorization: a missing credential is an error, never the string 'nu
     assert.equal(api.checkAuthorization(sent, expected).code, "invalid_credentials", JSON.stringify(expected));
   }
   assert.deepEqual(api.checkAuthorization(header("codat", "pw"), { basic: { username: "codat", password: "pw" } }), { ok: true });
+  // The same for the expected client id: a missing one matches nothing.
+  for (const expected of [undefined, null]) {
+    assert.equal(api.checkClientId(expected, String(expected)).code, "client_id_mismatch", String(expected));
+  }
 });
 
 test("maxPayloadBytes counts UTF-8 bytes on both hashing paths, at every side of the limit", () => {
