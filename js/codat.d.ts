@@ -86,6 +86,10 @@ export function parseEvent(body: Payload): CurrentEvent | LegacyEvent;
 
 export type CheckResult = { ok: true } | { ok: false; code: string; message: string };
 
+/**
+ * Checks a legacy `Authorization` header. A missing (`null`, `undefined`, not a string) or empty
+ * user name, password or token is `invalid_credentials` whatever the header: never an open door.
+ */
 export function checkAuthorization(
   header: string | null | undefined,
   expected: { basic: { username: string; password: string } } | { bearer: string },

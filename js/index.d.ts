@@ -16,6 +16,9 @@ export type VerifyErrorCode =
   | "invalid_key"
   | "too_many_secrets"
   | "unsupported_key"
+  | "ambiguous_key"
+  | "invalid_tolerance"
+  | "invalid_max_payload"
   | "no_signing_key"
   | "unsupported_runtime"
   | "invalid_payload"
@@ -45,9 +48,15 @@ export type WebhookHeaders =
   | ReadonlyArray<readonly [string, string]>;
 
 /**
- * A key: a `whsec_…` secret, bare base64, or raw secret bytes; with `hookproof/v1a` also `whpk_…`
- * (ed25519 public key: verifies `v1a`) and `whsk_…` (signing key: signs `v1a`) text, or their raw
- * bytes as `{ publicKey }` / `{ signingKey }`.
+ * A key: a `whsec_…` secret, or raw secret bytes with `{ format: "raw" }` (bytes without it are
+ * refused with `ambiguous_key`); with `hookproof/v1a` also `whpk_…` (ed25519 public key:
+ * verifies `v1a`) and `whsk_…` (signing key: signs `v1a`) text, or their raw bytes as
+ * `{ publicKey }` / `{ signingKey }`.
+ *
+ * Bare base64 text: this entry's `Webhook` reads it as svix does, as an HMAC secret — so a
+ * public key must keep its `whpk_` prefix (without it, it would become a secret that anyone
+ * holding the public key could sign with). `hookproof/v1a`'s `Webhook`, which takes both
+ * kinds, refuses it with `ambiguous_key`.
  */
 export type WebhookSecret =
   | string
@@ -57,11 +66,18 @@ export type WebhookSecret =
   | { signingKey: Uint8Array | ArrayBuffer };
 
 export interface WebhookOptions {
-  /** Allowed clock difference either way, in seconds (default 300); `Infinity` or `false` disables the check. */
+  /**
+   * Allowed clock difference either way, in whole seconds from 0 to 2^53 - 1 (default 300);
+   * `Infinity` or `false` disables the check. Anything else (negative, fractional, NaN, a
+   * string) throws `invalid_tolerance`.
+   */
   toleranceInSeconds?: number | false;
-  /** Refuse larger bodies with `payload_too_large` before hashing. */
-  maxPayloadBytes?: number;
-  /** `"raw"`: string secrets are the key's UTF-8 bytes, not base64. */
+  /**
+   * Refuse larger bodies with `payload_too_large` before hashing: whole bytes from 0 to
+   * 2^53 - 1 (absent or `null`: no limit); anything else throws `invalid_max_payload`.
+   */
+  maxPayloadBytes?: number | null;
+  /** `"raw"`: secrets are the key's bytes — string secrets their UTF-8 bytes, not base64. */
   format?: "raw";
 }
 

@@ -1,6 +1,8 @@
-// Type declarations for `hookproof/v1a`: the main entry's `Webhook`, able to take ed25519
-// (Standard Webhooks v1a) keys — `whpk_…` public keys to verify, `whsk_…` secret keys to sign —
-// alongside `whsec_…` secrets.
+// Type declarations for `hookproof/v1a`: `Webhook` (a subclass of the main entry's, with the
+// same methods) for keys of both kinds — `whpk_…` ed25519 (Standard Webhooks v1a) public keys to
+// verify, `whsk_…` secret keys to sign, `whsec_…` HMAC secrets. Every key states its kind: text
+// keeps its prefix (bare base64 is refused with `ambiguous_key`), bytes come as `{ publicKey }`,
+// `{ signingKey }`, or with `{ format: "raw" }` as an HMAC secret.
 export * from "./index.js";
 
 /** Strict ed25519 verification (RFC 8032, canonical `S`, no small-order keys): the primitive under `v1a`. */

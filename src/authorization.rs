@@ -30,7 +30,9 @@ pub enum AuthorizationError {
     WrongScheme,
     /// Well formed, right scheme, wrong credentials.
     AuthorizationMismatch,
-    /// The configured credentials themselves are unusable (empty token, `:` in a user name).
+    /// The configured credentials themselves are unusable: an empty user name, password or
+    /// token (a missing setting must never make every request pass), whitespace in a token, or
+    /// `:` in a user name.
     InvalidCredentials,
 }
 
@@ -60,7 +62,7 @@ impl fmt::Display for AuthorizationError {
                 "Authorization credentials do not match the configured ones"
             }
             AuthorizationError::InvalidCredentials => {
-                "configured credentials are unusable: empty token, or a user name containing ':'"
+                "configured credentials are unusable: an empty user name, password or token, whitespace in a token, or a user name containing ':'"
             }
         })
     }
@@ -94,10 +96,11 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// `Authorization: Basic base64(username:password)` (RFC 7617). The user name must not
-    /// contain `:`; both are compared as UTF-8 bytes.
+    /// `Authorization: Basic base64(username:password)` (RFC 7617). Both must be non-empty (an
+    /// unset password is an error, never an open door) and the user name must not contain `:`;
+    /// both are compared as UTF-8 bytes.
     pub fn basic(username: &str, password: &str) -> Result<Credentials, AuthorizationError> {
-        if username.contains(':') {
+        if username.is_empty() || password.is_empty() || username.contains(':') {
             return Err(AuthorizationError::InvalidCredentials);
         }
         let mut joined = Zeroizing::new(Vec::with_capacity(username.len() + 1 + password.len()));

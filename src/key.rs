@@ -10,7 +10,13 @@
 //!   open Standard Webhooks Python and Go pull requests use), or of the 64 bytes seed ‖ public key
 //!   (the `secretKey` of the JS pull request's `@stablelib/ed25519`, and libsodium's layout), whose
 //!   public half must be the one the seed derives;
-//! - anything else is an HMAC secret ([`Secret::parse`]: `whsec_` + base64, or bare base64).
+//! - `whsec_` + base64 is an HMAC secret ([`Secret::parse`]);
+//! - anything else is refused with `ambiguous_key`: bare base64 could be an HMAC secret or a
+//!   public key whose prefix was dropped, and reading a public key as a secret would let anyone
+//!   who holds it forge `v1` signatures. State the kind instead: keep the prefix, or hand over
+//!   bytes of a stated kind ([`Secret::from_bytes`], [`Key::public_key_from_bytes`],
+//!   [`Key::signing_key_from_bytes`]). [`Secret::parse`] alone, which takes HMAC secrets only,
+//!   keeps svix's reading of bare base64 as a secret.
 //!
 //! The base64 is the standard alphabet, complete with its `=` padding and canonical (no stray
 //! bits in the last character): a key has exactly one text.
@@ -24,7 +30,7 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::signature::{Secret, SecretError};
+use crate::signature::{SECRET_PREFIX, Secret, SecretError};
 
 /// Prefix of a Standard Webhooks ed25519 public key (Standard Webhooks §Asymmetric signatures).
 pub const PUBLIC_KEY_PREFIX: &str = "whpk_";
@@ -109,14 +115,30 @@ pub(crate) enum Inner {
 }
 
 impl Key {
-    /// Parses a key by its prefix: `whpk_` public key, `whsk_` signing key, otherwise an HMAC
-    /// secret (`whsec_` + base64 or bare base64, as [`Secret::parse`]). See the module docs for
-    /// the formats.
+    /// Parses a key by its prefix: `whpk_` public key, `whsk_` signing key, `whsec_` HMAC
+    /// secret. Text without one of these prefixes is [`SecretError::AmbiguousKey`] (empty text
+    /// [`SecretError::Empty`]): its kind is not stated. See the module docs for the formats.
     pub fn parse(text: &str) -> Result<Key, SecretError> {
         if let Some(encoded) = text.strip_prefix(PUBLIC_KEY_PREFIX) {
             Key::parse_asymmetric(encoded, false)
         } else if let Some(encoded) = text.strip_prefix(SIGNING_KEY_PREFIX) {
             Key::parse_asymmetric(encoded, true)
+        } else if text.starts_with(SECRET_PREFIX) {
+            Secret::parse(text).map(Key::from)
+        } else if text.is_empty() {
+            Err(SecretError::Empty)
+        } else {
+            Err(SecretError::AmbiguousKey)
+        }
+    }
+
+    /// svix's reading, for an API that takes HMAC secrets by default (the svix facade): a
+    /// `whpk_` or `whsk_` key by its prefix, any other text an HMAC secret (`whsec_` + base64
+    /// or bare base64, as [`Secret::parse`]). A public key that lost its `whpk_` prefix is read
+    /// as a secret here, so such an API must document that public keys keep their prefix.
+    pub fn parse_secret_by_default(text: &str) -> Result<Key, SecretError> {
+        if text.starts_with(PUBLIC_KEY_PREFIX) || text.starts_with(SIGNING_KEY_PREFIX) {
+            Key::parse(text)
         } else {
             Secret::parse(text).map(Key::from)
         }

@@ -51,8 +51,8 @@ pub use rate_limit::{RateDecision, RateLimitError, RateLimiter, SourceLimiter};
 pub use replay::{ReplayError, ReplayGuard, Seen};
 pub use retry_after::{HttpDate, parse_http_date, parse_retry_after};
 pub use signature::{
-    Header, HeaderSource, Prepared, Secret, SecretError, Tolerance, Verified, Verifier,
-    VerifyError, sign,
+    Header, HeaderSource, OptionError, Prepared, Secret, SecretError, Tolerance, Verified,
+    Verifier, VerifyError, max_payload_from_number, sign,
 };
 pub use source::{SourceAllowlist, SourceError};
 pub use store::{Acceptance, AcceptanceGuard, AcceptanceStore, MemoryStore};

@@ -203,8 +203,9 @@ impl core::error::Error for VerifyError {}
 ///
 /// Codes: `invalid_secret` (a `whsec_` secret, or no key at all), `invalid_key` (a `whpk_` or
 /// `whsk_` key: not base64, wrong length, not a canonical curve point, of small order, or a
-/// 64-byte signing key whose halves disagree), `unsupported_key` (a `whpk_`/`whsk_` key in a
-/// build without the `v1a` feature), `too_many_secrets`.
+/// 64-byte signing key whose halves disagree), `ambiguous_key` (text without its `whsec_`,
+/// `whpk_` or `whsk_` prefix given where both kinds are taken), `unsupported_key` (a
+/// `whpk_`/`whsk_` key in a build without the `v1a` feature), `too_many_secrets`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SecretError {
@@ -228,6 +229,10 @@ pub enum SecretError {
     KeyMismatch,
     /// A `whpk_`/`whsk_` key, in a build without the `v1a` feature.
     UnsupportedKey,
+    /// Key text without a `whsec_`, `whpk_` or `whsk_` prefix, given to a parser that takes
+    /// both kinds ([`Key::parse`]): bare base64 could be an HMAC secret or a public key, and
+    /// reading a public key as a secret would let anyone who holds it forge `v1` signatures.
+    AmbiguousKey,
 }
 
 impl ErrorCode for SecretError {
@@ -238,6 +243,7 @@ impl ErrorCode for SecretError {
                 "invalid_key"
             }
             SecretError::UnsupportedKey => "unsupported_key",
+            SecretError::AmbiguousKey => "ambiguous_key",
             SecretError::Empty
             | SecretError::NotBase64
             | SecretError::TooLong
@@ -268,6 +274,9 @@ impl SecretError {
             }
             SecretError::UnsupportedKey => {
                 "unsupported key: whpk_/whsk_ (v1a, ed25519) keys need hookproof built with the v1a feature"
+            }
+            SecretError::AmbiguousKey => {
+                "ambiguous key: without its whsec_, whpk_ or whsk_ prefix a key could be an HMAC secret or a public key; keep the prefix, or state the kind (raw HMAC secret bytes, or public/signing key bytes)"
             }
         }
     }
@@ -396,6 +405,85 @@ impl Default for Tolerance {
     fn default() -> Self {
         Tolerance::Seconds(DEFAULT_TOLERANCE_SECS)
     }
+}
+
+/// Largest value a host may give as a number for [`Tolerance::from_number`] and
+/// [`max_payload_from_number`]: 2^53 − 1, the largest integer a JavaScript number holds
+/// exactly (ECMA-262 `Number.MAX_SAFE_INTEGER`).
+pub const MAX_NUMBER_OPTION: u64 = (1 << 53) - 1;
+
+/// Why a numeric verifier option, given as a host's number, was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OptionError {
+    /// The tolerance is not a whole number of seconds from 0 to [`MAX_NUMBER_OPTION`] (NaN,
+    /// negative, fractional, infinite or larger). "No window" is stated as
+    /// [`Tolerance::Ignore`], never as a number.
+    InvalidTolerance,
+    /// The payload bound is not a whole number of bytes from 0 to [`MAX_NUMBER_OPTION`].
+    InvalidMaxPayload,
+}
+
+impl ErrorCode for OptionError {
+    fn code(&self) -> &'static str {
+        match self {
+            OptionError::InvalidTolerance => "invalid_tolerance",
+            OptionError::InvalidMaxPayload => "invalid_max_payload",
+        }
+    }
+}
+
+impl OptionError {
+    /// A sentence saying what is wrong (the `Display` text).
+    pub const fn message(&self) -> &'static str {
+        match self {
+            OptionError::InvalidTolerance => {
+                "invalid tolerance: expected a whole number of seconds from 0 to 2^53 - 1 (to check no timestamp window, say so explicitly)"
+            }
+            OptionError::InvalidMaxPayload => {
+                "invalid maximum payload: expected a whole number of bytes from 0 to 2^53 - 1"
+            }
+        }
+    }
+}
+
+impl fmt::Display for OptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl core::error::Error for OptionError {}
+
+/// `number` as an integer when it is a whole number from 0 to [`MAX_NUMBER_OPTION`].
+fn whole_number(number: f64) -> Option<u64> {
+    // NaN fails every comparison; the range check makes the casts exact.
+    if !(0.0..=MAX_NUMBER_OPTION as f64).contains(&number) {
+        return None;
+    }
+    let whole = number as u64;
+    (whole as f64 == number).then_some(whole)
+}
+
+impl Tolerance {
+    /// A tolerance from a host's number of seconds (a JS `number`, say): a whole number from 0
+    /// to [`MAX_NUMBER_OPTION`], else [`OptionError::InvalidTolerance`]. NaN, a negative, a
+    /// fraction or infinity never turns the timestamp check off; only [`Tolerance::Ignore`]
+    /// does.
+    pub fn from_number(seconds: f64) -> Result<Tolerance, OptionError> {
+        whole_number(seconds)
+            .map(Tolerance::Seconds)
+            .ok_or(OptionError::InvalidTolerance)
+    }
+}
+
+/// A payload bound for [`Verifier::max_payload`] from a host's number of bytes: a whole number
+/// from 0 to [`MAX_NUMBER_OPTION`] (above `usize::MAX` on a 32-bit target it is no bound in
+/// practice, and saturates), else [`OptionError::InvalidMaxPayload`].
+pub fn max_payload_from_number(bytes: f64) -> Result<usize, OptionError> {
+    whole_number(bytes)
+        .map(|b| usize::try_from(b).unwrap_or(usize::MAX))
+        .ok_or(OptionError::InvalidMaxPayload)
 }
 
 /// A source of request headers, looked up by lower-case name, case-insensitively.
@@ -635,7 +723,8 @@ impl Verifier {
         })
     }
 
-    /// Parses each text with [`Key::parse`] (`whsec_`, bare base64, `whpk_`, `whsk_`) and
+    /// Parses each text with [`Key::parse`] (`whsec_`, `whpk_`, `whsk_`; bare base64 is
+    /// [`SecretError::AmbiguousKey`]) and
     /// builds a rotation verifier from them. As with keys built one by one and handed to
     /// [`Verifier::with_keys`], every text is parsed first — the first malformed one is the
     /// error — and the count is checked after (`too_many_secrets`).

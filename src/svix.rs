@@ -14,7 +14,10 @@
 //! - `sign` signs any bytes exactly (svix refuses a non-UTF-8 body with `InvalidPayload`).
 //!
 //! And it does more: `new` also takes `whpk_` public keys and `whsk_` signing keys (`v1a`,
-//! ed25519; a `whpk_` key cannot `sign`: `InvalidSecret`).
+//! ed25519; a `whpk_` key cannot `sign`: `InvalidSecret`). Text without a prefix is read as
+//! svix reads it, as an HMAC secret in bare base64; so a public key must keep its `whpk_`: a
+//! public key without it would become an HMAC secret, and anyone holding that public key could
+//! then forge `v1` signatures that this `Webhook` accepts.
 //!
 //! Codat's documented Rust example, as it compiles here (`tests/svix_facade.rs` runs it):
 //!
@@ -153,9 +156,10 @@ impl fmt::Debug for Webhook {
 }
 
 impl Webhook {
-    /// `whsec_` + base64 (or bare base64), as svix; also a `whpk_`/`whsk_` key.
+    /// `whsec_` + base64 (or bare base64), as svix; also a `whpk_`/`whsk_` key, which must keep
+    /// its prefix (bare base64 is always an HMAC secret here: see the module docs).
     pub fn new(secret: &str) -> Result<Webhook, WebhookError> {
-        Ok(Webhook::with(&Key::parse(secret)?))
+        Ok(Webhook::with(&Key::parse_secret_by_default(secret)?))
     }
 
     /// The key's raw bytes (svix's `from_bytes`).

@@ -279,3 +279,88 @@ fn static_messages_state_the_bounds_that_apply() {
         assert!(missing.contains(h.name()) && missing.contains(h.svix_name()));
     }
 }
+
+#[test]
+fn missing_credentials_fail_closed() {
+    // An unset setting is an empty string in every host: it must never make requests pass.
+    for (user, password) in [("", ""), ("codat", ""), ("", "s3cret")] {
+        let e = Credentials::basic(user, password).unwrap_err();
+        assert_eq!(
+            e,
+            AuthorizationError::InvalidCredentials,
+            "{user:?}:{password:?}"
+        );
+        assert_error(e, "invalid_credentials");
+    }
+    assert_eq!(
+        Credentials::bearer("").unwrap_err(),
+        AuthorizationError::InvalidCredentials
+    );
+}
+
+#[test]
+fn key_kinds_are_stated_where_both_are_taken() {
+    use hookproof::{Key, KeyKind};
+    // The bare base64 of a public key (RFC 8032 §7.1 TEST 1's) is not read as a secret.
+    let bare = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+    for text in [
+        bare,
+        &SECRET[6..],
+        " whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "WHPK_x",
+    ] {
+        assert_eq!(
+            Key::parse(text).unwrap_err(),
+            SecretError::AmbiguousKey,
+            "{text}"
+        );
+        assert_eq!(
+            Verifier::from_texts([SECRET, text]).unwrap_err(),
+            SecretError::AmbiguousKey
+        );
+    }
+    assert_error(SecretError::AmbiguousKey, "ambiguous_key");
+    assert_eq!(Key::parse("").unwrap_err(), SecretError::Empty);
+    assert_eq!(Key::parse(SECRET).unwrap().kind(), KeyKind::Secret);
+    // The HMAC-only parser and svix's reading keep bare base64 as a secret.
+    assert!(Secret::parse(bare).is_ok());
+    assert_eq!(
+        Key::parse_secret_by_default(bare).unwrap().kind(),
+        KeyKind::Secret
+    );
+}
+
+#[test]
+fn numeric_options_are_whole_numbers_in_range() {
+    use hookproof::signature::MAX_NUMBER_OPTION;
+    use hookproof::{OptionError, Tolerance, max_payload_from_number};
+    let max = 9_007_199_254_740_991_f64; // 2^53 - 1, written out
+    assert_eq!(MAX_NUMBER_OPTION as f64, max);
+    for n in [0.0, -0.0, 1.0, 300.0, max] {
+        assert_eq!(Tolerance::from_number(n), Ok(Tolerance::Seconds(n as u64)));
+        assert_eq!(max_payload_from_number(n), Ok(n as usize));
+    }
+    for n in [
+        -1.0,
+        -300.0,
+        0.5,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        max + 1.0,
+        1e300,
+    ] {
+        assert_eq!(
+            Tolerance::from_number(n),
+            Err(OptionError::InvalidTolerance),
+            "{n}"
+        );
+        assert_eq!(
+            max_payload_from_number(n),
+            Err(OptionError::InvalidMaxPayload),
+            "{n}"
+        );
+    }
+    assert_error(OptionError::InvalidTolerance, "invalid_tolerance");
+    assert_error(OptionError::InvalidMaxPayload, "invalid_max_payload");
+}

@@ -254,6 +254,11 @@ mod v1a {
                 prop_assert_eq!(again.expose_bytes(), key.expose_bytes());
                 prop_assert_eq!(again.kind(), key.kind());
             }
+            // A key's kind is stated by its prefix: text without one never parses, whatever it
+            // decodes to (a bare public key must not become an HMAC secret).
+            if !["whpk_", "whsk_", "whsec_"].iter().any(|p| text.starts_with(p)) {
+                prop_assert!(Key::parse(&text).is_err());
+            }
         }
     }
 }

@@ -279,3 +279,17 @@ fn v1a_keys_through_the_facade() {
         Err(WebhookError::InvalidSecret(_))
     ));
 }
+
+/// svix's reading of a secret: bare base64 is an HMAC secret (the facade is svix's drop-in), so
+/// a public key without its `whpk_` becomes a secret too — the reason the docs say to keep it.
+#[test]
+fn bare_base64_is_a_secret_as_in_svix() {
+    let bare = Webhook::new("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let prefixed = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let payload = br#"{"test": 2432232314}"#;
+    assert_eq!(
+        bare.sign("msg_1", 1_614_265_330, payload).unwrap(),
+        prefixed.sign("msg_1", 1_614_265_330, payload).unwrap()
+    );
+    assert!(matches!(Webhook::new(""), Err(WebhookError::EmptySecret)));
+}

@@ -26,27 +26,43 @@ fn key(s: &SecretIn) -> Result<Key, SecretError> {
     }
 }
 
+/// The HMAC-only constructors, with svix's reading of text (bare base64 is a secret).
+fn secret(s: &SecretIn) -> Result<Secret, SecretError> {
+    match s {
+        SecretIn::Text(t) => Secret::parse(t),
+        SecretIn::Raw(b) => Secret::from_bytes(b),
+        SecretIn::PublicKey(_) | SecretIn::SigningKey(_) => {
+            panic!("signature.json holds HMAC secrets only")
+        }
+    }
+}
+
 fn verifier(cfg: &Config) -> Result<Verifier, &'static str> {
-    let keys = cfg
-        .secrets
-        .iter()
-        .map(key)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.code())?;
-    let mut v = Verifier::with_keys(&keys).map_err(|e| e.code())?;
-    // HMAC-only key lists build the same verifier through `with_secrets`.
-    if keys.iter().all(|k| k.kind() == hookproof::KeyKind::Secret) {
-        let secrets: Vec<Secret> = cfg
+    let mut v = if cfg.svix_reading {
+        let secrets = cfg
             .secrets
             .iter()
-            .map(|s| match s {
-                SecretIn::Text(t) => Secret::parse(t).unwrap(),
-                SecretIn::Raw(b) => Secret::from_bytes(b).unwrap(),
-                _ => unreachable!(),
-            })
-            .collect();
-        v = Verifier::with_secrets(&secrets).map_err(|e| e.code())?;
-    }
+            .map(secret)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.code())?;
+        // svix's facade reads text the same way, one key at a time.
+        #[cfg(feature = "svix")]
+        if let [SecretIn::Text(t)] = cfg.secrets.as_slice() {
+            assert!(
+                hookproof::svix::Webhook::new(t).is_ok(),
+                "svix facade refuses {t:?}"
+            );
+        }
+        Verifier::with_secrets(&secrets).map_err(|e| e.code())?
+    } else {
+        let keys = cfg
+            .secrets
+            .iter()
+            .map(key)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.code())?;
+        Verifier::with_keys(&keys).map_err(|e| e.code())?
+    };
     match cfg.tolerance {
         Tol::Default => {}
         Tol::Seconds(s) => v = v.tolerance(Tolerance::Seconds(s)),
@@ -79,6 +95,31 @@ fn coded<E: ErrorCode>(e: E, index: Option<usize>) -> Coded {
 }
 
 impl Host for Native {
+    fn has_svix_reading(&self) -> bool {
+        true
+    }
+
+    fn number_options(
+        &mut self,
+        secrets: &[SecretIn],
+        tolerance: Option<f64>,
+        max_payload: Option<f64>,
+    ) -> Option<Result<(), String>> {
+        let run = || {
+            let keys = secrets.iter().map(key).collect::<Result<Vec<_>, _>>();
+            let mut v = Verifier::with_keys(&keys.map_err(|e| e.code())?).map_err(|e| e.code())?;
+            if let Some(t) = tolerance {
+                v = v.tolerance(Tolerance::from_number(t).map_err(|e| e.code())?);
+            }
+            if let Some(m) = max_payload {
+                v = v.max_payload(hookproof::max_payload_from_number(m).map_err(|e| e.code())?);
+            }
+            drop(v);
+            Ok(())
+        };
+        Some(run().map_err(|code: &str| code.to_owned()))
+    }
+
     fn verify(
         &mut self,
         cfg: &Config,
@@ -172,12 +213,11 @@ impl Host for Native {
     }
 
     fn authorization(&mut self, expected: &Value, header: Option<&str>) -> Result<(), String> {
+        // A null or absent part is a setting left unset: an empty string in Rust.
+        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
         let credentials = match expected.get("basic") {
-            Some(b) => Credentials::basic(
-                b["username"].as_str().unwrap(),
-                b["password"].as_str().unwrap(),
-            ),
-            None => Credentials::bearer(expected["bearer"].as_str().unwrap()),
+            Some(b) => Credentials::basic(&text(&b["username"]), &text(&b["password"])),
+            None => Credentials::bearer(&text(&expected["bearer"])),
         }
         .map_err(|e| e.code().to_owned())?;
         let debug = format!("{credentials:?}");

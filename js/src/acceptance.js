@@ -3,6 +3,7 @@
 // durable-object.js) apply atomically. No rule lives here: answers come from the core.
 import { codat } from "./codat-glue.js";
 import { HookproofError } from "./errors.js";
+import { wholeOption } from "./input.js";
 
 /** Defaults of the core: a 30 h window (Codat's ≈ 28 h of retries), a 60 s lease. */
 export const ACCEPTANCE_DEFAULTS = Object.freeze({ windowSeconds: 30 * 3600, leaseSeconds: 60, capacity: 120_000 });
@@ -73,7 +74,7 @@ export function acceptanceTransition(entry, op, { token = 0, now, windowSeconds 
   const state = entry == null ? 0 : entry.state === "in_flight" ? 1 : 2;
   const deadline = entry == null ? 0 : integer(entry.deadline, "entry.deadline");
   const [s, d, code, value] = coreCall(() =>
-    codat().acceptance_transition(windowSeconds, leaseSeconds, state, deadline, kind, integer(token, "token"), acceptanceNow(now)),
+    codat().acceptance_transition(wholeOption(windowSeconds), wholeOption(leaseSeconds), state, deadline, kind, integer(token, "token"), acceptanceNow(now)),
   );
   return { entry: s === 0 ? null : { state: STATES[s], deadline: d }, answer: decodeAnswer(code, value) };
 }
@@ -93,7 +94,7 @@ export class AcceptanceGuard {
   #inner;
 
   constructor({ windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds, capacity = ACCEPTANCE_DEFAULTS.capacity } = {}) {
-    this.#inner = coreCall(() => new (codat().Acceptance)(windowSeconds, leaseSeconds, Number.isSafeInteger(capacity) ? capacity : 0));
+    this.#inner = coreCall(() => new (codat().Acceptance)(wholeOption(windowSeconds), wholeOption(leaseSeconds), wholeOption(capacity)));
   }
 
   #apply(id, kind, token, now) {

@@ -4,7 +4,7 @@
 // runs on its own wasm module (the core's full binding), installed by each entry point.
 import { codat } from "./codat-glue.js";
 import { HookproofError, call, parts } from "./errors.js";
-import { bodyBytes, headerOf, nowSeconds, toSeconds } from "./input.js";
+import { bodyBytes, headerOf, nowSeconds, toSeconds, wholeOption } from "./input.js";
 
 export * from "./acceptance.js";
 
@@ -134,22 +134,30 @@ function authResult(error) {
   return { ok: false, code, message };
 }
 
+/** A configured credential part as the core takes it: a string as is; anything else (null, an
+ * absent or unset setting) is missing, passed as the empty string the core refuses — never
+ * stringified into a credential such as "null" or "undefined". */
+const credential = (part) => (typeof part === "string" ? part : "");
+
 /**
  * Checks a legacy `Authorization` header against `{ basic: { username, password } }` or
- * `{ bearer: token }`: `{ ok: true }` or `{ ok: false, code, message }`.
+ * `{ bearer: token }`: `{ ok: true }` or `{ ok: false, code, message }`. A missing or empty
+ * user name, password or token is `invalid_credentials`, whatever the header.
  */
-export function checkAuthorization(header, expected = {}) {
+export function checkAuthorization(header, expected) {
   const value = header == null ? undefined : String(header);
-  if (expected.basic) {
-    return authResult(codat().check_authorization(value, "basic", String(expected.basic.username ?? ""), String(expected.basic.password ?? "")));
+  const { basic, bearer } = expected ?? {};
+  if (basic != null) {
+    return authResult(codat().check_authorization(value, "basic", credential(basic.username), credential(basic.password)));
   }
-  if (expected.bearer !== undefined) return authResult(codat().check_authorization(value, "bearer", "", String(expected.bearer)));
+  if (expected != null && "bearer" in expected) return authResult(codat().check_authorization(value, "bearer", "", credential(bearer)));
   return authResult(codat().check_authorization(value, "", "", ""));
 }
 
-/** Checks `X-Codat-ClientId`: `{ ok: true }` or `{ ok: false, code, message }`. */
+/** Checks `X-Codat-ClientId`: `{ ok: true }` or `{ ok: false, code, message }`. A missing
+ * `expected` matches no header (it is never stringified into "undefined" or "null"). */
 export function checkClientId(expected, header) {
-  return authResult(codat().check_client_id(String(expected), header == null ? undefined : String(header)));
+  return authResult(codat().check_client_id(credential(expected), header == null ? undefined : String(header)));
 }
 
 let codatSources;
@@ -232,7 +240,7 @@ export class ReplayGuard {
   #inner;
 
   constructor({ capacity = 10_000, ttlSeconds = 600 } = {}) {
-    this.#inner = call(() => new (codat().Replay)(capacity >>> 0 === capacity ? capacity : 0, ttlSeconds));
+    this.#inner = call(() => new (codat().Replay)(capacity >>> 0 === capacity ? capacity : 0, wholeOption(ttlSeconds)));
   }
 
   check(id, now) {

@@ -10,6 +10,13 @@ export function toSeconds(value, what) {
   return Math.floor(value);
 }
 
+/** A whole-number option (seconds, a count) as the core takes it: anything else — NaN, a
+ * fraction, a negative, a string — becomes 0, which every core constructor refuses with its
+ * typed error (never truncated or coerced into a valid-looking value). */
+export function wholeOption(value) {
+  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
+
 export function nowSeconds(options) {
   return options && options.now !== undefined ? toSeconds(options.now, "options.now") : Math.floor(Date.now() / 1000);
 }

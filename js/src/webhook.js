@@ -1,7 +1,7 @@
 // `Webhook`: a drop-in for svix's and standardwebhooks' class, on the core's lean signature
 // module. Each entry point installs the module the way its host loads wasm; `hookproof/v1a`
 // installs a second build that also knows ed25519 (v1a) keys.
-import { HookproofError, WebhookVerificationError, fail, parts } from "./errors.js";
+import { WebhookVerificationError, fail, parts } from "./errors.js";
 import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds, transientBytes } from "./input.js";
 
 /** UTF-8 to text keeping a leading U+FEFF: it is part of an id or a body, not a byte-order mark
@@ -58,17 +58,35 @@ export function nodeCrypto() {
 
 const bytesOf = (value) => (value instanceof Uint8Array ? value : value instanceof ArrayBuffer ? new Uint8Array(value) : undefined);
 
-function addSecret(keys, secret, format) {
+/**
+ * Adds one key, or each of an array. `stated`: hookproof/v1a's Webhook, which takes both kinds,
+ * so text must carry its whsec_/whpk_/whsk_ prefix (the core refuses bare base64 with
+ * `ambiguous_key`); otherwise svix's reading, where bare base64 is an HMAC secret. Bytes are an
+ * HMAC secret only with svix's `{ format: "raw" }`: a public key's bytes handed over bare would
+ * otherwise become an HMAC secret that anyone holding the public key can sign with.
+ */
+function addSecret(keys, secret, format, stated) {
   if (Array.isArray(secret)) {
-    for (const s of secret) addSecret(keys, s, format);
+    for (const s of secret) addSecret(keys, s, format, stated);
     return;
   }
   let error;
   const raw = bytesOf(secret);
   if (raw !== undefined) {
+    if (format !== "raw") {
+      throw new WebhookVerificationError(
+        "ambiguous_key",
+        'ambiguous key: bytes state no kind; pass { format: "raw" } for an HMAC secret\'s bytes, or { publicKey } / { signingKey } for an ed25519 key\'s',
+      );
+    }
     error = keys.add_bytes(raw);
   } else if (typeof secret === "string") {
-    error = format === "raw" ? keys.add_bytes(new TextEncoder().encode(secret)) : keys.add_text(secret);
+    error =
+      format === "raw"
+        ? keys.add_bytes(new TextEncoder().encode(secret))
+        : stated
+          ? keys.add_text(secret)
+          : keys.add_secret_text(secret);
   } else if (secret !== null && typeof secret === "object" && bytesOf(secret.publicKey) !== undefined) {
     error = keys.add_public_key(bytesOf(secret.publicKey));
   } else if (secret !== null && typeof secret === "object" && bytesOf(secret.signingKey) !== undefined) {
@@ -76,18 +94,18 @@ function addSecret(keys, secret, format) {
   } else {
     throw new WebhookVerificationError(
       "invalid_secret",
-      'secret must be a whsec_ string (or whpk_/whsk_ with hookproof/v1a), base64, bytes with { format: "raw" }, or { publicKey } / { signingKey } bytes',
+      'secret must be a whsec_ string (or whpk_/whsk_ with hookproof/v1a), bytes with { format: "raw" }, or { publicKey } / { signingKey } bytes',
     );
   }
   if (error !== undefined) throw fail(error, WebhookVerificationError);
 }
 
-function build(backend, secret, options, tolerance, max) {
+function build(backend, secret, options, stated, tolerance, max) {
   backend.ready();
   const keys = new backend.glue.Keys();
   let verifier;
   try {
-    addSecret(keys, secret, options.format);
+    addSecret(keys, secret, options.format, stated);
     const made = new backend.glue.WebhookVerifier(keys, tolerance, max);
     const error = made.error();
     if (error !== undefined) {
@@ -131,21 +149,24 @@ export class Webhook {
   #max;
 
   /**
-   * @param secret `whsec_…`, bare base64, bytes (with `{ format: "raw" }` for raw strings), or
-   *   an array of these for rotation; with `hookproof/v1a` also `whpk_…` / `whsk_…` keys.
-   * @param options `toleranceInSeconds` (default 300; `Infinity` or `false` disables the check),
-   *   `maxPayloadBytes`, `format: "raw"`.
+   * @param secret `whsec_…`, bare base64 (svix's reading: always an HMAC secret here, so a
+   *   `whpk_` public key must keep its prefix), bytes with `{ format: "raw" }`, or an array of
+   *   these for rotation; with `hookproof/v1a` also `whpk_…` / `whsk_…` keys.
+   * @param options `toleranceInSeconds` (default 300; `Infinity` or `false` disables the check;
+   *   otherwise a whole number from 0 to 2^53 - 1, else `invalid_tolerance`), `maxPayloadBytes`
+   *   (a whole number, else `invalid_max_payload`), `format: "raw"`.
    */
   constructor(secret, options = {}) {
     const tol = options.toleranceInSeconds ?? DEFAULT_TOLERANCE_IN_SECONDS;
-    const tolerance = tol === false || tol === Infinity ? -1 : tol;
-    if (typeof tolerance !== "number" || Number.isNaN(tolerance)) {
-      throw new HookproofError("invalid_argument", "toleranceInSeconds must be a number of seconds, Infinity or false");
-    }
-    const max = options.maxPayloadBytes ?? -1;
+    // `undefined` is "no window"; anything but a number reaches the core as NaN, which it
+    // refuses (never coerced: "300" or null must not become a tolerance).
+    const tolerance = tol === false || tol === Infinity ? undefined : typeof tol === "number" ? tol : NaN;
+    const limit = options.maxPayloadBytes;
+    const max = limit === undefined || limit === null ? undefined : typeof limit === "number" ? limit : NaN;
+    const stated = this instanceof V1aWebhook;
     let built;
     try {
-      built = build(backends.lean, secret, options, tolerance, max);
+      built = build(backends.lean, secret, options, stated, tolerance, max);
     } catch (e) {
       if (e.code !== "unsupported_key") throw e;
       if (backends.v1a === undefined) {
@@ -154,12 +175,12 @@ export class Webhook {
           `${e.message} (import { Webhook } from "hookproof/v1a" to use v1a, ed25519, keys)`,
         );
       }
-      built = build(backends.v1a, secret, options, tolerance, max);
+      built = build(backends.v1a, secret, options, stated, tolerance, max);
     }
     this.#verifier = built.verifier;
     this.#keys = built.keys;
     this.#hostKeys = built.keys === undefined ? null : undefined;
-    this.#max = max;
+    this.#max = max ?? -1;
   }
 
   /** Verifies and returns nothing (svix 2.x semantics); throws `WebhookVerificationError`. */
@@ -270,6 +291,14 @@ export class Webhook {
     return `+${signed.slice(0, dot)}\n${signed.slice(dot + 1, end)}`;
   }
 }
+
+/**
+ * `hookproof/v1a`'s `Webhook`: the same class for keys of both kinds, so every key states its
+ * kind — `whsec_…`, `whpk_…` or `whsk_…` text (bare base64 is refused with `ambiguous_key`),
+ * bytes with `{ format: "raw" }` (HMAC secret), `{ publicKey }` or `{ signingKey }`.
+ */
+const SvixWebhook = Webhook;
+export const V1aWebhook = class Webhook extends SvixWebhook {};
 
 /** HMAC-SHA256 of `data` under `key` (strings are UTF-8): the primitive under every signature. */
 export function hmacSha256(key, data) {

@@ -35,6 +35,29 @@ function secretIn(s) {
   return expand(s);
 }
 
+/** `[keys, options]` for a `Webhook`: raw secret bytes state their kind only with `{ format:
+ *  "raw" }`, which applies to every key, so in a list mixing them with other keys they go as the
+ *  `whsec_` text of the same bytes (the same secret to the core). */
+function keysFor(keys, options = {}) {
+  const raw = keys.filter((k) => k instanceof Uint8Array).length;
+  if (raw === 0) return [keys, options];
+  if (raw === keys.length) return [keys, { ...options, format: "raw" }];
+  const whsec = (bytes) => `whsec_${btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""))}`;
+  return [keys.map((k) => (k instanceof Uint8Array ? whsec(k) : k)), options];
+}
+
+/** Text without a whsec_/whpk_/whsk_ prefix: the main entry reads it as svix does (a secret in
+ *  bare base64), hookproof/v1a's Webhook, like the native core's `Key::parse`, refuses it. */
+const unstated = (s) => typeof s === "string" && s !== "" && !/^wh(sec|pk|sk)_/.test(s);
+
+/** The Webhook whose reading of keys is the native core's (`Key::parse`: kinds stated):
+ *  hookproof/v1a's; and the main entry's, to compare where the two readings agree. */
+function webhooks(api, c) {
+  const v1a = api.subpaths?.v1a?.Webhook;
+  const main = v1a !== undefined && v1a !== api.Webhook && !c.secrets.some(unstated) ? api.Webhook : undefined;
+  return { Primary: v1a ?? api.Webhook, main };
+}
+
 /** The body in the JS form the case asks for (`as`), all carrying the same bytes. */
 function payload(spec, as) {
   const bytes = expand(spec);
@@ -101,12 +124,13 @@ const responseHeaders = (c) => headerForm(c.headers, c.via);
 
 export const NPM_CASES = {
   verify: {
-    uses: ["Webhook"],
+    uses: ["Webhook", "v1a:Webhook"],
     run(api, c) {
-      const options = {};
+      const { Primary, main } = webhooks(api, c);
+      const [keys, options] = keysFor(c.secrets.map(secretIn));
       if (c.tol !== null) options.toleranceInSeconds = c.tol === "ignore" ? Infinity : c.tol;
       if (c.max !== null) options.maxPayloadBytes = c.max;
-      const made = attempt(() => new api.Webhook(c.secrets.map(secretIn), options));
+      const made = attempt(() => new Primary(keys, options));
       if (made.error) return `secret err ${made.error}`;
       const wh = made.value;
       const body = payload(c.body, c.as);
@@ -116,29 +140,29 @@ export const NPM_CASES = {
       const door = attempt(() => wh.verifySignature(body, headers, { now: c.now }));
       const thrown = door.error ?? "ok";
       if (thrown !== (r.ok ? "ok" : token(r.code))) line += ` !verifySignature=${thrown}`;
-      // hookproof/v1a's Webhook, where it is a class of its own, answers the same.
-      const V1a = api.subpaths?.v1a?.Webhook;
-      if (V1a && V1a !== api.Webhook) {
-        const other = attempt(() => new V1a(c.secrets.map(secretIn), options).safeVerify(body, headers, { now: c.now }));
+      // The main entry's Webhook answers the same where every key states its kind.
+      if (main) {
+        const other = attempt(() => new main(keys, options).safeVerify(body, headers, { now: c.now }));
         const same = other.error === undefined && JSON.stringify(other.value) === JSON.stringify(r);
-        if (!same) line += ` !v1a=${other.error ?? (other.value.ok ? "ok" : token(other.value.code))}`;
+        if (!same) line += ` !main=${other.error ?? (other.value.ok ? "ok" : token(other.value.code))}`;
       }
       return line;
     },
   },
   sign: {
-    uses: ["Webhook"],
+    uses: ["Webhook", "v1a:Webhook"],
     run(api, c) {
-      const made = attempt(() => new api.Webhook(c.secrets.map(secretIn)));
+      const { Primary, main } = webhooks(api, c);
+      const [keys, options] = keysFor(c.secrets.map(secretIn));
+      const made = attempt(() => new Primary(keys, options));
       if (made.error) return `secret err ${made.error}`;
       const signed = attempt(() => made.value.sign(c.id, c.ts, payload(c.body, c.as)));
       if (signed.error) return `sign err ${signed.error}`;
       const sig = signed.value;
       let line = `sign ${q(sig)}`;
-      const V1a = api.subpaths?.v1a?.Webhook;
-      if (V1a && V1a !== api.Webhook) {
-        const other = attempt(() => new V1a(c.secrets.map(secretIn)).sign(c.id, c.ts, payload(c.body, c.as)));
-        if (other.value !== sig) line += ` !v1a=${other.error ?? q(other.value)}`;
+      if (main) {
+        const other = attempt(() => new main(keys, options).sign(c.id, c.ts, payload(c.body, c.as)));
+        if (other.value !== sig) line += ` !main=${other.error ?? q(other.value)}`;
       }
       // A Date signs the same (where a Date can hold the instant).
       if (Math.abs(c.ts) <= 8.64e12) {

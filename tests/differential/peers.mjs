@@ -49,11 +49,20 @@ export async function createPeers({ readme } = {}) {
     if (!ids && unexplained.length < 20) unexplained.push({ ...ctx, peer, theirs });
   }
 
+  /** The main entry's `Webhook` (svix's reading of text) for `secrets`: raw bytes are a secret
+   *  only with `{ format: "raw" }`, as in svix, which applies to every key; in a list that mixes
+   *  them with text they go as the `whsec_` text of the same bytes. */
+  function hpWebhook(secrets) {
+    const raw = secrets.filter((s) => typeof s !== "string").length;
+    if (raw > 0 && raw === secrets.length) return new hp.Webhook(secrets, { format: "raw" });
+    return new hp.Webhook(secrets.map((s) => (typeof s === "string" ? s : `whsec_${Buffer.from(s).toString("base64")}`)));
+  }
+
   /** hookproof's answer for a verify or sign input (see differences.mjs for its shape). */
   function ours(x) {
     return peerAnswer(() => {
-      if (x.kind === "sign") return new hp.Webhook(x.secrets).sign(x.id, x.ts, x.body);
-      const r = new hp.Webhook(x.secrets).safeVerify(x.body, x.object, { now: x.now });
+      if (x.kind === "sign") return hpWebhook(x.secrets).sign(x.id, x.ts, x.body);
+      const r = hpWebhook(x.secrets).safeVerify(x.body, x.object, { now: x.now });
       return r.ok ? "valid" : r.code;
     });
   }

@@ -593,6 +593,7 @@ fn secret_code(e: signatures::SecretError) -> &'static str {
         signatures::SecretError::TooManySecrets => "too_many_secrets",
         signatures::SecretError::InvalidKey => "invalid_key",
         signatures::SecretError::UnsupportedKey => "unsupported_key",
+        signatures::SecretError::AmbiguousKey => "ambiguous_key",
     }
 }
 

@@ -113,7 +113,7 @@ async function consumer(bindings) {
     return (await worker.fetch("http://sink/")).json();
   };
   const snapshot = async () => (await (await mf.getWorker("sink")).fetch("http://sink/")).json();
-  return { post, queued, snapshot };
+  return { post, queued, snapshot, url };
 }
 
 describe("the example Cloudflare worker", () => {
@@ -230,5 +230,17 @@ describe("the example Cloudflare worker", () => {
     const seen = await queued(1);
     assert.equal(seen.length, 1);
     assert.equal(seen[0].eventType, "DataConnectionStatusChanged");
+  });
+
+  test("a Basic user without a password is a configuration error, not an open door", async () => {
+    // Once the password was read as "" and `Authorization: Basic codat:` (forged) was queued.
+    const { url, snapshot } = await consumer({ LEGACY_BASIC_USER: "codat" });
+    const legacy = JSON.stringify({ RuleType: "DataConnectionStatusChanged", CompanyId: "0498e921-9b53-4396-a412-4f2f5983b0a2", ClientId: "bae71d36-ff47-420a-b4a6-f8c9ddf41140" });
+    for (const authorization of ["Basic Y29kYXQ6", "Basic Og=="]) {
+      const res = await fetch(url, { method: "POST", body: legacy, headers: { authorization } });
+      await res.arrayBuffer();
+      assert.equal(res.status, 500, authorization);
+    }
+    assert.deepEqual(await snapshot(), []);
   });
 });

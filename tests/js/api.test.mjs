@@ -1,7 +1,8 @@
 // Every input form, the error contract, and memory, through the installed package.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { test } from "node:test";
-import { importInstalled, requireInstalled } from "./load.mjs";
+import { importInstalled, loadMain, requireInstalled } from "./load.mjs";
 
 const api = await importInstalled();
 const { Webhook, WebhookVerificationError, HookproofError } = api;
@@ -107,11 +108,99 @@ test("secrets: rotation arrays, raw bytes, { format: 'raw' }", () => {
   assert.doesNotThrow(() => new Webhook([other, SECRET]).verifySignature(BODY, HEADERS, NOW));
   assert.throws(() => new Webhook([other]).verifySignature(BODY, HEADERS, NOW), { code: "no_matching_signature" });
   const key = Buffer.from(SECRET.slice(6), "base64");
-  assert.doesNotThrow(() => new Webhook(new Uint8Array(key)).verifySignature(BODY, HEADERS, NOW));
-  assert.doesNotThrow(() => new Webhook(key.buffer.slice(key.byteOffset, key.byteOffset + key.length)).verifySignature(BODY, HEADERS, NOW));
-  const raw = new Webhook("plain-text-key", { format: "raw" });
-  const same = new Webhook(new TextEncoder().encode("plain-text-key"));
+  const RAW = { format: "raw" };
+  assert.doesNotThrow(() => new Webhook(new Uint8Array(key), RAW).verifySignature(BODY, HEADERS, NOW));
+  assert.doesNotThrow(() => new Webhook(key.buffer.slice(key.byteOffset, key.byteOffset + key.length), RAW).verifySignature(BODY, HEADERS, NOW));
+  const raw = new Webhook("plain-text-key", RAW);
+  const same = new Webhook(new TextEncoder().encode("plain-text-key"), RAW);
   assert.equal(raw.sign("m", TS, BODY), same.sign("m", TS, BODY));
+});
+
+// The public key of RFC 8032 §7.1 TEST 1, and v1 signed with its bytes as an HMAC key: what
+// anyone holding the public key could send if it were taken for a secret.
+const PUBLIC = Buffer.from("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "hex");
+const FORGED = {
+  "webhook-id": ID,
+  "webhook-timestamp": String(TS),
+  "webhook-signature": `v1,${createHmac("sha256", PUBLIC).update(`${ID}.${TS}.${BODY}`).digest("base64")}`,
+};
+
+test("key kinds: bytes are a secret only with { format: 'raw' }, on every entry", async () => {
+  const main = (await loadMain("esm")).Webhook;
+  for (const Class of [main, Webhook]) {
+    for (const bytes of [new Uint8Array(PUBLIC), PUBLIC.buffer.slice(PUBLIC.byteOffset, PUBLIC.byteOffset + 32), [new Uint8Array(PUBLIC)]]) {
+      assert.throws(() => new Class(bytes), { code: "ambiguous_key", message: /format: "raw"/ });
+    }
+    // Stated: a raw HMAC secret (and the forgery is then, rightly, a valid v1 for that secret).
+    assert.doesNotThrow(() => new Class(PUBLIC, { format: "raw" }).verifySignature(BODY, FORGED, NOW));
+  }
+  // hookproof/v1a: the public key stated as such refuses the forgery.
+  assert.throws(() => new Webhook({ publicKey: PUBLIC }).verifySignature(BODY, FORGED, NOW), { code: "no_matching_signature" });
+});
+
+test("key kinds: hookproof/v1a refuses unprefixed text; the main entry keeps svix's reading", async () => {
+  const main = (await loadMain("esm")).Webhook;
+  const bare = PUBLIC.toString("base64");
+  // hookproof/v1a's Webhook takes both kinds: text must carry its prefix.
+  for (const text of [bare, SECRET.slice(6), ` ${SECRET}`, [SECRET, bare]]) {
+    assert.throws(() => new Webhook(text), { code: "ambiguous_key" }, String(text));
+  }
+  assert.throws(() => new Webhook(`whpk_${bare}`).verifySignature(BODY, FORGED, NOW), { code: "no_matching_signature" });
+  assert.doesNotThrow(() => new Webhook(SECRET).verifySignature(BODY, HEADERS, NOW));
+  assert.ok(new Webhook(SECRET) instanceof main);
+  // The main entry is svix's HMAC-only Webhook: bare base64 is a secret, as svix reads it
+  // (which is why a public key must keep its whpk_ there).
+  assert.doesNotThrow(() => new main(SECRET.slice(6)).verifySignature(BODY, HEADERS, NOW));
+  assert.doesNotThrow(() => new main(bare).verifySignature(BODY, FORGED, NOW));
+  assert.throws(() => new main(`whpk_${bare}`).verifySignature(BODY, FORGED, NOW), { code: "no_matching_signature" });
+});
+
+test("numeric options: whole numbers or a typed error, never a check switched off", () => {
+  for (const Class of [Webhook]) {
+    for (const toleranceInSeconds of [-1, -300, 0.5, Number.NaN, -Infinity, 2 ** 53, "300", {}, true]) {
+      assert.throws(() => new Class(SECRET, { toleranceInSeconds }), { code: "invalid_tolerance" }, String(toleranceInSeconds));
+    }
+    for (const maxPayloadBytes of [-1, 1.5, Number.NaN, Infinity, 2 ** 53, "10", true]) {
+      assert.throws(() => new Class(SECRET, { maxPayloadBytes }), { code: "invalid_max_payload" }, String(maxPayloadBytes));
+    }
+  }
+  // Explicit: no window (Infinity or false), the default (absent or null), no limit (absent or null).
+  assert.doesNotThrow(() => new Webhook(SECRET, { toleranceInSeconds: undefined, maxPayloadBytes: null }).verifySignature(BODY, HEADERS, NOW));
+  assert.throws(() => new Webhook(SECRET, { maxPayloadBytes: 0 }).verifySignature(BODY, HEADERS, NOW), { code: "payload_too_large" });
+  // The other numeric options: typed errors from the core, no truncation or coercion.
+  for (const ttlSeconds of [0, -1, 1.5, Number.NaN, "600", Infinity]) {
+    assert.throws(() => new api.ReplayGuard({ ttlSeconds }), { code: "invalid_capacity" }, String(ttlSeconds));
+  }
+  for (const perSecond of [0, -1, 1.5, Number.NaN, "10"]) {
+    assert.throws(() => new api.RateLimiter({ perSecond }), { code: "invalid_rate" }, String(perSecond));
+  }
+  for (const leaseSeconds of [0, -1, 1.5, Number.NaN, "60"]) {
+    assert.throws(() => new api.AcceptanceGuard({ leaseSeconds }), { code: "invalid_config" }, String(leaseSeconds));
+  }
+});
+
+test("checkAuthorization: a missing credential is an error, never the string 'null'", () => {
+  const header = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  for (const [expected, sent] of [
+    [{ basic: {} }, "Basic Og=="],
+    [{ basic: { username: "codat" } }, header("codat", "")],
+    [{ basic: { username: "codat", password: undefined } }, header("codat", "undefined")],
+    [{ basic: { username: "codat", password: null } }, header("codat", "null")],
+    [{ basic: { username: null, password: "pw" } }, header("null", "pw")],
+    [{ bearer: null }, "Bearer null"],
+    [{ bearer: undefined }, "Bearer undefined"],
+    [{ bearer: "" }, "Bearer x"],
+    [{}, "Bearer x"],
+    [null, "Bearer x"],
+    [undefined, "Bearer x"],
+  ]) {
+    assert.equal(api.checkAuthorization(sent, expected).code, "invalid_credentials", JSON.stringify(expected));
+  }
+  assert.deepEqual(api.checkAuthorization(header("codat", "pw"), { basic: { username: "codat", password: "pw" } }), { ok: true });
+  // The same for the expected client id: a missing one matches nothing.
+  for (const expected of [undefined, null]) {
+    assert.equal(api.checkClientId(expected, String(expected)).code, "client_id_mismatch", String(expected));
+  }
 });
 
 test("maxPayloadBytes counts UTF-8 bytes on both hashing paths, at every side of the limit", () => {
@@ -123,10 +212,15 @@ test("maxPayloadBytes counts UTF-8 bytes on both hashing paths, at every side of
     for (const body of [text, text.slice(0, 600)]) {
       const n = new TextEncoder().encode(body).length;
       const headers = { "webhook-id": ID, "webhook-timestamp": String(TS), "webhook-signature": new Webhook(SECRET).sign(ID, TS, body) };
-      for (const max of [n, n - 1, body.length, body.length - 1, 3 * body.length, 3 * body.length - 1, 0, -1, 1.5, NaN, Infinity]) {
-        const want = max >= 0 && n > Math.floor(max) ? "payload_too_large" : "ok";
+      for (const max of [n, n - 1, body.length, body.length - 1, 3 * body.length, 3 * body.length - 1, 0]) {
+        const want = n > max ? "payload_too_large" : "ok";
         const r = new Webhook(SECRET, { maxPayloadBytes: max }).safeVerify(body, headers, NOW);
         assert.equal(r.ok ? "ok" : r.code, want, `${unit} × ${body.length} (${n} bytes), max ${max}`);
+      }
+      // Not a whole number of bytes: refused when the verifier is made (these once meant "no
+      // limit", or a limit rounded down).
+      for (const max of [-1, 1.5, NaN, Infinity]) {
+        assert.throws(() => new Webhook(SECRET, { maxPayloadBytes: max }), { code: "invalid_max_payload" }, `max ${max}`);
       }
     }
     assert.ok(text.length > 1536);

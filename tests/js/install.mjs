@@ -24,9 +24,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
     // The tests load hookproof through these, so Node's own resolver picks the entry point:
     // `entry` is the whole API (`hookproof/codat`, which re-exports the main entry), `main`
-    // the lean main entry alone; `entry` also loads `hookproof/v1a` (ed25519 keys, primitives).
+    // the lean main entry alone; `entry` also loads `hookproof/v1a` (ed25519 keys, primitives)
+    // and, in both formats, takes its `Webhook` (keys of both kinds, each stating its kind).
     writeFileSync(join(dir, "entry.cjs"), 'module.exports = { ...require("hookproof/codat"), ...require("hookproof/v1a") };\n');
-    writeFileSync(join(dir, "entry.mjs"), 'export * from "hookproof/codat";\nexport { ed25519Sign, ed25519Verify } from "hookproof/v1a";\n');
+    writeFileSync(join(dir, "entry.mjs"), 'export * from "hookproof/codat";\nexport { Webhook, ed25519Sign, ed25519Verify } from "hookproof/v1a";\n');
     writeFileSync(join(dir, "main.cjs"), 'module.exports = require("hookproof");\n');
     writeFileSync(join(dir, "main.mjs"), 'export * from "hookproof";\n');
   }

@@ -43,12 +43,16 @@ test("require and import share one instance: the same classes, whichever entry l
   const cjs = createRequire(join(projects.esm, "package.json"))("hookproof/codat");
   const esm = await importInstalled();
   assert.equal(typeof cjs.Webhook, "function");
-  assert.equal(esm.Webhook, cjs.Webhook);
+  // (the ESM entry takes hookproof/v1a's Webhook, a subclass of the main entry's)
+  const v1aWebhook = createRequire(join(projects.esm, "package.json"))("hookproof/v1a").Webhook;
+  assert.equal(esm.Webhook, v1aWebhook);
+  assert.equal(Object.getPrototypeOf(esm.Webhook), cjs.Webhook);
   assert.equal(esm.WebhookVerificationError, cjs.WebhookVerificationError);
   // (the ESM entry adds hookproof/v1a's two primitives to hookproof/codat's names)
   assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).filter((n) => !n.startsWith("ed25519")).sort());
   const main = await loadMain("esm");
-  assert.equal(main.Webhook, esm.Webhook);
+  assert.equal(main.Webhook, cjs.Webhook);
+  assert.equal((await import(join(projects.esm, "node_modules/hookproof/dist/v1a.mjs"))).Webhook, esm.Webhook);
   assert.equal(createRequire(join(projects.esm, "package.json"))("hookproof").HookproofError, cjs.HookproofError);
   // The two formats are separate files (the ES module is not a wrapper over the CommonJS one);
   // every export, not only the shared internals, is the first-loaded copy's.

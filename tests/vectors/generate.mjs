@@ -128,7 +128,20 @@ function verifyCase(comment, fields) {
   if (t.result === undefined) throw new Error(`no result: ${comment}`);
   const peers = peerVerdicts(t);
   if (peers) t.peers = peers;
+  const stated = kindsStated(t.secrets);
+  if (stated) t.kindsStated = stated;
   sig.push(t);
+}
+/**
+ * The verdict where an API takes keys of both kinds (the Rust `Key::parse`, the component's
+ * `text` key, hookproof/v1a's `Webhook`): text without a whsec_, whpk_ or whsk_ prefix states
+ * no kind and is refused with `ambiguous_key`, where svix's HMAC-only reading (this file's
+ * `result`) takes it as a secret in bare base64. Written for one-key cases.
+ */
+function kindsStated(secrets) {
+  if (!secrets.some((s) => typeof s === "string" && s !== "" && !/^wh(sec|pk|sk)_/.test(s))) return undefined;
+  if (secrets.length !== 1) throw new Error("kindsStated is written for one-key cases");
+  return { result: "invalid", error: "ambiguous_key" };
 }
 const codatHeaders = (over = {}) =>
   H(over.id ?? CODAT_ID, over.ts ?? CODAT_TS, over.sig ?? CODAT_SIG, over.prefix);
@@ -700,6 +713,7 @@ function signCase(comment, secret, id, ts, body) {
   else t.bodyHex = Buffer.from(body).toString("hex");
   t.expected =
     typeof body === "string" ? peerSign(secret, id, ts, body) : nodeSign(secret, id, ts, Buffer.from(body));
+  if (kindsStated(t.secrets)) throw new Error(`sign cases state their key's kind: ${comment}`);
   sig.push(t);
 }
 signCase("Codat's documented example", CODAT_SECRET, CODAT_ID, CODAT_TS, CODAT_BODY);
@@ -710,6 +724,27 @@ signCase("non-UTF-8 body (node:crypto)", CODAT_SECRET, "msg_binary", 1700000002,
 signCase("every byte value (node:crypto)", CODAT_SECRET, "msg_all", 1700000003, Array.from({ length: 256 }, (_, i) => i));
 signCase("raw-bytes secret", { hex: "000102030405060708090a0b0c0d0e0f101112131415161718" }, "msg_raw", 1700000004, CODAT_BODY);
 signCase("secret longer than a SHA-256 block (hashed first)", `whsec_${Buffer.alloc(100, 7).toString("base64")}`, "msg_long", 1700000005, CODAT_BODY);
+
+// Numeric options as a host's number (a JS number; the Rust hosts through
+// `Tolerance::from_number` / `max_payload_from_number`): whole numbers from 0 to 2^53 - 1.
+// Nothing else may switch a check off: "no window" is stated as "ignore", never as a number.
+{
+  const MAX = Number.MAX_SAFE_INTEGER;
+  const o = (comment, fields, error) =>
+    sig.push({ op: "options", comment, secrets: [CODAT_SECRET], ...fields, result: error ? "invalid" : "valid", ...(error ? { error } : {}) });
+  o("tolerance 0", { tolerance: 0 });
+  o("tolerance 2^53 - 1", { tolerance: MAX });
+  o("tolerance -1 (once: no timestamp check at all)", { tolerance: -1 }, "invalid_tolerance");
+  o("tolerance -300", { tolerance: -300 }, "invalid_tolerance");
+  o("tolerance 0.5", { tolerance: 0.5 }, "invalid_tolerance");
+  o("tolerance 2^53", { tolerance: MAX + 1 }, "invalid_tolerance");
+  o("tolerance 1e300", { tolerance: 1e300 }, "invalid_tolerance");
+  o("maxPayload 0", { maxPayload: 0 });
+  o("maxPayload 2^53 - 1", { maxPayload: MAX });
+  o("maxPayload -1 (once: no limit)", { maxPayload: -1 }, "invalid_max_payload");
+  o("maxPayload 1.5", { maxPayload: 1.5 }, "invalid_max_payload");
+  o("maxPayload 2^53", { maxPayload: MAX + 1 }, "invalid_max_payload");
+}
 
 // ---------------------------------------------------------------------------------------------
 // hmac.json: RFC 4231 HMAC-SHA256 known answers, so every host checks its primitive.
@@ -764,7 +799,17 @@ a("Basic, spaces around the value", B, ` ${basic("codat", "s3cret-pa55")} `, "va
 a("Basic, base64 without padding", B, basic("codat", "s3cret-pa55").replace(/=+$/, ""), "valid");
 a("Basic, password containing colons", { basic: { username: "codat", password: "a:b:c" } }, basic("codat", "a:b:c"), "valid");
 a("Basic, UTF-8 password", { basic: { username: "zoë", password: "pässwörd✓" } }, basic("zoë", "pässwörd✓"), "valid");
-a("Basic, empty password", { basic: { username: "codat", password: "" } }, basic("codat", ""), "valid");
+// Missing credentials fail closed: an empty or missing (null, absent) user name, password or
+// token is a configuration error on every host, whatever the header says (a host whose types
+// have no null passes what an unset setting reads as: an empty string).
+a("configured Basic password empty", { basic: { username: "codat", password: "" } }, basic("codat", ""), "invalid", "invalid_credentials");
+a("configured Basic user name empty", { basic: { username: "", password: "s3cret-pa55" } }, basic("", "s3cret-pa55"), "invalid", "invalid_credentials");
+a("configured Basic user name and password empty", { basic: { username: "", password: "" } }, basic("", ""), "invalid", "invalid_credentials");
+a("configured Basic password null", { basic: { username: "codat", password: null } }, basic("codat", "null"), "invalid", "invalid_credentials");
+a("configured Basic user name null", { basic: { username: null, password: "s3cret-pa55" } }, basic("null", "s3cret-pa55"), "invalid", "invalid_credentials");
+a("configured Basic password absent", { basic: { username: "codat" } }, basic("codat", ""), "invalid", "invalid_credentials");
+a("configured Basic with neither part", { basic: {} }, basic("", ""), "invalid", "invalid_credentials");
+a("configured Bearer token null", { bearer: null }, "Bearer null", "invalid", "invalid_credentials");
 a("Basic, wrong password", B, basic("codat", "s3cret-pa56"), "invalid", "authorization_mismatch");
 a("Basic, wrong user", B, basic("Codat", "s3cret-pa55"), "invalid", "authorization_mismatch");
 a("Basic, password prefix only", B, basic("codat", "s3cret"), "invalid", "authorization_mismatch");
@@ -1471,7 +1516,7 @@ for (const entry of [null, { state: "in_flight", deadline: 60 }, { state: "done"
 const files = {
   "signature.json": {
     description:
-      "Standard Webhooks v1 verify and sign. `secrets`: whsec_/base64 strings or {hex} raw keys; `headers`: [name, value] pairs in order; body as `body` (UTF-8) or `bodyHex`; `now` Unix seconds; `tolerance` seconds or \"ignore\" (default 300); `maxPayload` optional. Errors `missing_header` and `header_too_large` name the header. `peers` records what svix 2.5.0 and standardwebhooks 1.1.1 decide.",
+      "Standard Webhooks v1 verify and sign. `secrets`: whsec_/base64 strings or {hex} raw keys; `headers`: [name, value] pairs in order; body as `body` (UTF-8) or `bodyHex`; `now` Unix seconds; `tolerance` seconds or \"ignore\" (default 300); `maxPayload` optional. Errors `missing_header` and `header_too_large` name the header. `peers` records what svix 2.5.0 and standardwebhooks 1.1.1 decide. Strings are read as svix reads them (bare base64 is an HMAC secret); an API taking both kinds of key must refuse unprefixed text, and `kindsStated` gives its verdict. op options: `tolerance`/`maxPayload` given as a host's number (JS number; Rust `Tolerance::from_number`, `max_payload_from_number`) must be whole numbers from 0 to 2^53 - 1, else `error`; hosts whose option types are unsigned integers skip these.",
     tests: sig,
   },
   "v1a.json": {
@@ -1484,7 +1529,7 @@ const files = {
     tests: hmac,
   },
   "authorization.json": {
-    description: "Legacy Authorization header check. `expected`: {basic:{username,password}} or {bearer}; `header` null when absent.",
+    description: "Legacy Authorization header check. `expected`: {basic:{username,password}} or {bearer}; `header` null when absent. A null or absent user name, password or token is a missing setting: hosts whose types have no null pass an empty string, and every host refuses it (`invalid_credentials`).",
     tests: auth,
   },
   "classify.json": {

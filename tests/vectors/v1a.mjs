@@ -6,7 +6,7 @@
 // JS pull request's own known answer is reproduced. Which points have small order, and which
 // encodings are canonical, is decided by the RFC 8032 §5.1.3 decoding written out below in
 // BigInt (a check of the inputs, nothing more: it never signs or verifies).
-import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import { createHmac, createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -312,9 +312,27 @@ export function v1aVectors(hmac) {
   keyCase(`whpk_${b64(RFC1.publicKey.slice(0, 62))}`, "public key of 31 bytes", "invalid_key");
   keyCase(`whpk_${b64(`${RFC1.publicKey}00`)}`, "public key of 33 bytes", "invalid_key");
   keyCase(`whpk_${b64(RFC1.secretKey + RFC1.publicKey)}`, "64 bytes under whpk_", "invalid_key");
-  keyCase(` whpk_${b64(RFC1.publicKey)}`, "a leading space (then it is no whpk_ key, and no base64 either)", "invalid_secret");
+  keyCase(` whpk_${b64(RFC1.publicKey)}`, "a leading space (then it has no prefix: no kind stated)", "ambiguous_key");
   keyCase(`whpk_${b64(RFC1.publicKey)}\n`, "a trailing newline", "invalid_key");
-  keyCase(`WHPK_${b64(RFC1.publicKey)}`, "prefixes are case-sensitive (WHPK_ is not base64)", "invalid_secret");
+  keyCase(`WHPK_${b64(RFC1.publicKey)}`, "prefixes are case-sensitive (WHPK_ is no prefix: no kind stated)", "ambiguous_key");
+  // Key confusion: a public key without its whpk_ (bare base64), or its bytes as a raw HMAC
+  // secret, would let anyone holding the public key forge v1 signatures. Text must state its
+  // kind; raw bytes are a secret only where the API says so ({hex}: svix's format "raw").
+  keyCase(b64(RFC1.publicKey), "a public key as bare base64, without whpk_", "ambiguous_key");
+  keyCase(b64(RFC1.secretKey), "a signing key as bare base64, without whsk_", "ambiguous_key");
+  keyCase(CODAT_SECRET.slice(6), "an HMAC secret as bare base64, without whsec_", "ambiguous_key");
+  keyCase("", "empty text", "invalid_secret");
+  {
+    // The forgery the rule prevents: an HMAC over the public key's bytes, which anyone can make.
+    const forged = `v1,${createHmac("sha256", Buffer.from(RFC1.publicKey, "hex")).update(content(ID, TS, BODY)).digest("base64")}`;
+    verifyCase("a v1 signature made with the public key's bytes as HMAC key, verifier given the public key as bare base64", {
+      keys: [b64(RFC1.publicKey)],
+      headers: H(forged),
+      result: "invalid",
+      error: "ambiguous_key",
+    });
+    verifyCase("the same forgery against the public key with its whpk_", { keys: [whpk(RFC1.secretKey)], headers: H(forged), result: "invalid", error: "no_matching_signature" });
+  }
   {
     // The last base64 character of a 32-byte key carries 2 unused bits.
     const text = b64(RFC1.publicKey);
@@ -414,4 +432,4 @@ export function v1aVectors(hmac) {
 }
 
 export const v1aDescription =
-  "Standard Webhooks v1a (ed25519). op verify/sign: `keys` are whsec_/whpk_/whsk_ (or bare base64) strings, {hex} raw HMAC secrets, {publicKeyHex} raw 32-byte public keys or {signingKeyHex} raw 32- or 64-byte signing keys; otherwise as signature.json (`headers`, `body`/`bodyHex`, `now`, `tolerance`); sign `expected` or `error`. op ed25519_verify: the primitive over `publicKeyHex`, `msgHex`, `sigHex` (RFC 8032 §7.1, Wycheproof, hand-made), `result` or `error` for a refused key. op ed25519_sign: `signingKeyHex` (seed, or seed ‖ public key), `msgHex` → `expected` hex. Signatures by node:crypto; `peers.nodeCrypto` records OpenSSL's verdict where ours is stricter.";
+  "Standard Webhooks v1a (ed25519). op verify/sign: `keys` are whsec_/whpk_/whsk_ strings (text without one of these prefixes states no kind: `ambiguous_key`), {hex} raw HMAC secrets (JS: with { format: \"raw\" }), {publicKeyHex} raw 32-byte public keys or {signingKeyHex} raw 32- or 64-byte signing keys; otherwise as signature.json (`headers`, `body`/`bodyHex`, `now`, `tolerance`); sign `expected` or `error`. op ed25519_verify: the primitive over `publicKeyHex`, `msgHex`, `sigHex` (RFC 8032 §7.1, Wycheproof, hand-made), `result` or `error` for a refused key. op ed25519_sign: `signingKeyHex` (seed, or seed ‖ public key), `msgHex` → `expected` hex. Signatures by node:crypto; `peers.nodeCrypto` records OpenSSL's verdict where ours is stricter.";

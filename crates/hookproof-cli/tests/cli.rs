@@ -83,6 +83,16 @@ fn verify_and_sign_agree_with_the_vector_suite() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for t in doc["tests"].as_array().unwrap() {
+        if t["op"] == "options" {
+            continue; // --tolerance is an unsigned integer on the command line
+        }
+        // The command line takes both kinds of key (whsec_, whpk_): unprefixed text is refused.
+        let mut t = t.clone();
+        if let Some(k) = t.get("kindsStated").cloned() {
+            t["result"] = k["result"].clone();
+            t["error"] = k["error"].clone();
+        }
+        let t = &t;
         let secrets: Vec<&str> = t["secrets"]
             .as_array()
             .unwrap()
@@ -159,7 +169,10 @@ fn verify_and_sign_agree_with_the_vector_suite() {
         let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
         let (want_code, want_text) = if t["result"] == "valid" {
             (0, "valid:".to_owned())
-        } else if t["error"] == "invalid_secret" || t["error"] == "too_many_secrets" {
+        } else if t["error"] == "invalid_secret"
+            || t["error"] == "too_many_secrets"
+            || t["error"] == "ambiguous_key"
+        {
             (2, t["error"].as_str().unwrap().to_owned())
         } else {
             (1, format!("invalid: {}:", t["error"].as_str().unwrap()))

@@ -57,6 +57,7 @@ fn secret_error(e: hookproof::SecretError) -> signatures::SecretError {
         "too_many_secrets" => signatures::SecretError::TooManySecrets,
         "invalid_key" => signatures::SecretError::InvalidKey,
         "unsupported_key" => signatures::SecretError::UnsupportedKey,
+        "ambiguous_key" => signatures::SecretError::AmbiguousKey,
         _ => signatures::SecretError::InvalidSecret,
     }
 }

@@ -22,7 +22,8 @@ use alloc::vec::Vec;
 
 use hookproof::signature::{HeaderSource, select_header};
 use hookproof::{
-    ErrorCode, Header, Key, Secret, SecretError, SignError, Tolerance, Verifier, VerifyError,
+    ErrorCode, Header, Key, OptionError, Secret, SecretError, SignError, Tolerance, Verifier,
+    VerifyError, max_payload_from_number,
 };
 use wasm_bindgen::prelude::*;
 
@@ -46,6 +47,31 @@ impl Message for SecretError {
 impl Message for SignError {
     fn message(&self) -> &'static str {
         SignError::message(self)
+    }
+}
+
+/// Why a verifier could not be built: its keys, or a numeric option.
+#[derive(Clone, Copy)]
+enum BuildError {
+    Secret(SecretError),
+    Option(OptionError),
+}
+
+impl ErrorCode for BuildError {
+    fn code(&self) -> &'static str {
+        match self {
+            BuildError::Secret(e) => e.code(),
+            BuildError::Option(e) => e.code(),
+        }
+    }
+}
+
+impl Message for BuildError {
+    fn message(&self) -> &'static str {
+        match self {
+            BuildError::Secret(e) => e.message(),
+            BuildError::Option(e) => e.message(),
+        }
     }
 }
 
@@ -209,10 +235,16 @@ impl Keys {
         Keys::default()
     }
 
-    /// Adds a key by its text: `whsec_…` or bare base64, `whpk_…`, `whsk_…`; returns an error
-    /// string or `undefined`.
+    /// Adds a key by its text, which states its kind: `whsec_…`, `whpk_…`, `whsk_…` (bare
+    /// base64 is `ambiguous_key`); returns an error string or `undefined`.
     pub fn add_text(&mut self, text: &str) -> JsValue {
         self.add(Key::parse(text))
+    }
+
+    /// Adds a key by its text as svix reads it: `whpk_…`/`whsk_…` by prefix, any other text an
+    /// HMAC secret (`whsec_…` or bare base64). For the svix-compatible `Webhook` only.
+    pub fn add_secret_text(&mut self, text: &str) -> JsValue {
+        self.add(Key::parse_secret_by_default(text))
     }
 
     /// Adds a raw-bytes HMAC secret (svix's `from_bytes`, JS `{ format: "raw" }`).
@@ -262,29 +294,33 @@ struct Pending {
 /// method answers with it).
 #[wasm_bindgen]
 pub struct WebhookVerifier {
-    inner: Result<Verifier, SecretError>,
+    inner: Result<Verifier, BuildError>,
     pending: Pending,
 }
 
 #[wasm_bindgen]
 impl WebhookVerifier {
-    /// `tolerance` in seconds, or negative to ignore timestamps; `max_payload` in bytes, or
-    /// negative for none.
+    /// `tolerance` in seconds, `undefined` to check no timestamp window; `max_payload` in
+    /// bytes, `undefined` for none. Both must be whole numbers from 0 to 2^53 − 1 (the core's
+    /// [`Tolerance::from_number`] and [`max_payload_from_number`]): a negative, NaN or
+    /// fractional number is an error, never "off".
     #[wasm_bindgen(constructor)]
-    pub fn new(keys: &Keys, tolerance: f64, max_payload: f64) -> WebhookVerifier {
-        let inner = Verifier::with_keys(&keys.keys).map(|v| {
-            let v = v.tolerance(if tolerance < 0.0 {
-                Tolerance::Ignore
-            } else {
-                // Float-to-int `as` saturates (and maps NaN to 0): no trap on any input.
-                Tolerance::Seconds(tolerance as u64)
+    pub fn new(keys: &Keys, tolerance: Option<f64>, max_payload: Option<f64>) -> WebhookVerifier {
+        let inner = Verifier::with_keys(&keys.keys)
+            .map_err(BuildError::Secret)
+            .and_then(|v| {
+                let tolerance = match tolerance {
+                    Some(seconds) => Tolerance::from_number(seconds).map_err(BuildError::Option)?,
+                    None => Tolerance::Ignore,
+                };
+                let v = v.tolerance(tolerance);
+                Ok(match max_payload {
+                    Some(bytes) => {
+                        v.max_payload(max_payload_from_number(bytes).map_err(BuildError::Option)?)
+                    }
+                    None => v,
+                })
             });
-            if max_payload >= 0.0 {
-                v.max_payload(max_payload as usize)
-            } else {
-                v
-            }
-        });
         WebhookVerifier {
             inner,
             pending: Pending::default(),
@@ -296,7 +332,7 @@ impl WebhookVerifier {
         outcome(self.verifier())
     }
 
-    fn verifier(&self) -> Result<&Verifier, SecretError> {
+    fn verifier(&self) -> Result<&Verifier, BuildError> {
         self.inner.as_ref().map_err(|e| *e)
     }
 

@@ -53,6 +53,25 @@ impl State {
     }
 }
 
+/// The keys of the `WEBHOOK_KEYS` setting (comma-separated, blanks around them ignored). Unset,
+/// or holding no key, is an error naming the variable: a consumer never falls back to a
+/// default (such as the documentation's public example secret, with which anyone can sign).
+pub fn keys_setting(value: Option<&str>) -> Result<Vec<&str>, String> {
+    let keys: Vec<&str> = value
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .collect();
+    if keys.is_empty() {
+        return Err(
+            "WEBHOOK_KEYS is not set: give the endpoint's whsec_ secret(s) or whpk_ public key(s), comma-separated"
+                .to_owned(),
+        );
+    }
+    Ok(keys)
+}
+
 /// The consumer: `POST /codat`.
 pub fn app(state: State) -> Router {
     Router::new()

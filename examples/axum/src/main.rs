@@ -1,11 +1,12 @@
 //! `cargo run -p hookproof-axum-example`: the consumer on 127.0.0.1 (`PORT`, default 8787), keys
-//! from `WEBHOOK_KEYS` (comma-separated `whsec_`/`whpk_`), tags from `COMPANY_TAGS`.
+//! from `WEBHOOK_KEYS` (comma-separated `whsec_`/`whpk_`; required: there is no default key),
+//! tags from `COMPANY_TAGS`.
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let keys = std::env::var("WEBHOOK_KEYS")
-        .unwrap_or_else(|_| "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned());
-    let keys: Vec<&str> = keys.split(',').map(str::trim).collect();
+    let keys = std::env::var("WEBHOOK_KEYS").ok();
+    let keys =
+        hookproof_axum_example::keys_setting(keys.as_deref()).map_err(std::io::Error::other)?;
     let tags = std::env::var("COMPANY_TAGS").unwrap_or_default();
     let state = hookproof_axum_example::State::from_env_texts(&keys, &tags)
         .map_err(std::io::Error::other)?;

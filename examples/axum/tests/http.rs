@@ -162,3 +162,21 @@ fn v1a_and_rotation_across_kinds_over_http() {
         (401, Some("no_matching_signature"))
     );
 }
+
+#[test]
+fn refuses_to_start_without_keys() {
+    for unset in [None, Some(""), Some(" , ")] {
+        let e = hookproof_axum_example::keys_setting(unset).unwrap_err();
+        assert!(e.contains("WEBHOOK_KEYS"), "{e}");
+    }
+    assert_eq!(
+        hookproof_axum_example::keys_setting(Some(" whsec_a , whpk_b ")).unwrap(),
+        ["whsec_a", "whpk_b"]
+    );
+    // A key that lost its prefix states no kind: refused, not read as a secret.
+    let e =
+        hookproof_axum_example::State::from_env_texts(&["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], "")
+            .err()
+            .unwrap();
+    assert!(e.starts_with("ambiguous_key"), "{e}");
+}

@@ -37,7 +37,8 @@ const DEFAULT_UNAUTHENTICATED_BURST = 20;
  * - EVENT_TYPES: accepted event types, e.g. `read.completed, connection.*` (default: all)
  * - COMPANY_TAGS: company-tag filter, e.g. `region:us, service:t2k` (default: all companies)
  * - CODAT_CLIENT_ID: only accept `X-Codat-ClientId` equal to this
- * - LEGACY_BEARER_TOKEN, or LEGACY_BASIC_USER + LEGACY_BASIC_PASSWORD: required `Authorization`
+ * - LEGACY_BEARER_TOKEN, or LEGACY_BASIC_USER + LEGACY_BASIC_PASSWORD (both, or neither: one
+ *   alone is a configuration error): required `Authorization`
  * - RATE_LIMIT_PER_SECOND (+ RATE_LIMIT_BURST): shed load above this rate, across all instances
  *   (charged only once a request authenticated)
  * - UNAUTHENTICATED_PER_SECOND (+ UNAUTHENTICATED_BURST): requests that fail authentication,
@@ -56,39 +57,49 @@ const DEFAULT_UNAUTHENTICATED_BURST = 20;
  */
 export function configure(env) {
   const list = (value) => (value ?? "").split(/[\s,]+/).filter(Boolean);
-  const number = (value, fallback) => (value ? Number(value) : fallback);
+  // A number setting: unset (or empty) is the default; anything but a whole number is an error
+  // naming the variable, never NaN passed on (which could switch a bound off).
+  const number = (name, fallback) => {
+    const value = env[name];
+    if (value === undefined || value === "") return fallback;
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, not ${JSON.stringify(value)}`);
+    return n;
+  };
   const secrets = list(env.WEBHOOK_SECRETS);
   let authorization;
   if (env.LEGACY_BEARER_TOKEN) authorization = { bearer: env.LEGACY_BEARER_TOKEN };
-  else if (env.LEGACY_BASIC_USER) {
-    authorization = { basic: { username: env.LEGACY_BASIC_USER, password: env.LEGACY_BASIC_PASSWORD ?? "" } };
+  else if (env.LEGACY_BASIC_USER || env.LEGACY_BASIC_PASSWORD) {
+    // Both or neither: a user without a password would let anyone in with an empty one.
+    if (!env.LEGACY_BASIC_USER) throw new Error("LEGACY_BASIC_PASSWORD is set but LEGACY_BASIC_USER is not: set both, or neither");
+    if (!env.LEGACY_BASIC_PASSWORD) throw new Error("LEGACY_BASIC_USER is set but LEGACY_BASIC_PASSWORD is not: set both, or neither");
+    authorization = { basic: { username: env.LEGACY_BASIC_USER, password: env.LEGACY_BASIC_PASSWORD } };
   }
   if (secrets.length === 0 && !authorization) {
     throw new Error("configure WEBHOOK_SECRETS and/or a legacy Authorization credential");
   }
   if (!env.STATE) throw new Error("bind STATE to the HookproofState Durable Object (acceptance must be shared by every instance)");
-  const perSecond = number(env.RATE_LIMIT_PER_SECOND, 0);
+  const perSecond = number("RATE_LIMIT_PER_SECOND", 0);
+  const windowSeconds = number("DEDUPE_WINDOW_SECONDS", undefined);
+  const leaseSeconds = number("LEASE_SECONDS", undefined);
+  // A bad window or lease is refused now (the core checks them), not on the first delivery.
+  durableObjectAcceptance(env.STATE, { scope: "configuration", windowSeconds, leaseSeconds });
   return {
-    webhook: secrets.length ? new Webhook(secrets, { toleranceInSeconds: number(env.TOLERANCE_SECONDS, 300) }) : undefined,
+    webhook: secrets.length ? new Webhook(secrets, { toleranceInSeconds: number("TOLERANCE_SECONDS", 300) }) : undefined,
     authorization,
     clientId: env.CODAT_CLIENT_ID || undefined,
     eventTypes: new EventTypeFilter(env.EVENT_TYPES ?? ""),
     tags: new TagFilter(env.COMPANY_TAGS ?? ""),
-    limiter: perSecond > 0 ? durableObjectRateLimiter(env.STATE, { perSecond, burst: number(env.RATE_LIMIT_BURST, perSecond) }) : undefined,
+    limiter: perSecond > 0 ? durableObjectRateLimiter(env.STATE, { perSecond, burst: number("RATE_LIMIT_BURST", perSecond) }) : undefined,
     unauthenticated: new SourceRateLimiter({
-      perSecond: number(env.UNAUTHENTICATED_PER_SECOND, DEFAULT_UNAUTHENTICATED_PER_SECOND),
-      burst: number(env.UNAUTHENTICATED_BURST, DEFAULT_UNAUTHENTICATED_BURST),
+      perSecond: number("UNAUTHENTICATED_PER_SECOND", DEFAULT_UNAUTHENTICATED_PER_SECOND),
+      burst: number("UNAUTHENTICATED_BURST", DEFAULT_UNAUTHENTICATED_BURST),
     }),
     /** Two-phase acceptance for the endpoint at `path` (its scope, unless DEDUPE_SCOPE is set). */
-    acceptance: (path) =>
-      durableObjectAcceptance(env.STATE, {
-        scope: env.DEDUPE_SCOPE || path,
-        windowSeconds: number(env.DEDUPE_WINDOW_SECONDS, undefined),
-        leaseSeconds: number(env.LEASE_SECONDS, undefined),
-      }),
-    maxBodyBytes: number(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
-    bodyTimeoutMs: number(env.BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS),
-    answerWithinMs: number(env.ANSWER_WITHIN_MS, DEFAULT_ANSWER_WITHIN_MS),
+    acceptance: (path) => durableObjectAcceptance(env.STATE, { scope: env.DEDUPE_SCOPE || path, windowSeconds, leaseSeconds }),
+    maxBodyBytes: number("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+    bodyTimeoutMs: number("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS),
+    answerWithinMs: number("ANSWER_WITHIN_MS", DEFAULT_ANSWER_WITHIN_MS),
     /** The clock, Unix seconds (tests inject one). */
     now: () => Date.now() / 1000,
   };

@@ -63,6 +63,7 @@ fn secret_error(e: signatures::SecretError) -> String {
         signatures::SecretError::TooManySecrets => "too_many_secrets",
         signatures::SecretError::InvalidKey => "invalid_key",
         signatures::SecretError::UnsupportedKey => "unsupported_key",
+        signatures::SecretError::AmbiguousKey => "ambiguous_key",
     }
     .to_owned()
 }
@@ -193,13 +194,14 @@ impl Host for Wasm {
     fn authorization(&mut self, expected: &Value, header: Option<&str>) -> Result<(), String> {
         use authorization::AuthorizationError as E;
         let credentials = match expected.get("basic") {
+            // A null or absent part is a setting left unset: an empty string in WIT.
             Some(b) => authorization::Credentials::Basic(authorization::BasicCredentials {
-                username: b["username"].as_str().unwrap().to_owned(),
-                password: b["password"].as_str().unwrap().to_owned(),
+                username: b["username"].as_str().unwrap_or("").to_owned(),
+                password: b["password"].as_str().unwrap_or("").to_owned(),
             }),
-            None => {
-                authorization::Credentials::Bearer(expected["bearer"].as_str().unwrap().to_owned())
-            }
+            None => authorization::Credentials::Bearer(
+                expected["bearer"].as_str().unwrap_or("").to_owned(),
+            ),
         };
         let Loaded { store, webhooks } = &mut self.0;
         webhooks
@@ -606,6 +608,7 @@ fn hostile_inputs_get_typed_errors_and_the_instance_stays_usable() {
         )],
         tolerance: Tol::Default,
         max_payload: None,
+        svix_reading: false,
     };
     let huge = "v1,".repeat(10_000);
     let nul = "\0".repeat(1000);
