@@ -22,6 +22,8 @@ extern crate alloc;
 pub mod svix;
 #[cfg(feature = "http")]
 mod with_http;
+#[cfg(feature = "http02")]
+mod with_http02;
 
 pub mod acceptance;
 pub mod authorization;
