@@ -9,10 +9,13 @@
 //                                  the ESM-only hosts below
 //   dist/{workerd,edge-light}/*    import the .wasm as a compiled module (dist/*.wasm)
 //   dist/browser/*                 embedded bytes, instantiated at import (top-level await)
+//   dist/**/*.map                  source maps of every minified file (`node --enable-source-maps`,
+//                                  bundlers, devtools map stack frames back to js/src); the
+//                                  embedded wasm bytes are left out of their `sourcesContent`
 //
 // Either way a class or an installed module is one object whichever entry loaded it: the
 // ESM-only hosts share one file, the Node entries one registered copy.
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, deflateRawSync } from "node:zlib";
@@ -61,6 +64,9 @@ const common = {
   bundle: true,
   minify: true,
   legalComments: "none",
+  // Minified names and positions are mapped back through these (linked: a `.map` beside each
+  // file, read only by tools that ask for it; the loaded code grows by its one-line comment).
+  sourcemap: "linked",
   target: "es2022",
   external: ["*.wasm", "*.wasm?module"],
   logLevel: "warning",
@@ -74,6 +80,13 @@ const common = {
 // same objects whichever entry and format loaded first.
 const VERSION = JSON.parse(readFileSync(join(here, "package.json"), "utf8")).version;
 const universal = join(src, "entries/universal");
+
+/** Adds `text` to the built file at `path`, before its closing `sourceMappingURL` comment. */
+function beforeMapComment(path, text) {
+  const code = readFileSync(path, "utf8");
+  const at = code.lastIndexOf("//# sourceMappingURL=");
+  writeFileSync(path, at < 0 ? code + text : code.slice(0, at) + text + code.slice(at));
+}
 
 /** The names a module exports, from an ES module build of it. */
 async function exportsOf(entry, plugins = []) {
@@ -135,7 +148,7 @@ for (const [format, ext] of [["cjs", "cjs"], ["esm", "mjs"]]) {
     await build({ ...common, stdin, outfile: join(dist, `${entry}.${ext}`), format, platform: "neutral", plugins });
     // Node's CommonJS lexer finds named exports in this annotation (esbuild drops its own when
     // minifying), so `import { Webhook } from ".../index.cjs"` works too.
-    if (format === "cjs") appendFileSync(join(dist, `${entry}.cjs`), `0&&(module.exports={${names.join(",")}});\n`);
+    if (format === "cjs") beforeMapComment(join(dist, `${entry}.cjs`), `0&&(module.exports={${names.join(",")}});\n`);
   }
 }
 
@@ -167,7 +180,16 @@ for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
   await build({ ...common, external: [...common.external, ...selfReference], entryPoints: [join(src, "entries/redis.js")], outfile: join(dist, `redis.${ext}`), format, platform: "node" });
 }
 const redisNames = Object.keys(await import(join(dist, "redis.mjs"))).sort();
-appendFileSync(join(dist, "redis.cjs"), `0&&(module.exports={${redisNames.join(",")}});\n`);
+beforeMapComment(join(dist, "redis.cjs"), `0&&(module.exports={${redisNames.join(",")}});\n`);
+
+// The embedded wasm bytes (pkg/*/{brotli,deflate}.js, one base64 string each) would double the
+// maps' size as `sourcesContent`; they are left out (a stack frame never points into them).
+for (const entry of readdirSync(dist, { recursive: true })) {
+  if (!entry.endsWith(".map")) continue;
+  const map = JSON.parse(readFileSync(join(dist, entry), "utf8"));
+  map.sourcesContent = map.sourcesContent?.map((text, i) => (/pkg\/[^/]+\/(brotli|deflate)\.js$/.test(map.sources[i]) ? null : text));
+  writeFileSync(join(dist, entry), JSON.stringify(map));
+}
 
 // Declarations: the same text for import and require.
 for (const name of ["index", "v1a", "codat", "redis"]) {

@@ -1,8 +1,13 @@
 // The error classes every entry shares, and the one place the core's `code|message` strings
 // become them.
 
+// Each class states its `name` (as `static name` and on the instance): the build minifies class
+// names away, and Node's `console.log`/`util.inspect` prints the constructor's name, so without it
+// an error logs as `p [WebhookVerificationError]`.
+
 /** Every error hookproof throws: `code` is stable and matches the core's error names. */
 export class HookproofError extends Error {
+  static name = "HookproofError";
   constructor(code, message, index) {
     super(message);
     this.name = "HookproofError";
@@ -13,6 +18,7 @@ export class HookproofError extends Error {
 
 /** Thrown by `Webhook` for a message (or secret) that fails verification. */
 export class WebhookVerificationError extends HookproofError {
+  static name = "WebhookVerificationError";
   constructor(code, message) {
     super(code, message);
     this.name = "WebhookVerificationError";
