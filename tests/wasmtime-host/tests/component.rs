@@ -773,10 +773,10 @@ fn verify_once_answers_the_signature_vectors() {
                     "{name} tcId {} ({}): got {code}, want {want}",
                     t["tcId"], t["comment"]
                 ));
-            } else if let (Some(h), Some(named)) = (t.get("header"), named) {
-                if *h != named {
-                    failures.push(format!("{name} tcId {}: header {named}", t["tcId"]));
-                }
+            } else if let (Some(h), Some(named)) = (t.get("header"), named)
+                && *h != named
+            {
+                failures.push(format!("{name} tcId {}: header {named}", t["tcId"]));
             }
         }
     }
