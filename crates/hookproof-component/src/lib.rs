@@ -149,6 +149,20 @@ impl signatures::GuestVerifier for Verifier {
 impl signatures::Guest for Component {
     type Verifier = Verifier;
 
+    fn verify_once(
+        secret: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        now: i64,
+    ) -> Result<signatures::Verified, signatures::VerifyOnceError> {
+        let key = hookproof::Key::parse(&secret)
+            .map_err(|e| signatures::VerifyOnceError::Secret(secret_error(e)))?;
+        hookproof::Verifier::from_key(&key)
+            .verify(headers.as_slice(), &body, now)
+            .map(verified)
+            .map_err(|e| signatures::VerifyOnceError::Message(verify_error(e)))
+    }
+
     fn hmac_sha256(key: Vec<u8>, data: Vec<u8>) -> Vec<u8> {
         hookproof::signature::hmac_sha256(&key, &data).to_vec()
     }
@@ -233,14 +247,22 @@ fn attempt(a: &delivery::Attempt) -> Attempt<'_> {
     }
 }
 
+fn classification(c: hookproof::Classification) -> delivery::Classification {
+    match c {
+        hookproof::Classification::Delivered => delivery::Classification::Delivered,
+        hookproof::Classification::Redirect => delivery::Classification::Redirect,
+        hookproof::Classification::Retry => delivery::Classification::Retry,
+        hookproof::Classification::Failed => delivery::Classification::Failed,
+    }
+}
+
 impl delivery::Guest for Component {
     fn classify(p: delivery::Policy, a: delivery::Attempt) -> delivery::Classification {
-        match hookproof::classify(policy(p), &attempt(&a)) {
-            hookproof::Classification::Delivered => delivery::Classification::Delivered,
-            hookproof::Classification::Redirect => delivery::Classification::Redirect,
-            hookproof::Classification::Retry => delivery::Classification::Retry,
-            hookproof::Classification::Failed => delivery::Classification::Failed,
-        }
+        classification(hookproof::classify(policy(p), &attempt(&a)))
+    }
+
+    fn classify_status(p: delivery::Policy, status: u16) -> delivery::Classification {
+        classification(hookproof::classify(policy(p), &Attempt::status(status)))
     }
 
     fn next_attempt(

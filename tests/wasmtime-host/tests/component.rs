@@ -702,3 +702,120 @@ fn readme_shows_the_example_verbatim() {
         "README.md must quote examples/verify.rs exactly"
     );
 }
+
+/// Whether a vector states exactly what `verify-once` takes: one key as text and the default
+/// options (no tolerance, no payload bound).
+fn once_shaped(t: &Value) -> bool {
+    t["op"] == "verify"
+        && t["tolerance"].is_null()
+        && t["maxPayload"].is_null()
+        && t["secrets"]
+            .as_array()
+            .or(t["keys"].as_array())
+            .is_some_and(|k| k.len() == 1 && k[0].is_string())
+}
+
+#[test]
+fn verify_once_answers_the_signature_vectors() {
+    let mut wasm = component();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for name in ["signature.json", "v1a.json"] {
+        for t in harness::load(&root().join("tests/vectors"), name) {
+            if !once_shaped(&t) {
+                continue;
+            }
+            ran += 1;
+            // The component reads key text with its kind stated, as `key.text` does.
+            let want = t.get("kindsStated").unwrap_or(&t);
+            let want = match &want["error"] {
+                Value::String(code) => code.clone(),
+                _ => want["result"].as_str().unwrap().to_owned(),
+            };
+            let key = t["secrets"].as_array().or(t["keys"].as_array()).unwrap()[0]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let headers: Vec<(String, String)> = t["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
+                .collect();
+            let body = match (&t["body"], &t["bodyHex"]) {
+                (Value::String(s), _) => s.as_bytes().to_vec(),
+                (_, Value::String(h)) => harness::hex(h),
+                _ => panic!("case without body"),
+            };
+            let Loaded { store, webhooks } = &mut wasm.0;
+            let got = webhooks
+                .hookproof_webhooks_signatures()
+                .call_verify_once(store, &key, &headers, &body, t["now"].as_i64().unwrap())
+                .unwrap();
+            let (code, named) = match got {
+                Ok(v) => {
+                    let sent = ["svix-id", "webhook-id"].iter().find_map(|n| {
+                        headers
+                            .iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                            .map(|(_, v)| v.clone())
+                    });
+                    if Some(&v.id) != sent.as_ref() {
+                        failures.push(format!("{name} tcId {}: id {:?}", t["tcId"], v.id));
+                    }
+                    ("valid".to_owned(), None)
+                }
+                Err(signatures::VerifyOnceError::Secret(e)) => (secret_error(e), None),
+                Err(signatures::VerifyOnceError::Message(e)) => verify_error(e),
+            };
+            if code != want {
+                failures.push(format!(
+                    "{name} tcId {} ({}): got {code}, want {want}",
+                    t["tcId"], t["comment"]
+                ));
+            } else if let (Some(h), Some(named)) = (t.get("header"), named)
+                && *h != named
+            {
+                failures.push(format!("{name} tcId {}: header {named}", t["tcId"]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(ran >= 150, "only {ran} vectors have verify-once's shape");
+}
+
+#[test]
+fn classify_status_answers_the_classify_vectors() {
+    let mut wasm = component();
+    let mut ran = 0;
+    for t in harness::load(&root().join("tests/vectors"), "classify.json") {
+        let Some(status) = t["outcome"]["status"].as_u64() else {
+            continue;
+        };
+        if !t["headers"].is_null() {
+            continue;
+        }
+        ran += 1;
+        let Loaded { store, webhooks } = &mut wasm.0;
+        let got = webhooks
+            .hookproof_webhooks_delivery()
+            .call_classify_status(
+                store,
+                policy(t["policy"].as_str().unwrap()),
+                u16::try_from(status).unwrap(),
+            )
+            .unwrap();
+        let got = match got {
+            delivery::Classification::Delivered => "delivered",
+            delivery::Classification::Redirect => "redirect",
+            delivery::Classification::Retry => "retry",
+            delivery::Classification::Failed => "failed",
+        };
+        assert_eq!(
+            got, t["expected"]["classification"],
+            "classify.json tcId {} ({})",
+            t["tcId"], t["comment"]
+        );
+    }
+    assert!(ran >= 70, "only {ran} vectors have classify-status's shape");
+}
