@@ -769,6 +769,23 @@ pub fn rate_steps(c: &Value) -> Result<Vec<u64>, Bad> {
         .collect()
 }
 
+/// Steps of a per-source limit case: `[source, ms]`, ms as in [`rate_steps`].
+pub fn source_rate_steps(c: &Value) -> Result<Vec<(String, u64)>, Bad> {
+    field(c, "steps")?
+        .as_array()
+        .ok_or("steps")?
+        .iter()
+        .map(|s| match s.as_array().map(Vec::as_slice) {
+            Some([Value::String(source), ms]) => ms
+                .as_u64()
+                .filter(|&ms| ms <= 8_640_000_000_000_000)
+                .map(|ms| (source.clone(), ms))
+                .ok_or_else(|| "step".to_owned()),
+            _ => Err("step".to_owned()),
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Two-phase acceptance
 

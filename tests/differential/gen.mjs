@@ -723,6 +723,21 @@ function rateCase(r) {
   return { k: "rate", perSecond, burst, steps };
 }
 
+/** Per-source limiting: the rate case's shape, each step from one of a few sources. */
+function sourceRateCase(r) {
+  const { perSecond, burst, steps } = rateCase(r);
+  const capacity = r.weighted([[6, 1 + r.int(4)], [2, r.pick([10, 10_000])], [1, r.pick([0, 1_000_000, 1_000_001, 2 ** 32 - 1])]]);
+  const sources = Array.from({ length: 1 + r.int(5) }, () =>
+    r.weighted([
+      [4, () => `203.0.113.${r.int(256)}`],
+      [2, () => `2001:db8:0:${r.int(3)}::${r.int(65536).toString(16)}`],
+      [1, () => `::ffff:203.0.113.${r.int(4)}`],
+      [1, () => r.pick(["", "unknown", "203.0.113.1:443", "[::1]", "::1", "1.2.3", "x".repeat(65)])],
+    ])(),
+  );
+  return { k: "sourceRate", perSecond, burst, capacity, steps: steps.map((ms) => [r.pick(sources), ms]) };
+}
+
 function replayCase(r) {
   const ids = Array.from({ length: 1 + r.int(6) }, () => (r.chance(0.9) ? `msg_${word(r, 4)}` : r.pick(["", "x".repeat(8192), "x".repeat(8193), "é"])));
   let now = r.weighted([[8, NOW], [1, -SAFE], [1, SAFE - 1e6]]);
@@ -842,6 +857,7 @@ const KINDS = [
   [1.5, "clientId"],
   [3, "source"],
   [1.5, "rate"],
+  [1.5, "sourceRate"],
   [1.5, "replay"],
   [2, "accept"],
   [1.5, "acceptTransition"],
@@ -901,6 +917,8 @@ export function generate(seed, index) {
       return { k: "source", allowlist: r.chance(0.3) ? null : Array.from({ length: r.weighted([[8, r.int(6)], [1, 256], [1, 257]]) }, () => sourceEntry(r)), address: addressText(r) };
     case "rate":
       return rateCase(r);
+    case "sourceRate":
+      return sourceRateCase(r);
     case "replay":
       return replayCase(r);
     case "accept":

@@ -214,6 +214,17 @@ export const JCO_CASES = {
       return ["rate", ...steps].join(" ");
     });
   },
+  sourceRate(hp, c) {
+    const made = call(() => hp.guards.SourceLimiter.create(c.perSecond, c.burst, c.capacity));
+    if (made.err !== undefined) return `sourceRate err ${code(made.err)}`;
+    return using(made.ok, (limiter) => {
+      const steps = c.steps.map(([source, ms]) => {
+        const d = limiter.check(source, big(ms));
+        return d.tag === "allow" ? "allow" : int(d.val);
+      });
+      return ["sourceRate", ...steps].join(" ");
+    });
+  },
   replay(hp, c) {
     const made = call(() => hp.guards.ReplayGuard.create(c.capacity, big(c.ttl)));
     if (made.err !== undefined) return `replay err ${code(made.err)}`;

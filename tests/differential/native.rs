@@ -10,15 +10,15 @@ use common::{
     AcceptOpIn, Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, accept_answer, accept_entry,
     accept_entry_line, accept_op, acceptance_id, body, event_line, field, header_pairs, int_i64,
     int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs, policy_name, q,
-    rate_steps, replay_steps, response_header, secrets, step_token, str_of, strings, to_hex,
-    tolerance, u32_of, u64_of,
+    rate_steps, replay_steps, response_header, secrets, source_rate_steps, step_token, str_of,
+    strings, to_hex, tolerance, u32_of, u64_of,
 };
 use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
     HttpDate, Key, Policy, RateDecision, RateLimiter, ReplayGuard, Secret, Seen, SourceAllowlist,
-    SourceError, TagFilter, Tolerance, Verifier,
+    SourceError, SourceLimiter, TagFilter, Tolerance, Verifier,
 };
 use serde_json::Value;
 
@@ -251,6 +251,24 @@ fn run(c: &Value) -> Result<String, Bad> {
                 for ms in rate_steps(c)? {
                     line.push(' ');
                     line.push_str(&match l.check(ms) {
+                        RateDecision::Allow => "allow".to_owned(),
+                        RateDecision::RetryAfter(s) => int_u64(s),
+                    });
+                }
+                line
+            }
+        },
+        "sourceRate" => match SourceLimiter::new(
+            u32_of(c, "perSecond")?,
+            u32_of(c, "burst")?,
+            u32_of(c, "capacity")? as usize,
+        ) {
+            Err(e) => format!("sourceRate err {}", e.code()),
+            Ok(mut l) => {
+                let mut line = "sourceRate".to_owned();
+                for (source, ms) in source_rate_steps(c)? {
+                    line.push(' ');
+                    line.push_str(&match l.check(&source, ms) {
                         RateDecision::Allow => "allow".to_owned(),
                         RateDecision::RetryAfter(s) => int_u64(s),
                     });

@@ -293,6 +293,18 @@ export const NPM_CASES = {
       return ["rate", ...steps].join(" ");
     },
   },
+  sourceRate: {
+    uses: ["SourceRateLimiter"],
+    run(api, c) {
+      const made = attempt(() => new api.SourceRateLimiter({ perSecond: c.perSecond, burst: c.burst, capacity: c.capacity }));
+      if (made.error) return `sourceRate err ${made.error}`;
+      const steps = c.steps.map(([source, ms]) => {
+        const r = made.value.check(source, new Date(ms));
+        return r.allowed ? "allow" : int(r.retryAfter);
+      });
+      return ["sourceRate", ...steps].join(" ");
+    },
+  },
   replay: {
     uses: ["ReplayGuard"],
     run(api, c) {

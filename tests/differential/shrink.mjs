@@ -196,6 +196,7 @@ export function vectorOf(c, native, other, hostName) {
     clientId: () => ["filters.json", { comment, kind: "client_id", expected: c.expected, header: c.header, result: "?" }],
     source: () => ["filters.json", { comment, kind: "source", allowlist: c.allowlist, address: c.address, allowed: "?" }],
     rate: () => ["guards.json", { comment, kind: "rate_limit", perSecond: c.perSecond, burst: c.burst, steps: c.steps.map((ms) => [ms, "?"]) }],
+    sourceRate: () => ["guards.json", { comment, kind: "source_limit", perSecond: c.perSecond, burst: c.burst, capacity: c.capacity, steps: c.steps.map(([s, ms]) => [s, ms, "?"]) }],
     replay: () => ["guards.json", { comment, kind: "replay", capacity: c.capacity, ttl: c.ttl, steps: c.steps.map(([id, now]) => (now === undefined ? [id, 0, "forget"] : [id, now, "?"])) }],
   };
   const shape = shapes[c.k];

@@ -12,8 +12,8 @@ use common::{
     AcceptOpIn, Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, accept_answer, accept_entry,
     accept_entry_line, accept_op, acceptance_id, body, event_line, field, header_pairs, int_i64,
     int_of, int_u64, listed, opt_str, optional_i64, optional_u64, outcome, pairs, policy_name, q,
-    rate_steps, replay_steps, response_header, secrets, step_token, str_of, strings, to_hex,
-    tolerance, u32_of, u64_of,
+    rate_steps, replay_steps, response_header, secrets, source_rate_steps, step_token, str_of,
+    strings, to_hex, tolerance, u32_of, u64_of,
 };
 use hookproof_wasmtime_host::exports::hookproof::webhooks::{
     acceptance, authorization, delivery, guards, routing, signatures,
@@ -470,6 +470,29 @@ impl Host {
                 for ms in steps {
                     line.push(' ');
                     line.push_str(&match guest.call_check(&mut *store, l, ms)? {
+                        guards::RateDecision::Allow => "allow".to_owned(),
+                        guards::RateDecision::RetryAfter(s) => int_u64(s),
+                    });
+                }
+                self.drop_resource(l)?;
+                line
+            }
+            "sourceRate" => {
+                let (per_second, burst) = (u32_of(c, "perSecond")?, u32_of(c, "burst")?);
+                let capacity = u32_of(c, "capacity")?;
+                let steps = source_rate_steps(c)?;
+                let Loaded { store, webhooks } = &mut self.0;
+                let guest = webhooks.hookproof_webhooks_guards().source_limiter();
+                let l = match guest.call_create(&mut *store, per_second, burst, capacity)? {
+                    Ok(l) => l,
+                    Err(guards::RateLimitError::InvalidRate) => {
+                        return Ok("sourceRate err invalid_rate".into());
+                    }
+                };
+                let mut line = "sourceRate".to_owned();
+                for (source, ms) in steps {
+                    line.push(' ');
+                    line.push_str(&match guest.call_check(&mut *store, l, &source, ms)? {
                         guards::RateDecision::Allow => "allow".to_owned(),
                         guards::RateDecision::RetryAfter(s) => int_u64(s),
                     });
