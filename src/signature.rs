@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::ErrorCode;
-use crate::base64::{SECRET, STRICT};
+use crate::base64::STRICT;
 use crate::key::{Inner, Key, SignError};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -211,7 +211,7 @@ impl core::error::Error for VerifyError {}
 pub enum SecretError {
     /// The secret or key is empty (or only its prefix).
     Empty,
-    /// The text after `whsec_` is not complete standard base64 (padding included).
+    /// The text after `whsec_` is not base64 as svix reads it ([`Secret::parse`]).
     NotBase64,
     /// Longer than [`MAX_SECRET_TEXT_LEN`] characters or [`MAX_SECRET_LEN`] bytes.
     TooLong,
@@ -258,7 +258,7 @@ impl SecretError {
         match self {
             SecretError::Empty => "invalid secret: it is empty",
             SecretError::NotBase64 => {
-                "invalid secret: expected whsec_ followed by complete base64 (with its = padding, no spaces or newlines), as copied from the endpoint's Signing secret"
+                "invalid secret: expected whsec_ followed by standard base64 (no leading space, no space, \\r or = inside), as copied from the endpoint's Signing secret"
             }
             SecretError::TooLong => "invalid secret: longer than 4096 characters or 1024 bytes",
             SecretError::NoSecrets => "invalid secret: no secret given",
@@ -297,8 +297,14 @@ pub struct Secret {
 }
 
 impl Secret {
-    /// Parses `whsec_` + base64 or bare base64: the standard alphabet, complete (with its `=`
-    /// padding), as Svix issues secrets.
+    /// Parses `whsec_` + base64 or bare base64 exactly as svix 2.5.0 and standardwebhooks
+    /// 1.1.1 read a secret: the `whsec_` prefix dropped once if present, then their base64 (the
+    /// standard alphabet; padding optional; one character dangling after whole quanta, such
+    /// as the newline of a secret read from a file, dropped; see the README's "Secrets"). Every
+    /// text they take decodes to the key they use; every text they refuse is refused
+    /// ([`SecretError::NotBase64`], [`SecretError::Empty`]). Beyond them, a key over
+    /// [`MAX_SECRET_LEN`] bytes or a text over [`MAX_SECRET_TEXT_LEN`] is
+    /// [`SecretError::TooLong`].
     pub fn parse(text: &str) -> Result<Secret, SecretError> {
         if text.len() > MAX_SECRET_TEXT_LEN {
             return Err(SecretError::TooLong);
@@ -308,9 +314,7 @@ impl Secret {
             return Err(SecretError::Empty);
         }
         let bytes = Zeroizing::new(
-            SECRET
-                .decode(encoded.as_bytes())
-                .map_err(|_| SecretError::NotBase64)?,
+            crate::base64::decode_secret(encoded).map_err(|_| SecretError::NotBase64)?,
         );
         Secret::checked(bytes)
     }

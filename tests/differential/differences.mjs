@@ -81,10 +81,10 @@ function pickedObject(values) {
 // ---------------------------------------------------------------------------------------------
 // Secrets as the peers decode them
 
-const strictComplete = (t) => /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t) && t.length > 0;
 const body64 = (s) => (s.startsWith("whsec_") ? s.slice(6) : s);
 
-/** The key bytes a peer decodes from a text secret, or undefined where it refuses it. */
+/** The key bytes a peer decodes from a text secret, or undefined where it refuses it. hookproof
+ *  reads every secret text the same way (Secret::parse), within its bounds. */
 function peerKey(secret) {
   if (typeof secret !== "string") return secret;
   try {
@@ -93,15 +93,6 @@ function peerKey(secret) {
   } catch {
     return undefined;
   }
-}
-
-/** A secret's key bytes as hookproof reads it (undefined where hookproof refuses it). */
-function ourKey(secret) {
-  if (typeof secret !== "string") return secret.length && secret.length <= 1024 ? secret : undefined;
-  const t = body64(secret);
-  if (secret.length > 4096 || !strictComplete(t)) return undefined;
-  const key = Buffer.from(t, "base64");
-  return key.length && key.length <= 1024 ? key : undefined;
 }
 
 const SAFE_DATE = 8.64e12; // the largest Unix second a JS Date holds
@@ -148,18 +139,6 @@ export const CLASSES = [
     reading: true,
     applies: (x, peer) => x.kind === "verify" && peer === "standardwebhooks" && hasSvixHeader(x.object) && String(standardPicks(x.object)) !== String(hookproofPicks(x.object)),
     read: (x, peer) => ({ ...x, object: pickedObject(picks(peer, x.object)) }),
-  },
-  {
-    id: "secret-lenient-base64",
-    title: "secrets that are not complete base64",
-    example: "`whsec_dGhlIHNlY3JldA` (no `=`); a secret with a trailing newline or one character too many",
-    svix: "decodes them: unpadded base64 as if padded, a dangling 4n+1st character dropped",
-    standardwebhooks: "the same",
-    hookproof: "invalid_secret",
-    reason: "a Codat secret is always complete base64: anything else was not copied whole",
-    reading: true,
-    applies: (x) => x.secrets.some((s) => typeof s === "string" && ourKey(s) === undefined && peerKey(s) !== undefined && peerKey(s).length <= 1024),
-    read: (x) => ({ ...x, secrets: x.secrets.map((s) => (typeof s === "string" && ourKey(s) === undefined && peerKey(s)?.length <= 1024 ? `whsec_${Buffer.from(peerKey(s)).toString("base64")}` : s)) }),
   },
   {
     id: "secret-over-1024-bytes",
