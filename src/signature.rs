@@ -67,6 +67,13 @@ pub const MAX_SECRET_TEXT_LEN: usize = 4096;
 /// Largest decoded secret, in bytes. The spec asks for 24–64; HMAC hashes longer keys.
 pub const MAX_SECRET_LEN: usize = 1024;
 
+/// Largest `now` (in absolute value) a verifier takes, in Unix seconds: 10^11 s is the year
+/// 5138, while a time in milliseconds (JS `Date.now()`) has been above 10^11 since 1973-03-03.
+/// A larger `now` can only be milliseconds (or a mistake of that size), so it is refused with
+/// `invalid_now` rather than reported as a message too old or too new; it is never converted,
+/// as a guessed unit would hide the caller's bug. Checked whenever the timestamp is checked.
+pub const MAX_NOW: i64 = 100_000_000_000;
+
 /// Length of an HMAC-SHA256 tag, in bytes.
 const MAC_LEN: usize = 32;
 /// Length of the padded standard base64 of a 32-byte tag.
@@ -119,6 +126,9 @@ pub enum VerifyError {
     HeaderTooLarge(Header),
     /// `webhook-timestamp` is not a canonical decimal integer of Unix seconds.
     InvalidTimestamp,
+    /// The `now` given is beyond ±[`MAX_NOW`] seconds: milliseconds where Unix seconds are
+    /// expected.
+    InvalidNow,
     /// The timestamp is further in the past than the tolerance allows.
     TimestampTooOld,
     /// The timestamp is further in the future than the tolerance allows.
@@ -139,6 +149,7 @@ impl ErrorCode for VerifyError {
             VerifyError::MissingHeader(_) => "missing_header",
             VerifyError::HeaderTooLarge(_) => "header_too_large",
             VerifyError::InvalidTimestamp => "invalid_timestamp",
+            VerifyError::InvalidNow => "invalid_now",
             VerifyError::TimestampTooOld => "timestamp_too_old",
             VerifyError::TimestampTooNew => "timestamp_too_new",
             VerifyError::TooManySignatures => "too_many_signatures",
@@ -173,6 +184,9 @@ impl VerifyError {
             }
             VerifyError::InvalidTimestamp => {
                 "header webhook-timestamp is not a decimal integer of Unix seconds"
+            }
+            VerifyError::InvalidNow => {
+                "now looks like milliseconds (beyond 10^11 seconds, the year 5138): pass Unix seconds"
             }
             VerifyError::TimestampTooOld => {
                 "message timestamp is too old: check the server clock, or verify stored messages with the timestamp check off"
@@ -1029,6 +1043,9 @@ fn check_window(ts: i64, now: i64, tolerance: Tolerance) -> Result<(), VerifyErr
     let Tolerance::Seconds(tol) = tolerance else {
         return Ok(());
     };
+    if now.unsigned_abs() > MAX_NOW.unsigned_abs() {
+        return Err(VerifyError::InvalidNow);
+    }
     let age = i128::from(now) - i128::from(ts);
     let tol = i128::from(tol);
     if age > tol {

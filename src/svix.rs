@@ -132,7 +132,9 @@ impl From<VerifyError> for WebhookError {
             VerifyError::MissingHeader(h) => WebhookError::MissingHeader(short_name(h)),
             VerifyError::HeaderTooLarge(h) => WebhookError::InvalidHeader(short_name(h)),
             VerifyError::TooManySignatures => WebhookError::InvalidHeader("signature"),
-            VerifyError::InvalidTimestamp => WebhookError::InvalidTimestamp,
+            VerifyError::InvalidTimestamp | VerifyError::InvalidNow => {
+                WebhookError::InvalidTimestamp
+            }
             VerifyError::TimestampTooOld => WebhookError::TimestampTooOldError,
             VerifyError::TimestampTooNew => WebhookError::FutureTimestampError,
             VerifyError::PayloadTooLarge => WebhookError::InvalidPayload,

@@ -202,10 +202,10 @@ export const CLASSES = [
   {
     id: "timestamp-beyond-js-date",
     title: "timestamps beyond what a JS `Date` holds (8.64 × 10¹² s)",
-    example: "`8640000000001` with a signature over it, `now` equal",
-    svix: "signs `NaN` in place of the number: no match",
+    example: "`8640000000001`: signing at it, or verifying a signature over it with the timestamp check off",
+    svix: "signs `NaN` in place of the number: another signature, no match",
     standardwebhooks: "the same",
-    hookproof: "valid",
+    hookproof: "signs and verifies the number as sent",
     reason: "the signed text is the header as sent",
     refusal: null,
     test: (x, ours, theirs) => {
@@ -213,6 +213,17 @@ export const CLASSES = [
       if (!(Math.abs(t) > SAFE_DATE)) return false;
       return x.kind === "sign" ? theirs !== ours : theirs === "no_matching_signature";
     },
+  },
+  {
+    id: "now-in-milliseconds",
+    title: "a `now` beyond ±10¹¹ s (milliseconds where Unix seconds are expected)",
+    example: "`now` = `Date.now()`, e.g. `1700000000000`",
+    svix: "compares it with the timestamp as seconds: timestamp_too_old (valid for a timestamp as large)",
+    standardwebhooks: "the same",
+    hookproof: "invalid_now",
+    reason: "10¹¹ s is the year 5138, and a millisecond clock has been past it since 1973: the error says what is wrong",
+    refusal: "invalid_now",
+    test: (x) => x.kind === "verify" && Math.abs(Number(x.now)) > 1e11,
   },
   {
     id: "id-over-8kib",

@@ -355,6 +355,62 @@ for (const [ts, comment] of [
   });
 }
 
+// `now` is Unix seconds: beyond ±10^11 (the year 5138; a millisecond clock has been past it
+// since 1973) it can only be milliseconds, and is refused with invalid_now whenever the
+// timestamp is checked, on every host. The boundary itself is seconds.
+{
+  const E11 = 100_000_000_000;
+  const at = (ts) => H(CODAT_ID, ts, nodeSign(CODAT_SECRET, CODAT_ID, ts, Buffer.from(CODAT_BODY)));
+  verifyCase("now in milliseconds (Date.now()) where Unix seconds are expected", {
+    now: CODAT_TS * 1000,
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now in milliseconds, timestamp in milliseconds too", {
+    now: CODAT_TS * 1000,
+    headers: at(CODAT_TS * 1000),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now 10^11 (the largest taken) and the timestamp equal", {
+    now: E11,
+    headers: at(E11),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("now 10^11 + 1 and the timestamp equal", {
+    now: E11 + 1,
+    headers: at(E11 + 1),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now -10^11 - 1", {
+    now: -E11 - 1,
+    headers: at(0),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now in milliseconds with the timestamp check off (now is not used)", {
+    tolerance: "ignore",
+    now: CODAT_TS * 1000,
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("a malformed timestamp is named before a now in milliseconds", {
+    now: CODAT_TS * 1000,
+    headers: codatHeaders({ ts: `${CODAT_TS}abc` }),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_timestamp",
+  });
+}
+
 // Signature entries.
 const GOOD = CODAT_SIG;
 const goodB64 = GOOD.slice(3);
