@@ -7,6 +7,7 @@ export type VerifyErrorCode =
   | "missing_header"
   | "header_too_large"
   | "invalid_timestamp"
+  | "invalid_now"
   | "timestamp_too_old"
   | "timestamp_too_new"
   | "too_many_signatures"

@@ -39,17 +39,6 @@ pub(crate) const LENIENT: Dialect = Dialect {
     trailing_bits: false,
 };
 
-/// Padding required (complete base64, as every Codat and Svix secret is), non-zero trailing
-/// bits tolerated: for `whsec_` secrets. svix and standardwebhooks refuse text shorter than one
-/// padded quantum (`whsec_QQ`) and accept `whsec_QR==` as `whsec_QQ==`; this dialect does the
-/// same. Unlike them it refuses unpadded text (`whsec_dGhlIHNlY3JldA`), which they decode
-/// leniently, dropping a dangling character where there is one: a missing `=` means the secret
-/// was not copied whole (README: deliberate differences).
-pub(crate) const SECRET: Dialect = Dialect {
-    padding: Padding::Canonical,
-    trailing_bits: true,
-};
-
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Each byte's 6-bit value, or `INVALID`: one table lookup per character on the verify path.
@@ -181,16 +170,60 @@ impl Dialect {
     }
 }
 
+/// Decodes a secret's base64 exactly as svix 2.5.0 and standardwebhooks 1.1.1 do (both call
+/// `@stablelib/base64` 1.0.1's `decode`), so every secret text they take decodes here to the
+/// same key, and every text they refuse is refused:
+///
+/// - trailing `=` are counted; more than 2, or text shorter than 4 characters, is refused;
+/// - the characters before them must be the standard alphabet, padding complete or not
+///   (`dGhlIHNlY3JldA` is `dGhlIHNlY3JldA==`), non-zero trailing bits ignored (`QR==` is `QQ==`);
+/// - one character dangling after whole quanta (the 4n+1st before the `=`) is dropped whatever
+///   it is, which is how `whsec_…\n` (a secret read from a file) or `whsec_… ` works when the
+///   base64 has no `=`. A character in any other position outside the alphabet (a leading
+///   space, `\r\n`, a space or `=` inside, URL-safe `-` `_`) is refused.
+///
+/// The peers count UTF-16 units: a character beyond U+FFFF is two, and always lands where it
+/// is refused, so it is refused here too.
+pub(crate) fn decode_secret(text: &str) -> Result<Vec<u8>, Invalid> {
+    if text.chars().any(|c| u32::from(c) > 0xffff) {
+        return Err(Invalid);
+    }
+    let units = text.chars().count();
+    let pad = text.bytes().rev().take_while(|&c| c == b'=').count();
+    if units < 4 || pad > 2 {
+        return Err(Invalid);
+    }
+    let len = units - pad;
+    let decoded = if len % 4 == 1 { len - 1 } else { len };
+    // Every character before `decoded` must be ASCII (in the alphabet), so characters and
+    // bytes coincide up to there.
+    let data = text.as_bytes().get(..decoded).ok_or(Invalid)?;
+    let mut out = Vec::with_capacity(decoded / 4 * 3 + 2);
+    for chunk in data.chunks(4) {
+        let mut n = 0u32;
+        for &c in chunk {
+            n = n << 6 | value(c)?;
+        }
+        let n = n << (6 * (4 - chunk.len()));
+        let [_, a, b, c] = n.to_be_bytes();
+        // 4 characters carry 3 bytes, 3 carry 2, 2 carry 1 (and 1 never remains).
+        out.extend([a, b, c].into_iter().take((chunk.len() * 6) / 8));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     extern crate std;
 
+    use alloc::vec::Vec;
+
     use base64::Engine as _;
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     use proptest::prelude::*;
 
-    use super::{Dialect, LENIENT, SECRET, STRICT};
+    use super::{Dialect, LENIENT, STRICT, decode_secret};
 
     /// The `base64` crate engines each dialect must agree with.
     fn reference(dialect: &Dialect) -> GeneralPurpose {
@@ -207,7 +240,7 @@ mod tests {
     }
 
     fn agree(text: &[u8]) {
-        for dialect in [&STRICT, &LENIENT, &SECRET] {
+        for dialect in [&STRICT, &LENIENT] {
             let ours = dialect.decode(text).ok();
             let theirs = reference(dialect).decode(text).ok();
             assert_eq!(
@@ -233,6 +266,128 @@ mod tests {
             STRICT.encode_string(&bytes, &mut ours);
             prop_assert_eq!(&ours, &base64::engine::general_purpose::STANDARD.encode(&bytes));
             prop_assert_eq!(STRICT.decode(ours.as_bytes()).unwrap(), bytes);
+        }
+    }
+
+    /// `@stablelib/base64` 1.0.1's `decode` (what svix and standardwebhooks call), line for
+    /// line over UTF-16 units, writes past the end of its array dropped as a typed array does.
+    fn stablelib(s: &str) -> Option<Vec<u8>> {
+        let s: Vec<u16> = s.encode_utf16().collect();
+        if s.is_empty() {
+            return Some(Vec::new());
+        }
+        let padding = s
+            .iter()
+            .rev()
+            .take_while(|&&c| c == u16::from(b'='))
+            .count();
+        if s.len() < 4 || padding > 2 {
+            return None;
+        }
+        let length = s.len() - padding;
+        let mut out = alloc::vec![0u8; length / 4 * 3 + (length % 4) * 3 / 4];
+        let decode = |c: u16| -> u32 {
+            match c {
+                43 => 62,
+                47 => 63,
+                48..=57 => u32::from(c) - 48 + 52,
+                65..=90 => u32::from(c) - 65,
+                97..=122 => u32::from(c) - 97 + 26,
+                _ => 256,
+            }
+        };
+        let mut op = 0;
+        let mut put = |b: u32| {
+            if let Some(slot) = out.get_mut(op) {
+                *slot = b as u8;
+            }
+            op += 1;
+        };
+        let (mut bad, mut i) = (0u32, 0usize);
+        let (v0, mut v1, mut v2);
+        while (i as isize) < length as isize - 4 {
+            let v: Vec<u32> = (0..4).map(|k| decode(s[i + k])).collect();
+            put(v[0] << 2 | v[1] >> 4);
+            put(v[1] << 4 | v[2] >> 2);
+            put(v[2] << 6 | v[3]);
+            bad |= v.iter().fold(0, |a, &x| a | (x & 256));
+            i += 4;
+        }
+        v1 = 0;
+        v2 = 0;
+        if (i as isize) < length as isize - 1 {
+            v0 = decode(s[i]);
+            v1 = decode(s[i + 1]);
+            put(v0 << 2 | v1 >> 4);
+            bad |= (v0 | v1) & 256;
+        }
+        if (i as isize) < length as isize - 2 {
+            v2 = decode(s[i + 2]);
+            put(v1 << 4 | v2 >> 2);
+            bad |= v2 & 256;
+        }
+        if (i as isize) < length as isize - 3 {
+            let v3 = decode(s[i + 3]);
+            put(v2 << 6 | v3);
+            bad |= v3 & 256;
+        }
+        (bad == 0).then_some(out)
+    }
+
+    fn agrees_with_stablelib(text: &str) {
+        // The peers refuse an empty key after decoding; `decode_secret` refuses empty text.
+        let theirs = stablelib(text).filter(|k| !k.is_empty());
+        assert_eq!(decode_secret(text).ok(), theirs, "{text:?}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn secrets_decode_as_the_peers_do(text in "[A-Za-z0-9+/=]{0,14}[ \\n\\r\\t=é_-]{0,3}|[A-D=+/ \\n-]{0,9}|\\PC{0,6}|[\\x00-\\x7f]{0,9}") {
+            agrees_with_stablelib(&text);
+        }
+    }
+
+    #[test]
+    fn secret_edge_cases_decode_as_the_peers_do() {
+        for text in [
+            "",
+            "=",
+            "==",
+            "===",
+            "====",
+            "Q",
+            "QQ",
+            "QQ=",
+            "QQ==",
+            "QQ===",
+            "QR==",
+            "QR",
+            "QUI",
+            "QUI=",
+            "QUJ=",
+            "QUJD",
+            "QUJD=",
+            "QUJDR",
+            "QUJDR=",
+            "QUJDRA",
+            "Q=Q=",
+            "QQ==QQ==",
+            "QUJD\n",
+            "QUJD \n",
+            "QUJD\r\n",
+            " QUJD",
+            "QUJDé",
+            "QUJD\u{1F600}",
+            "QU\u{1F600}",
+            "QUJDRUZH\n",
+            "QUJDRUZH=\n",
+            "QUJDRUZ\n",
+            "QUJD-_==",
+            "QUJDRUZHSA==\n",
+        ] {
+            agrees_with_stablelib(text);
         }
     }
 

@@ -18,8 +18,9 @@
 //!   [`Key::signing_key_from_bytes`]). [`Secret::parse`] alone, which takes HMAC secrets only,
 //!   keeps svix's reading of bare base64 as a secret.
 //!
-//! The base64 is the standard alphabet, complete with its `=` padding and canonical (no stray
-//! bits in the last character): a key has exactly one text.
+//! The base64 of a `whpk_`/`whsk_` key is the standard alphabet, complete with its `=` padding
+//! and canonical (no stray bits in the last character): such a key has exactly one text. A
+//! `whsec_` secret is read as svix and standardwebhooks read it ([`Secret::parse`]).
 //! Public keys are checked as strictly as signatures are: a non-canonical encoding, a point off
 //! the curve, or a point of small order (a "weak" key, for which one signature verifies almost
 //! any message) is refused with `invalid_key`. Without the `v1a` feature every `whpk_`/`whsk_`

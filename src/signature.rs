@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::ErrorCode;
-use crate::base64::{SECRET, STRICT};
+use crate::base64::STRICT;
 use crate::key::{Inner, Key, SignError};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -66,6 +66,13 @@ pub const MAX_SECRETS: usize = 16;
 pub const MAX_SECRET_TEXT_LEN: usize = 4096;
 /// Largest decoded secret, in bytes. The spec asks for 24–64; HMAC hashes longer keys.
 pub const MAX_SECRET_LEN: usize = 1024;
+
+/// Largest `now` (in absolute value) a verifier takes, in Unix seconds: 10^11 s is the year
+/// 5138, while a time in milliseconds (JS `Date.now()`) has been above 10^11 since 1973-03-03.
+/// A larger `now` can only be milliseconds (or a mistake of that size), so it is refused with
+/// `invalid_now` rather than reported as a message too old or too new; it is never converted,
+/// as a guessed unit would hide the caller's bug. Checked whenever the timestamp is checked.
+pub const MAX_NOW: i64 = 100_000_000_000;
 
 /// Length of an HMAC-SHA256 tag, in bytes.
 const MAC_LEN: usize = 32;
@@ -119,6 +126,9 @@ pub enum VerifyError {
     HeaderTooLarge(Header),
     /// `webhook-timestamp` is not a canonical decimal integer of Unix seconds.
     InvalidTimestamp,
+    /// The `now` given is beyond ±[`MAX_NOW`] seconds: milliseconds where Unix seconds are
+    /// expected.
+    InvalidNow,
     /// The timestamp is further in the past than the tolerance allows.
     TimestampTooOld,
     /// The timestamp is further in the future than the tolerance allows.
@@ -139,6 +149,7 @@ impl ErrorCode for VerifyError {
             VerifyError::MissingHeader(_) => "missing_header",
             VerifyError::HeaderTooLarge(_) => "header_too_large",
             VerifyError::InvalidTimestamp => "invalid_timestamp",
+            VerifyError::InvalidNow => "invalid_now",
             VerifyError::TimestampTooOld => "timestamp_too_old",
             VerifyError::TimestampTooNew => "timestamp_too_new",
             VerifyError::TooManySignatures => "too_many_signatures",
@@ -173,6 +184,9 @@ impl VerifyError {
             }
             VerifyError::InvalidTimestamp => {
                 "header webhook-timestamp is not a decimal integer of Unix seconds"
+            }
+            VerifyError::InvalidNow => {
+                "now looks like milliseconds (beyond 10^11 seconds, the year 5138): pass Unix seconds"
             }
             VerifyError::TimestampTooOld => {
                 "message timestamp is too old: check the server clock, or verify stored messages with the timestamp check off"
@@ -211,7 +225,7 @@ impl core::error::Error for VerifyError {}
 pub enum SecretError {
     /// The secret or key is empty (or only its prefix).
     Empty,
-    /// The text after `whsec_` is not complete standard base64 (padding included).
+    /// The text after `whsec_` is not base64 as svix reads it ([`Secret::parse`]).
     NotBase64,
     /// Longer than [`MAX_SECRET_TEXT_LEN`] characters or [`MAX_SECRET_LEN`] bytes.
     TooLong,
@@ -258,7 +272,7 @@ impl SecretError {
         match self {
             SecretError::Empty => "invalid secret: it is empty",
             SecretError::NotBase64 => {
-                "invalid secret: expected whsec_ followed by complete base64 (with its = padding, no spaces or newlines), as copied from the endpoint's Signing secret"
+                "invalid secret: expected whsec_ followed by standard base64 (no leading space, no space, \\r or = inside), as copied from the endpoint's Signing secret"
             }
             SecretError::TooLong => "invalid secret: longer than 4096 characters or 1024 bytes",
             SecretError::NoSecrets => "invalid secret: no secret given",
@@ -297,8 +311,14 @@ pub struct Secret {
 }
 
 impl Secret {
-    /// Parses `whsec_` + base64 or bare base64: the standard alphabet, complete (with its `=`
-    /// padding), as Svix issues secrets.
+    /// Parses `whsec_` + base64 or bare base64 exactly as svix 2.5.0 and standardwebhooks
+    /// 1.1.1 read a secret: the `whsec_` prefix dropped once if present, then their base64 (the
+    /// standard alphabet; padding optional; one character dangling after whole quanta, such
+    /// as the newline of a secret read from a file, dropped; see the README's "Secrets"). Every
+    /// text they take decodes to the key they use; every text they refuse is refused
+    /// ([`SecretError::NotBase64`], [`SecretError::Empty`]). Beyond them, a key over
+    /// [`MAX_SECRET_LEN`] bytes or a text over [`MAX_SECRET_TEXT_LEN`] is
+    /// [`SecretError::TooLong`].
     pub fn parse(text: &str) -> Result<Secret, SecretError> {
         if text.len() > MAX_SECRET_TEXT_LEN {
             return Err(SecretError::TooLong);
@@ -308,9 +328,7 @@ impl Secret {
             return Err(SecretError::Empty);
         }
         let bytes = Zeroizing::new(
-            SECRET
-                .decode(encoded.as_bytes())
-                .map_err(|_| SecretError::NotBase64)?,
+            crate::base64::decode_secret(encoded).map_err(|_| SecretError::NotBase64)?,
         );
         Secret::checked(bytes)
     }
@@ -1025,6 +1043,9 @@ fn check_window(ts: i64, now: i64, tolerance: Tolerance) -> Result<(), VerifyErr
     let Tolerance::Seconds(tol) = tolerance else {
         return Ok(());
     };
+    if now.unsigned_abs() > MAX_NOW.unsigned_abs() {
+        return Err(VerifyError::InvalidNow);
+    }
     let age = i128::from(now) - i128::from(ts);
     let tol = i128::from(tol);
     if age > tol {

@@ -8,7 +8,6 @@
 //!
 //! - `webhook-timestamp` must be a canonical decimal integer (svix's `str::parse::<i64>` takes
 //!   `+1614265330` and `01614265330`): otherwise [`WebhookError::InvalidTimestamp`];
-//! - secrets must be complete base64, as svix issues them (`InvalidSecret`);
 //! - an empty header counts as missing (`MissingHeader`); a `webhook-id` or `webhook-signature`
 //!   over 8 KiB, or more than 64 signature entries, is `InvalidHeader`;
 //! - `sign` signs any bytes exactly (svix refuses a non-UTF-8 body with `InvalidPayload`).
@@ -62,7 +61,7 @@ pub enum WebhookError {
     /// `"failed to parse timestamp"`: not a canonical decimal integer, negative, or the system
     /// clock is before 1970.
     InvalidTimestamp,
-    /// `"invalid secret"`: not complete base64 (svix carries a `base64::DecodeError`; here the
+    /// `"invalid secret"`: not base64 as svix reads it (svix carries a `base64::DecodeError`; here the
     /// core's [`SecretError`] says what is wrong).
     InvalidSecret(SecretError),
     /// `"secret may not be blank"`.
@@ -133,7 +132,9 @@ impl From<VerifyError> for WebhookError {
             VerifyError::MissingHeader(h) => WebhookError::MissingHeader(short_name(h)),
             VerifyError::HeaderTooLarge(h) => WebhookError::InvalidHeader(short_name(h)),
             VerifyError::TooManySignatures => WebhookError::InvalidHeader("signature"),
-            VerifyError::InvalidTimestamp => WebhookError::InvalidTimestamp,
+            VerifyError::InvalidTimestamp | VerifyError::InvalidNow => {
+                WebhookError::InvalidTimestamp
+            }
             VerifyError::TimestampTooOld => WebhookError::TimestampTooOldError,
             VerifyError::TimestampTooNew => WebhookError::FutureTimestampError,
             VerifyError::PayloadTooLarge => WebhookError::InvalidPayload,

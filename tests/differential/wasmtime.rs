@@ -28,6 +28,7 @@ fn verify_code(e: &signatures::VerifyError) -> &'static str {
         E::MissingHeader(_) => "missing_header",
         E::HeaderTooLarge(_) => "header_too_large",
         E::InvalidTimestamp => "invalid_timestamp",
+        E::InvalidNow => "invalid_now",
         E::TimestampTooOld => "timestamp_too_old",
         E::TimestampTooNew => "timestamp_too_new",
         E::TooManySignatures => "too_many_signatures",

@@ -65,6 +65,14 @@ test("the clock: options.now as seconds or Date, and the system clock by default
   assert.throws(() => new Webhook(SECRET, { toleranceInSeconds: 10 }).verifySignature(BODY, HEADERS, { now: TS + 11 }), {
     code: "timestamp_too_old",
   });
+  // Milliseconds where seconds are expected are named as such, by the core, on every path.
+  const ms = { now: TS * 1000 };
+  assert.throws(() => wh.verifySignature(BODY, HEADERS, ms), { code: "invalid_now", message: /milliseconds/ });
+  assert.throws(() => wh.verify(BODY, HEADERS, ms), { code: "invalid_now" });
+  assert.equal(wh.safeVerify(BODY, HEADERS, ms).code, "invalid_now");
+  assert.equal(wh.safeVerify(BODY, HEADERS, { now: new Date(TS * 1000) }).ok, true);
+  const large = "x".repeat(64 * 1024); // the host-HMAC path
+  assert.equal(wh.safeVerify(large, HEADERS, ms).code, "invalid_now");
 });
 
 test("errors are classes with stable codes and helpful messages", () => {

@@ -355,6 +355,62 @@ for (const [ts, comment] of [
   });
 }
 
+// `now` is Unix seconds: beyond ±10^11 (the year 5138; a millisecond clock has been past it
+// since 1973) it can only be milliseconds, and is refused with invalid_now whenever the
+// timestamp is checked, on every host. The boundary itself is seconds.
+{
+  const E11 = 100_000_000_000;
+  const at = (ts) => H(CODAT_ID, ts, nodeSign(CODAT_SECRET, CODAT_ID, ts, Buffer.from(CODAT_BODY)));
+  verifyCase("now in milliseconds (Date.now()) where Unix seconds are expected", {
+    now: CODAT_TS * 1000,
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now in milliseconds, timestamp in milliseconds too", {
+    now: CODAT_TS * 1000,
+    headers: at(CODAT_TS * 1000),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now 10^11 (the largest taken) and the timestamp equal", {
+    now: E11,
+    headers: at(E11),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("now 10^11 + 1 and the timestamp equal", {
+    now: E11 + 1,
+    headers: at(E11 + 1),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now -10^11 - 1", {
+    now: -E11 - 1,
+    headers: at(0),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_now",
+  });
+  verifyCase("now in milliseconds with the timestamp check off (now is not used)", {
+    tolerance: "ignore",
+    now: CODAT_TS * 1000,
+    headers: codatHeaders(),
+    body: CODAT_BODY,
+    result: "valid",
+  });
+  verifyCase("a malformed timestamp is named before a now in milliseconds", {
+    now: CODAT_TS * 1000,
+    headers: codatHeaders({ ts: `${CODAT_TS}abc` }),
+    body: CODAT_BODY,
+    result: "invalid",
+    error: "invalid_timestamp",
+  });
+}
+
 // Signature entries.
 const GOOD = CODAT_SIG;
 const goodB64 = GOOD.slice(3);
@@ -659,14 +715,12 @@ verifyCase("secret as bare base64, without whsec_", {
     body: CODAT_BODY,
     result: "valid",
   });
-  // Deliberate difference (README): svix decodes unpadded base64 leniently; a Codat secret is
-  // always complete base64, so a missing `=` means a truncated copy.
-  verifyCase("secret without its base64 padding (svix decodes it leniently)", {
+  // svix and standardwebhooks decode unpadded base64 as if padded, and so do we.
+  verifyCase("secret without its base64 padding (read as svix reads it)", {
     ...signed(padded, "msg_pad", 1700000006, CODAT_BODY),
     secrets: [padded.replace(/=+$/, "")],
     body: CODAT_BODY,
-    result: "invalid",
-    error: "invalid_secret",
+    result: "valid",
   });
   // Non-zero bits after the last byte: svix and standardwebhooks ignore them, and so do we.
   verifyCase("secret whose last base64 character has stray low bits (QR== is QQ==)", {
@@ -684,7 +738,6 @@ for (const [secret, comment] of [
   ["", "empty secret"],
   ["whsec_", "prefix only"],
   ["whsec_!!!!", "not base64"],
-  ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n", "trailing newline"],
   [" whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "leading space"],
   ["whsec_MfKQ9r8G KYqrTwjUPD8ILPZIo2LaLaSw", "space inside"],
   ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa-_", "URL-safe alphabet"],
@@ -692,7 +745,6 @@ for (const [secret, comment] of [
   ["whsec_QQ", "two base64 characters without their padding (svix refuses it too)"],
   ["whsec_QQ=", "incomplete padding"],
   ["whsec_QUJDRA===", "three padding characters"],
-  ["whsec_QUJDR", "a dangling base64 character (svix drops it silently)"],
   ["whsec_=QUJD", "padding first"],
   [`whsec_${"A".repeat(4096)}`, "longer than 4096 characters"],
   [{ hex: "" }, "empty raw secret"],
@@ -704,6 +756,75 @@ for (const [secret, comment] of [
     result: "invalid",
     error: "invalid_secret",
   });
+}
+
+// Secret texts as svix 2.5.0 and standardwebhooks 1.1.1 read them (both decode with
+// @stablelib/base64): each form is given to both peers, which must agree; where they take it,
+// the message is signed by the peers with that very text, and node:crypto with the key bytes
+// we meant must give the same signature (so the form decodes to those bytes). Where both
+// refuse it, hookproof refuses it with invalid_secret.
+function formSign(form, id, ts, body) {
+  const one = (Peer) => {
+    try {
+      return new Peer.Webhook(form).sign(id, new Date(ts * 1000), body);
+    } catch {
+      return null;
+    }
+  };
+  const a = one(svix);
+  const b = one(standardwebhooks);
+  if (a !== b) throw new Error(`peers disagree on the secret ${JSON.stringify(form)}: ${a} ${b}`);
+  return a;
+}
+{
+  const padded32 = `whsec_${Buffer.alloc(32, 0x5a).toString("base64")}`; // ends in one "="
+  for (const [form, meant, comment] of [
+    [`${CODAT_SECRET}\n`, CODAT_SECRET, "with a trailing newline (read from a file)"],
+    [`${CODAT_SECRET} `, CODAT_SECRET, "with a trailing space"],
+    [`${CODAT_SECRET}\t`, CODAT_SECRET, "with a trailing tab"],
+    [`${CODAT_SECRET.slice(6)}\n`, CODAT_SECRET, "bare base64 with a trailing newline"],
+    ["whsec_QUJDR", "whsec_QUJD", "a dangling base64 character after whole quanta (dropped)"],
+    ["whsec_QUJD\u00e9", "whsec_QUJD", "a dangling non-ASCII character after whole quanta (dropped)"],
+    ["whsec_dGhlIHNlY3JldA=", "whsec_dGhlIHNlY3JldA==", "one of its two padding characters"],
+    ["whsec_QUJDRA", "whsec_QUJDRA==", "unpadded, one byte in the last quantum"],
+    ["whsec_QUJDREU", "whsec_QUJDREU=", "unpadded, two bytes in the last quantum"],
+    [`${CODAT_SECRET}\r\n`, null, "with a trailing CRLF"],
+    [` ${CODAT_SECRET}`, null, "with a leading space (the prefix is not found)"],
+    [`${CODAT_SECRET}\n\n`, null, "with two trailing newlines"],
+    [`${padded32}\n`, null, "padded base64 with a trailing newline (the = is then inside)"],
+    [`whsec_${CODAT_SECRET}`, null, "whsec_ doubled"],
+    ["whsec_QUJD-_==", null, "URL-safe characters"],
+    ["whsec_QUJ", null, "three characters (fewer than four)"],
+    ["whsec_QUJD\u{1F600}", null, "a dangling character beyond U+FFFF (two UTF-16 units)"],
+  ]) {
+    const id = "msg_secret_form";
+    const ts = 1700000008;
+    const signature = formSign(form, id, ts, CODAT_BODY);
+    if ((signature === null) !== (meant === null)) {
+      throw new Error(`the peers ${signature === null ? "refuse" : "take"} the secret form ${JSON.stringify(form)}`);
+    }
+    if (meant === null) {
+      verifyCase(`secret form: ${comment}`, {
+        secrets: [form],
+        headers: H(id, ts, nodeSign(CODAT_SECRET, id, ts, Buffer.from(CODAT_BODY))),
+        now: ts,
+        body: CODAT_BODY,
+        result: "invalid",
+        error: "invalid_secret",
+      });
+      continue;
+    }
+    if (signature !== nodeSign(meant, id, ts, Buffer.from(CODAT_BODY))) {
+      throw new Error(`the peers read ${JSON.stringify(form)} as another key than ${meant}`);
+    }
+    verifyCase(`secret form: ${comment}`, {
+      secrets: [form],
+      headers: H(id, ts, signature),
+      now: ts,
+      body: CODAT_BODY,
+      result: "valid",
+    });
+  }
 }
 
 // Signing, byte for byte.

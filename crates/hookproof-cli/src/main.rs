@@ -206,6 +206,7 @@ fn hint(e: VerifyError) -> &'static str {
         VerifyError::InvalidTimestamp => {
             "webhook-timestamp must be whole Unix seconds, digits only"
         }
+        VerifyError::InvalidNow => "--now is Unix seconds, not milliseconds",
         VerifyError::TimestampTooOld | VerifyError::TimestampTooNew => {
             "compare your clock with the timestamp, or use --ignore-timestamp for a stored message"
         }

@@ -43,6 +43,7 @@ fn verify_error(e: hookproof::VerifyError) -> signatures::VerifyError {
         E::MissingHeader(h) => W::MissingHeader(header(h)),
         E::HeaderTooLarge(h) => W::HeaderTooLarge(header(h)),
         E::InvalidTimestamp => W::InvalidTimestamp,
+        E::InvalidNow => W::InvalidNow,
         E::TimestampTooOld => W::TimestampTooOld,
         E::TimestampTooNew => W::TimestampTooNew,
         E::TooManySignatures => W::TooManySignatures,

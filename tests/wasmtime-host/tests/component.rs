@@ -82,6 +82,7 @@ fn verify_error(e: signatures::VerifyError) -> Coded {
         E::MissingHeader(h) => ("missing_header", Some(header_name(h))),
         E::HeaderTooLarge(h) => ("header_too_large", Some(header_name(h))),
         E::InvalidTimestamp => ("invalid_timestamp", None),
+        E::InvalidNow => ("invalid_now", None),
         E::TimestampTooOld => ("timestamp_too_old", None),
         E::TimestampTooNew => ("timestamp_too_new", None),
         E::TooManySignatures => ("too_many_signatures", None),
