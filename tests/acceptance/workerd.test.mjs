@@ -146,7 +146,7 @@ function codatEventId(n) {
   return JSON.parse(codatEvent(n)).id;
 }
 
-test("chunked bodies over the cap are answered 413 as soon as it is passed, in memory that does not grow with the body, without a reset", async () => {
+test("chunked bodies over the cap are answered 413, in memory that does not grow with the body, without a reset", async () => {
   const w = await start({ names: ["consumer-a"] });
   assert.ok(w.pid, "found the workerd process");
   // Warm up: normal requests and oversized bodies, so the runtime's one-time growth (V8 heap
@@ -159,8 +159,6 @@ test("chunked bodies over the cap are answered 413 as soon as it is passed, in m
   for (let i = 0; i < 4; i++) await (await postChunked(w.urls[0], 64 * MIB)).closed;
   const m = await growthBySize(w.pid, w.urls[0], OVERSIZED_BODIES, MEMORY_SAMPLES);
   report("oversized bodies (cap 256 KiB)", m);
-  // Loopback socket buffers hold a few MiB a sender can write before any answer is read.
-  for (const size of OVERSIZED_BODIES.filter((s) => s >= 32 * MIB)) assert.ok(m.sentBeforeAnswerKiB[`${size / MIB} MiB`] < size / 1024, "answered before the whole body was sent");
   assert.ok(m.excessKiB <= MEMORY_EXCESS_BOUND_KIB, `a ${OVERSIZED_BODIES.at(-1) / MIB} MiB body grew peak RSS ${m.excessKiB} KiB more than a 4 MiB one (median of ${MEMORY_SAMPLES}; bound ${MEMORY_EXCESS_BOUND_KIB} KiB)`);
   assert.deepEqual(uncaught(w), [], "workerd logged no uncaught exception");
   await stop(w);
@@ -185,6 +183,10 @@ test("a slow sender of an oversized body has the whole 413 at once, and the drai
   // pipe a moment to deliver it (waiting longer can only find more, never fewer, lines).
   await new Promise((r) => setTimeout(r, 1000));
   report("slow oversized sender", figures);
+  // Paced, "as soon as the cap is passed" is measurable on any machine: the answer comes
+  // long before the 16 s the body takes (unpaced, a busy machine can let the sender fill the
+  // socket buffers with tens of MiB before the consumer's answer is read).
+  assert.ok(figures["4 MiB/s"].sentBeforeAnswerKiB < 32 * 1024, "answered as soon as the cap was passed");
   assert.ok(figures["4 MiB/s"].sentAtCloseKiB < 64 * 1024, "the slow sender was cut off by the drain's deadline");
   assert.deepEqual(uncaught(w), [], "workerd logged no uncaught exception");
   await stop(w);
