@@ -7,21 +7,11 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 import * as svix from "svix";
 import { importInstalled } from "./load.mjs";
+import { int, pick, rand, seed } from "./random.mjs";
 
 const standardwebhooks = createRequire(import.meta.url)("standardwebhooks");
 const api = await importInstalled();
 
-// A seeded generator, so a failure is reproducible from the printed seed.
-const seed = Number(process.env.HOOKPROOF_SEED ?? Date.now() % 1e9);
-let state = seed >>> 0 || 1;
-function rand() {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 2 ** 32;
-}
-const int = (n) => Math.floor(rand() * n);
-const pick = (list) => list[int(list.length)];
 function bytes(n) {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = int(256);

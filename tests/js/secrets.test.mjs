@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 import * as svix from "svix";
 import { importInstalled, loadMain } from "./load.mjs";
+import { chance, int, pick, seed } from "./random.mjs";
 
 const require = createRequire(import.meta.url);
 const standardwebhooks = require("standardwebhooks");
@@ -22,18 +23,7 @@ const mainEsm = await loadMain("esm");
 const mainCjs = loadMain("cjs");
 const v1a = await importInstalled();
 
-const seed = Number(process.env.HOOKPROOF_SEED ?? Date.now() % 1e9);
 const CASES = Number(process.env.HOOKPROOF_SECRET_CASES ?? 6000);
-let state = seed >>> 0 || 1;
-function rand() {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 2 ** 32;
-}
-const int = (n) => Math.floor(rand() * n);
-const pick = (list) => list[int(list.length)];
-const chance = (p) => rand() < p;
 function bytes(n) {
   const out = Buffer.alloc(n);
   for (let i = 0; i < n; i++) out[i] = int(256);
