@@ -172,6 +172,10 @@ for (const host of ["workerd", "edge-light", "browser"]) {
   }
 }
 
+// Nitro's worker presets without its wasm plugin: a build that fails naming the one line to add
+// (the `workerd` → `wintercg` condition in package.json), copied as it is.
+copyFileSync(join(src, "entries/needs-wasm.mjs"), join(dist, "workerd/needs-wasm.mjs"));
+
 // The shared stores: they import the package itself (`hookproof/codat`, resolved by the
 // user's runtime or bundler with its own conditions), so they share its instance.
 const selfReference = ["hookproof", "hookproof/*", "cloudflare:workers"];

@@ -303,7 +303,7 @@ async function checkBrowser(url) {
 
 // workerd through Miniflare (the repo's own devDependency), with the Workers runtime's default
 // module rule for .wasm (CompiledWasm), as wrangler applies it.
-async function serveWorkerd(scriptPath) {
+async function serveWorkerd(scriptPath, { compatibilityFlags = [] } = {}) {
   const { Miniflare } = await import("miniflare");
   const mf = new Miniflare({
     host: "127.0.0.1",
@@ -312,6 +312,7 @@ async function serveWorkerd(scriptPath) {
     scriptPath,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate: "2026-04-01",
+    compatibilityFlags,
   });
   const dispose = () => mf.dispose();
   disposers.add(dispose);
@@ -395,6 +396,9 @@ function sizeOf(files) {
 // ---------------------------------------------------------------------------------------------
 // The rows. Each: variants, each built (steps) and checked (one or more named checks). A check
 // gets the project dir and returns nothing or throws; `files` says what one verify loads.
+
+/** The one line Nitro (and so Nuxt) needs to bundle any wasm module for workerd (see nitroRow). */
+const NITRO_WASM_LINE = "experimental: { wasm: true }";
 
 const rows = {
   next: {
@@ -535,6 +539,34 @@ const rows = {
     ],
   },
 
+  "jest-edge": {
+    tool: "jest 30.5.2 + @edge-runtime/jest-environment 4.0.0",
+    variants: [
+      {
+        // Jest asks for `edge`, `edge-light` and `require` (its test files are CommonJS): the
+        // package's `edge-light` → `require` branch. The test calls an Edge route handler with
+        // the two requests signed here and prints the answers, judged here.
+        name: "testEnvironment @edge-runtime/jest-environment, require()",
+        async check(dir, log) {
+          const message = signedMessage();
+          writeFileSync(join(dir, "message.json"), JSON.stringify(message));
+          const [node, args] = tool("jest");
+          const output = await step("jest", node, [...args, "--ci"], { cwd: dir, log: log("jest"), whole: true });
+          const marker = "HOOKPROOF_ANSWERS ";
+          const line = output.split("\n").find((l) => l.includes(marker));
+          if (!line) throw new StepError(`jest printed no answers\n${excerpt(output)}`);
+          const { valid, bad } = JSON.parse(line.slice(line.indexOf(marker) + marker.length));
+          judge(message, valid, bad);
+        },
+        files: (dir) => packageFiles(dir, ["edge", "edge-light", "require"]),
+      },
+    ],
+  },
+
+  nitro: nitroRow("nitro", "nitropack 2.13.6 (Rollup), preset cloudflare-module, on workerd (Miniflare)"),
+
+  nuxt: nitroRow("nuxt", "nuxt 4.6.4 (Nitro 2.13.6, Rollup), preset cloudflare-module, on workerd (Miniflare), on Node 22.23.3"),
+
   typescript: {
     tool: "typescript 5.9.3, @arethetypeswrong/cli 0.18.5, publint 0.3.25",
     variants: [
@@ -641,6 +673,62 @@ function denoServer(name, script) {
   };
 }
 
+// Nitro and Nuxt with the cloudflare-module preset. Nitro bundles the server with Rollup, which
+// takes a .wasm import only through Nitro's wasm plugin (unwasm), on with `experimental.wasm`
+// (nitropack dist/rollup/index.mjs: `if (nitro.options.experimental.wasm) rollupConfig.plugins
+// .push(rollup(nitro.options.wasm || {}))`), and workerd compiles no wasm from bytes. So: with the
+// defaults the build must fail naming that one line; with the line added (written here, the one
+// configured check of these rows) the output must serve both requests on workerd.
+function nitroRow(row, toolName) {
+  const nuxt = row === "nuxt";
+  const build = async (dir, log, name) => {
+    if (nuxt && !existsSync(NODE22)) throw new StepError(`no Node 22 at ${NODE22}`);
+    const [node, args] = nuxt ? tool("nuxt", "nuxt", NODE22) : tool("nitropack", "nitropack");
+    const env = { ...(nuxt ? wranglerEnv() : ENV), NUXT_TELEMETRY_DISABLED: "1" };
+    rmSync(join(dir, ".output"), { recursive: true, force: true });
+    return step(`${row} build --preset cloudflare-module`, node, [...args, "build", "--preset", "cloudflare-module"], { cwd: dir, env, log: log(name), whole: true });
+  };
+  return {
+    tool: toolName,
+    variants: [
+      {
+        name: "defaults: the build fails naming the one line to add",
+        async check(dir, log) {
+          let output;
+          try {
+            output = await build(dir, log, "build-defaults");
+          } catch (error) {
+            if (!(error instanceof StepError)) throw error;
+            if (error.message.includes(NITRO_WASM_LINE)) return;
+            throw new StepError(`the build failed without naming \`${NITRO_WASM_LINE}\`:\n${error.message}`);
+          }
+          throw new StepError(`the build passed with the defaults: make it a served check\n${excerpt(output)}`);
+        },
+      },
+      {
+        name: `${NITRO_WASM_LINE} (the one line), on workerd`,
+        async build(dir, log) {
+          const config = nuxt ? "nuxt.config.mjs" : "nitro.config.mjs";
+          const text = readFileSync(join(dir, config), "utf8");
+          const patched = nuxt ? text.replace("defineNuxtConfig({", `defineNuxtConfig({ nitro: { ${NITRO_WASM_LINE} },`) : text.replace("defineNitroConfig({", `defineNitroConfig({ ${NITRO_WASM_LINE},`);
+          if (patched === text) throw new StepError(`${config}: no define…Config({ to add the line to`);
+          writeFileSync(join(dir, config), patched);
+          await build(dir, log, "build-wasm");
+        },
+        async check(dir) {
+          const worker = await serveWorkerd(join(dir, ".output/server/index.mjs"), { compatibilityFlags: ["nodejs_compat"] });
+          try {
+            await checkHttp(`${worker.url}api/webhook`);
+          } finally {
+            await worker.dispose();
+          }
+        },
+        files: (dir) => markedFiles([join(dir, ".output/server")]),
+      },
+    ],
+  };
+}
+
 function wranglerEnv() {
   return { ...ENV, PATH: `${dirname(NODE22)}:${process.env.PATH}` };
 }
@@ -695,7 +783,7 @@ function assertUnconfigured(row) {
   for (const file of walk(join(here, row))) {
     const name = file.split(sep).pop();
     if (name.endsWith(".wasm")) throw new StepError(`template ${relative(here, file)}: a .wasm file copied by hand`);
-    const isConfig = /^(next|webpack|rollup|vite|vitest|esbuild)\.config\.|^(wrangler\.(jsonc?|toml)|tsconfig\.json|deno\.jsonc?|bunfig\.toml|\.babelrc)$/.test(name);
+    const isConfig = /^(next|webpack|rollup|vite|vitest|esbuild|jest|nitro|nuxt)\.config\.|^(wrangler\.(jsonc?|toml)|tsconfig\.json|deno\.jsonc?|bunfig\.toml|\.babelrc)$/.test(name);
     if (isConfig && /hookproof|wasm/i.test(readFileSync(file, "utf8"))) throw new StepError(`template ${relative(here, file)} configures hookproof or wasm`);
   }
 }

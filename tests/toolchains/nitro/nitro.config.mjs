@@ -1,0 +1,2 @@
+// Nitro's defaults; the preset (cloudflare-module) is chosen on the command line.
+export default defineNitroConfig({ compatibilityDate: "2026-04-01" });
