@@ -197,7 +197,7 @@ test-js: js setup-deno
 	node --test tests/js/ tests/edge/
 
 ## The toolchain rows (tests/toolchains/README.md): the packed tarball in fresh Next.js, webpack,
-## esbuild, Rollup, Vite, Bun, Deno, wrangler and TypeScript projects, each built with the tool's
+## esbuild, Rollup, Vite, Bun, Deno, wrangler, Jest (Edge sandbox), Nitro, Nuxt and TypeScript projects, each built with the tool's
 ## defaults and run or served for real (part of `make test`). A few rows: make toolchains ROWS="next deno".
 ROWS ?=
 toolchains: js setup-deno
