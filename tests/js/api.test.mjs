@@ -268,7 +268,7 @@ test("classification, Retry-After, routing helpers", () => {
   const event = { eventType: "read.completed", payload: { referenceCompany: { id: "c", tags: { region: "us" } } } };
   assert.equal(tags.matchesEvent(event), true);
   assert.equal(tags.matchesEvent(JSON.stringify(event)), true);
-  assert.equal(api.parseEvent(JSON.stringify(event)).companyId, "c");
+  assert.equal(api.parseEvent(JSON.stringify(event)).company.id, "c");
   assert.throws(() => api.parseEvent("nope"), { code: "invalid_payload" });
   assert.equal(new api.EventTypeFilter("read.*").matches("read.completed"), true);
   assert.equal(api.checkAuthorization("Bearer t", { bearer: "t" }).ok, true);
