@@ -6,10 +6,10 @@
 use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
 use hookproof::store::MemoryStore;
 use hookproof::{AcceptanceConfig, AcceptanceGuard};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::error::{JsResult, fail, from_js, to_js, usage};
+use crate::error::{JsResult, fail, to_js, usage};
 
 /// An answer as JS sees it.
 #[derive(Serialize)]
@@ -46,18 +46,11 @@ impl From<Answer> for AnswerJs {
     }
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy)]
+#[derive(Serialize, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 enum State {
     InFlight,
     Done,
-}
-
-/// A stored entry from JS: `{ state, deadline }`, the deadline a safe integer of Unix seconds.
-#[derive(Deserialize)]
-struct EntryIn {
-    state: State,
-    deadline: i64,
 }
 
 /// A stored entry for JS (deadlines saturate at the ends of `i64`, so they leave as numbers).
@@ -65,6 +58,35 @@ struct EntryIn {
 struct EntryOut {
     state: State,
     deadline: f64,
+}
+
+/// A stored entry from JS: `null`/`undefined`, or `{ state: "in_flight" | "done", deadline }`
+/// with the deadline a safe integer of Unix seconds. Read member by member: serde's
+/// deserializer would bring float formatting for its messages (≈ 20 KB of module).
+fn entry_from_js(value: &JsValue) -> JsResult<Option<Entry>> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    let bad = || {
+        usage(
+            "invalid_argument",
+            "entry must be null or { state: \"in_flight\" | \"done\", deadline: integer Unix seconds }",
+        )
+    };
+    let member =
+        |name: &str| js_sys::Reflect::get(value, &JsValue::from_str(name)).map_err(|_| bad());
+    let deadline = member("deadline")?;
+    if !js_sys::Number::is_safe_integer(&deadline) {
+        return Err(bad());
+    }
+    let deadline = deadline.as_f64().ok_or_else(bad)? as i64;
+    match member("state")?.as_string().as_deref() {
+        Some("in_flight") => Ok(Some(Entry::InFlight {
+            lease_until: deadline,
+        })),
+        Some("done") => Ok(Some(Entry::Done { until: deadline })),
+        _ => Err(bad()),
+    }
 }
 
 #[derive(Serialize)]
@@ -143,12 +165,7 @@ pub fn acceptance_transition(
     now: f64,
 ) -> JsResult<JsValue> {
     let config = config(window, lease)?;
-    let entry = from_js::<Option<EntryIn>>(entry, "entry")?.map(|e| match e.state {
-        State::InFlight => Entry::InFlight {
-            lease_until: e.deadline,
-        },
-        State::Done => Entry::Done { until: e.deadline },
-    });
+    let entry = entry_from_js(&entry)?;
     let t = acceptance::transition(&config, entry, op(op_name, token)?, now as i64);
     to_js(&TransitionJs {
         entry: t.entry.map(|e| EntryOut {

@@ -45,9 +45,3 @@ pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| usage("invalid_argument", &e.to_string()))
 }
-
-/// A structured argument from JS, refused as `invalid_argument` when it has the wrong shape.
-pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> JsResult<T> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| usage("invalid_argument", &format!("{what}: {e}")))
-}
