@@ -46,7 +46,8 @@ export type CompanyTags = Record<string, string> | Map<string, string> | Iterabl
 export class TagFilter {
   /** Up to 10 `key:value` tags, or one comma-separated string. */
   constructor(tags?: Iterable<string> | string);
-  matches(companyTags: CompanyTags): boolean;
+  /** `null`/`undefined` (an event without a company) are no tags. */
+  matches(companyTags: CompanyTags | null | undefined): boolean;
   matchesEvent(eventOrBody: Payload | object): boolean;
 }
 
