@@ -46,7 +46,8 @@ export type CompanyTags = Record<string, string> | Map<string, string> | Iterabl
 export class TagFilter {
   /** Up to 10 `key:value` tags, or one comma-separated string. */
   constructor(tags?: Iterable<string> | string);
-  matches(companyTags: CompanyTags): boolean;
+  /** `null`/`undefined` (an event without a company) are no tags. */
+  matches(companyTags: CompanyTags | null | undefined): boolean;
   matchesEvent(eventOrBody: Payload | object): boolean;
 }
 
@@ -56,20 +57,33 @@ export class EventTypeFilter {
   matches(eventType: string): boolean;
 }
 
+/** The company an event is about. */
+export interface Company {
+  id: string | null;
+  name: string | null;
+  /** `[key, value]` pairs in document order (a repeated key keeps its last value). */
+  tags: [string, string][];
+}
+
+/**
+ * The current envelope. One shape everywhere: the core's serde form and the WIT
+ * `current-event` record (camelCase), tagged by `kind`.
+ */
 export interface CurrentEvent {
   kind: "current";
   id: string | null;
+  /** `eventType` (or Codat's `type`). */
   eventType: string;
   generatedDate: string | null;
-  companyId: string | null;
-  companyName: string | null;
-  companyTags: Record<string, string>;
-  payload: unknown;
+  /** From `payload.referenceCompany`, or `payload` itself for `company.*` events. */
+  company: Company | null;
+  /** The `payload` member's JSON text as received (`JSON.parse` it when needed). */
+  payload: string | null;
 }
 
+/** A legacy rule webhook body (the core's serde form, the WIT `legacy-event` record). */
 export interface LegacyEvent {
   kind: "legacy";
-  eventType: string;
   ruleType: string;
   companyId: string | null;
   clientId: string | null;
@@ -78,8 +92,8 @@ export interface LegacyEvent {
   ruleId: string | null;
   alertId: string | null;
   message: string | null;
-  companyTags: Record<string, string>;
-  data: unknown;
+  /** The `Data` member's JSON text as received. */
+  data: string | null;
 }
 
 export function parseEvent(body: Payload): CurrentEvent | LegacyEvent;

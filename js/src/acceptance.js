@@ -11,23 +11,6 @@ export const ACCEPTANCE_DEFAULTS = Object.freeze({ windowSeconds: 30 * 3600, lea
 /** The status for a duplicate of an id in flight (with `Retry-After`): both Codat services retry it. */
 export const IN_FLIGHT_STATUS = 503;
 
-const BEGIN = 0;
-const COMMIT = 1;
-const ABORT = 2;
-const ANSWERS = ["new", "in_flight", "done", "committed", "late", "released", "not_held"];
-const OPS = { begin: BEGIN, commit: COMMIT, abort: ABORT };
-const STATES = [null, "in_flight", "done"];
-
-function coreCall(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    if (typeof e !== "string") throw e;
-    const bar = e.indexOf("|");
-    throw new HookproofError(e.slice(0, bar), e.slice(bar + 1));
-  }
-}
-
 function seconds(value, what, fallback) {
   if (value === undefined) return fallback();
   if (value instanceof Date) value = value.getTime() / 1000;
@@ -47,20 +30,12 @@ function integer(value, what) {
   return value;
 }
 
-/** Decodes the core's `[code, value]` answer into the vectors' shape. */
-function decodeAnswer(code, value) {
-  const answer = ANSWERS[code];
-  if (answer === "new") return { answer, token: value };
-  if (answer === "in_flight") return { answer, retryAfter: value };
-  return { answer };
-}
-
 /**
  * The key an id is stored under: the id itself when 1–128 bytes of `[A-Za-z0-9_.-]`, else
  * `sha256:` + hex digest. Throws `invalid_id` for an empty or over-64-KiB id.
  */
 export function acceptanceKey(id) {
-  return coreCall(() => codat().acceptance_key(String(id)));
+  return codat().acceptance_key(String(id));
 }
 
 /**
@@ -69,14 +44,7 @@ export function acceptanceKey(id) {
  * the last two) at `now`. A store applies it atomically per key.
  */
 export function acceptanceTransition(entry, op, { token = 0, now, windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
-  const kind = OPS[op];
-  if (kind === undefined) throw new HookproofError("invalid_argument", "op must be begin, commit or abort");
-  const state = entry == null ? 0 : entry.state === "in_flight" ? 1 : 2;
-  const deadline = entry == null ? 0 : integer(entry.deadline, "entry.deadline");
-  const [s, d, code, value] = coreCall(() =>
-    codat().acceptance_transition(wholeOption(windowSeconds), wholeOption(leaseSeconds), state, deadline, kind, integer(token, "token"), acceptanceNow(now)),
-  );
-  return { entry: s === 0 ? null : { state: STATES[s], deadline: d }, answer: decodeAnswer(code, value) };
+  return codat().acceptance_transition(wholeOption(windowSeconds), wholeOption(leaseSeconds), entry ?? null, String(op), integer(token, "token"), acceptanceNow(now));
 }
 
 /**
@@ -94,24 +62,19 @@ export class AcceptanceGuard {
   #inner;
 
   constructor({ windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds, capacity = ACCEPTANCE_DEFAULTS.capacity } = {}) {
-    this.#inner = coreCall(() => new (codat().Acceptance)(wholeOption(windowSeconds), wholeOption(leaseSeconds), wholeOption(capacity)));
-  }
-
-  #apply(id, kind, token, now) {
-    const [code, value] = coreCall(() => this.#inner.apply(String(id), kind, token, acceptanceNow(now)));
-    return decodeAnswer(code, value);
+    this.#inner = new (codat().Acceptance)(wholeOption(windowSeconds), wholeOption(leaseSeconds), wholeOption(capacity));
   }
 
   begin(id, now) {
-    return this.#apply(id, BEGIN, 0, now);
+    return this.#inner.apply(String(id), "begin", 0, acceptanceNow(now));
   }
 
   commit(id, token, now) {
-    return this.#apply(id, COMMIT, integer(token, "token"), now);
+    return this.#inner.apply(String(id), "commit", integer(token, "token"), acceptanceNow(now));
   }
 
   abort(id, token, now) {
-    return this.#apply(id, ABORT, integer(token, "token"), now);
+    return this.#inner.apply(String(id), "abort", integer(token, "token"), acceptanceNow(now));
   }
 
   /** Entries held (dead ones are dropped on the next operation). */

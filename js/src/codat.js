@@ -3,7 +3,7 @@
 // Authorization header, client ids, source addresses, rate limiting and de-duplication. It
 // runs on its own wasm module (the core's full binding), installed by each entry point.
 import { codat } from "./codat-glue.js";
-import { HookproofError, call, parts } from "./errors.js";
+import { HookproofError } from "./errors.js";
 import { bodyBytes, headerOf, nowSeconds, toSeconds, wholeOption } from "./input.js";
 
 export * from "./acceptance.js";
@@ -20,9 +20,7 @@ function statusCode(status) {
 
 /** `"delivered" | "redirect" | "retry" | "failed"` for one response under `policy`. */
 export function classifyResponse(status, options = {}) {
-  return call(() =>
-    codat().classify_response(options.policy ?? "current", statusCode(status), headerOf(options.headers, "webhook-delivery")),
-  );
+  return codat().classify_response(options.policy ?? "current", statusCode(status), headerOf(options.headers, "webhook-delivery"));
 }
 
 /**
@@ -30,17 +28,7 @@ export function classifyResponse(status, options = {}) {
  * `{ classification, action: "delivered" | "follow_redirect" | "retry" | "give_up", at?, reason? }`.
  */
 export function nextAttempt({ policy = "current", attempt = 1, status = null, headers, now } = {}) {
-  const json = call(() =>
-    codat().next_attempt(
-      policy,
-      attempt,
-      statusCode(status),
-      headerOf(headers, "retry-after"),
-      headerOf(headers, "webhook-delivery"),
-      nowSeconds({ now }),
-    ),
-  );
-  return JSON.parse(json);
+  return codat().next_attempt(policy, attempt, statusCode(status), headerOf(headers, "retry-after"), headerOf(headers, "webhook-delivery"), nowSeconds({ now }));
 }
 
 /** Seconds to wait for a `Retry-After` value (delta-seconds or HTTP-date), or `null`. */
@@ -86,7 +74,7 @@ export class TagFilter {
 
   /** @param tags an array of `key:value` strings, or one comma-separated string. */
   constructor(tags = []) {
-    this.#inner = call(() => (typeof tags === "string" ? codat().Tags.parse_list(tags) : new (codat().Tags)(Array.from(tags, String))));
+    this.#inner = typeof tags === "string" ? codat().Tags.parse_list(tags) : new (codat().Tags)(Array.from(tags, String));
   }
 
   /** `companyTags`: an object `{ key: value }`, a Map, or `key:value` strings. */
@@ -100,7 +88,7 @@ export class TagFilter {
       typeof eventOrBody === "string" || eventOrBody instanceof Uint8Array || eventOrBody instanceof ArrayBuffer
         ? bodyBytes(eventOrBody)
         : new TextEncoder().encode(JSON.stringify(eventOrBody));
-    return call(() => this.#inner.matches_body(body));
+    return this.#inner.matches_body(body);
   }
 }
 
@@ -109,9 +97,7 @@ export class EventTypeFilter {
   #inner;
 
   constructor(patterns = []) {
-    this.#inner = call(() =>
-      typeof patterns === "string" ? codat().EventTypes.parse_list(patterns) : new (codat().EventTypes)(Array.from(patterns, String)),
-    );
+    this.#inner = typeof patterns === "string" ? codat().EventTypes.parse_list(patterns) : new (codat().EventTypes)(Array.from(patterns, String));
   }
 
   matches(eventType) {
@@ -120,18 +106,14 @@ export class EventTypeFilter {
 }
 
 /**
- * Parses a raw Codat webhook body into `{ kind: "current", id, eventType, generatedDate,
- * companyId, companyName, companyTags, payload }` or `{ kind: "legacy", eventType, ruleType,
- * companyId, clientId, clientName, dataConnectionId, ruleId, alertId, message, companyTags, data }`.
+ * Parses a raw Codat webhook body into the core's event shape (the same as its serde form and
+ * the WIT `event`): `{ kind: "current", id, eventType, generatedDate, company: { id, name, tags:
+ * [[key, value], …] } | null, payload }` or `{ kind: "legacy", ruleType, companyId, clientId,
+ * clientName, dataConnectionId, ruleId, alertId, message, data }`. `payload` and `data` are the
+ * body's JSON text of those members (`JSON.parse` them when needed); absent members are `null`.
  */
 export function parseEvent(body) {
-  return JSON.parse(call(() => codat().parse_event(bodyBytes(body))));
-}
-
-function authResult(error) {
-  if (error === undefined) return { ok: true };
-  const [code, message] = parts(error);
-  return { ok: false, code, message };
+  return codat().parse_event(bodyBytes(body));
 }
 
 /** A configured credential part as the core takes it: a string as is; anything else (null, an
@@ -148,16 +130,16 @@ export function checkAuthorization(header, expected) {
   const value = header == null ? undefined : String(header);
   const { basic, bearer } = expected ?? {};
   if (basic != null) {
-    return authResult(codat().check_authorization(value, "basic", credential(basic.username), credential(basic.password)));
+    return codat().check_authorization(value, "basic", credential(basic.username), credential(basic.password));
   }
-  if (expected != null && "bearer" in expected) return authResult(codat().check_authorization(value, "bearer", "", credential(bearer)));
-  return authResult(codat().check_authorization(value, "", "", ""));
+  if (expected != null && "bearer" in expected) return codat().check_authorization(value, "bearer", "", credential(bearer));
+  return codat().check_authorization(value, "", "", "");
 }
 
 /** Checks `X-Codat-ClientId`: `{ ok: true }` or `{ ok: false, code, message }`. A missing
  * `expected` matches no header (it is never stringified into "undefined" or "null"). */
 export function checkClientId(expected, header) {
-  return authResult(codat().check_client_id(credential(expected), header == null ? undefined : String(header)));
+  return codat().check_client_id(credential(expected), header == null ? undefined : String(header));
 }
 
 let codatSources;
@@ -168,9 +150,9 @@ let codatSources;
  */
 export function isAllowedSource(ip, allowlist) {
   const list =
-    allowlist === undefined ? (codatSources ??= codat().Sources.codat()) : call(() => new (codat().Sources)(Array.from(allowlist, String)));
+    allowlist === undefined ? (codatSources ??= codat().Sources.codat()) : new (codat().Sources)(Array.from(allowlist, String));
   try {
-    return call(() => list.is_allowed(String(ip)));
+    return list.is_allowed(String(ip));
   } catch (e) {
     if (e.code === "invalid_address") return false;
     throw e;
@@ -200,12 +182,11 @@ export class RateLimiter {
   #inner;
 
   constructor({ perSecond, burst = perSecond } = {}) {
-    this.#inner = call(() => new (codat().Limiter)(perSecond >>> 0 === perSecond ? perSecond : 0, burst >>> 0 === burst ? burst : 0));
+    this.#inner = new (codat().Limiter)(perSecond >>> 0 === perSecond ? perSecond : 0, burst >>> 0 === burst ? burst : 0);
   }
 
   check(now) {
-    const wait = this.#inner.check(toMillis(now));
-    return wait === 0 ? { allowed: true } : { allowed: false, retryAfter: wait };
+    return this.#inner.check(toMillis(now));
   }
 }
 
@@ -222,12 +203,11 @@ export class SourceRateLimiter {
 
   constructor({ perSecond, burst = perSecond, capacity = 10_000 } = {}) {
     const u32 = (n) => (n >>> 0 === n ? n : 0);
-    this.#inner = call(() => new (codat().SourceLimits)(u32(perSecond), u32(burst), u32(capacity)));
+    this.#inner = new (codat().SourceLimits)(u32(perSecond), u32(burst), u32(capacity));
   }
 
   check(source, now) {
-    const wait = this.#inner.check(typeof source === "string" ? source : "", toMillis(now));
-    return wait === 0 ? { allowed: true } : { allowed: false, retryAfter: wait };
+    return this.#inner.check(typeof source === "string" ? source : "", toMillis(now));
   }
 }
 
@@ -240,11 +220,11 @@ export class ReplayGuard {
   #inner;
 
   constructor({ capacity = 10_000, ttlSeconds = 600 } = {}) {
-    this.#inner = call(() => new (codat().Replay)(capacity >>> 0 === capacity ? capacity : 0, wholeOption(ttlSeconds)));
+    this.#inner = new (codat().Replay)(capacity >>> 0 === capacity ? capacity : 0, wholeOption(ttlSeconds));
   }
 
   check(id, now) {
-    return this.#inner.check(String(id), nowSeconds({ now })) ? "duplicate" : "new";
+    return this.#inner.check(String(id), nowSeconds({ now }));
   }
 
   /** Forgets `id` (say, when enqueueing its message failed), so a redelivery is accepted. */

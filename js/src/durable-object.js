@@ -21,7 +21,6 @@ const SWEEP_INTERVAL_MS = 3600_000;
 /** Longest key the core derives (`sha256:` + 64 hex digits). */
 const MAX_KEY_LENGTH = 71;
 const MAX_SHARDS = 1024;
-const STATE = { in_flight: 1, done: 2 };
 
 /** The Durable Object class: export it from the Worker that owns the namespace. */
 export class HookproofState extends DurableObject {
@@ -36,7 +35,7 @@ export class HookproofState extends DurableObject {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(
-      `CREATE TABLE IF NOT EXISTS hookproof_acceptance (key TEXT PRIMARY KEY, state INTEGER NOT NULL, deadline INTEGER NOT NULL) WITHOUT ROWID;
+      `CREATE TABLE IF NOT EXISTS hookproof_acceptance (key TEXT PRIMARY KEY, state TEXT NOT NULL, deadline INTEGER NOT NULL) WITHOUT ROWID;
        CREATE INDEX IF NOT EXISTS hookproof_acceptance_deadline ON hookproof_acceptance (deadline);
        CREATE TABLE IF NOT EXISTS hookproof_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;`,
     );
@@ -46,19 +45,20 @@ export class HookproofState extends DurableObject {
 
   /**
    * Applies one operation ("begin", "commit", "abort") to `key` at `now` and answers as the
-   * core does: `{ answer: "new", token }`, `{ answer: "in_flight", retryAfter }`, …
+   * core does: `{ answer: "new", token }`, `{ answer: "in_flight", retryAfter }`, … A row is
+   * the core's entry as it is (`{ state: "in_flight" | "done", deadline }`), read and written
+   * unchanged.
    */
   accept(key, op, token, now, windowSeconds, leaseSeconds) {
     if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw new HookproofError("invalid_id", "not an acceptance key");
     }
-    const row = this.#sql.exec("SELECT state, deadline FROM hookproof_acceptance WHERE key = ?", key).toArray()[0];
-    const entry = row ? { state: row.state === STATE.in_flight ? "in_flight" : "done", deadline: row.deadline } : null;
-    const next = acceptanceTransition(entry, op, { token, now, windowSeconds, leaseSeconds });
+    const row = this.#sql.exec("SELECT state, deadline FROM hookproof_acceptance WHERE key = ?", key).toArray()[0] ?? null;
+    const next = acceptanceTransition(row, op, { token, now, windowSeconds, leaseSeconds });
     if (next.entry === null) {
       if (row) this.#sql.exec("DELETE FROM hookproof_acceptance WHERE key = ?", key);
-    } else if (!row || STATE[next.entry.state] !== row.state || next.entry.deadline !== row.deadline) {
-      this.#sql.exec("INSERT OR REPLACE INTO hookproof_acceptance (key, state, deadline) VALUES (?, ?, ?)", key, STATE[next.entry.state], next.entry.deadline);
+    } else if (!row || next.entry.state !== row.state || next.entry.deadline !== row.deadline) {
+      this.#sql.exec("INSERT OR REPLACE INTO hookproof_acceptance (key, state, deadline) VALUES (?, ?, ?)", key, next.entry.state, next.entry.deadline);
     }
     this.#tick(now);
     return next.answer;

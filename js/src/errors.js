@@ -1,5 +1,6 @@
-// The error classes every entry shares, and the one place the core's `code|message` strings
+// The error classes every entry shares, and the one place the lean module's error numbers
 // become them.
+import { ERRORS } from "./webhook-errors.js";
 
 // Each class states its `name` (as `static name` and on the instance): the build minifies class
 // names away, and Node's `console.log`/`util.inspect` prints the constructor's name, so without it
@@ -25,28 +26,12 @@ export class WebhookVerificationError extends HookproofError {
   }
 }
 
-/** Splits the core's `code|message[|index]` string. */
-export function parts(raw) {
-  const first = raw.indexOf("|");
-  const last = raw.lastIndexOf("|");
-  const code = raw.slice(0, first);
-  if (last > first && /^\d+$/.test(raw.slice(last + 1))) {
-    return [code, raw.slice(first + 1, last), Number(raw.slice(last + 1))];
-  }
-  return [code, raw.slice(first + 1), undefined];
-}
-
-export function fail(raw, Class = HookproofError) {
-  const [code, message, index] = parts(raw);
-  return Class === WebhookVerificationError ? new Class(code, message) : new Class(code, message, index);
-}
-
-/** Runs a core call that throws `code|message` strings and rethrows them as `Class`. */
-export function call(fn, Class = HookproofError) {
-  try {
-    return fn();
-  } catch (e) {
-    if (typeof e === "string") throw fail(e, Class);
-    throw e;
-  }
+/**
+ * The lean signature module's error `index` as an error of `Class`: its code and message come
+ * from the table generated from the core (webhook-errors.js). The Codat module throws its
+ * `HookproofError`s itself.
+ */
+export function failure(index, Class = HookproofError) {
+  const [code, message] = ERRORS[index] ?? ["internal_error", `error ${index} is not in this build's table`];
+  return new Class(code, message);
 }

@@ -1,7 +1,7 @@
 // `Webhook`: a drop-in for svix's and standardwebhooks' class, on the core's lean signature
 // module. Each entry point installs the module the way its host loads wasm; `hookproof/v1a`
 // installs a second build that also knows ed25519 (v1a) keys.
-import { WebhookVerificationError, fail, parts } from "./errors.js";
+import { WebhookVerificationError, failure } from "./errors.js";
 import { bodyBytes, nowSeconds, payloadOf, signaturePairs, toSeconds, transientBytes } from "./input.js";
 
 /** UTF-8 to text keeping a leading U+FEFF: it is part of an id or a body, not a byte-order mark
@@ -97,7 +97,7 @@ function addSecret(keys, secret, format, stated) {
       'secret must be a whsec_ string (or whpk_/whsk_ with hookproof/v1a), bytes with { format: "raw" }, or { publicKey } / { signingKey } bytes',
     );
   }
-  if (error !== undefined) throw fail(error, WebhookVerificationError);
+  if (error !== undefined) throw failure(error, WebhookVerificationError);
 }
 
 function build(backend, secret, options, stated, tolerance, max) {
@@ -110,7 +110,7 @@ function build(backend, secret, options, stated, tolerance, max) {
     const error = made.error();
     if (error !== undefined) {
       made.free();
-      throw fail(error, WebhookVerificationError);
+      throw failure(error, WebhookVerificationError);
     }
     verifier = made;
   } finally {
@@ -186,14 +186,14 @@ export class Webhook {
   /** Verifies and returns nothing (svix 2.x semantics); throws `WebhookVerificationError`. */
   verifySignature(payload, headers, options) {
     const error = this.#check(payloadOf(payload), signaturePairs(headers), options, false);
-    if (error !== undefined) throw fail(error, WebhookVerificationError);
+    if (error !== undefined) throw failure(error, WebhookVerificationError);
   }
 
   /** Verifies and returns the parsed JSON event (`undefined` for an empty body). */
   verify(payload, headers, options) {
     const body = payloadOf(payload);
     const error = this.#check(body, signaturePairs(headers), options, false);
-    if (error !== undefined) throw fail(error, WebhookVerificationError);
+    if (error !== undefined) throw failure(error, WebhookVerificationError);
     const text = typeof body === "string" ? body : utf8.decode(body);
     if (text.length === 0) return undefined;
     try {
@@ -211,13 +211,13 @@ export class Webhook {
     } catch (e) {
       return { ok: false, code: e.code ?? "invalid_argument", message: e.message };
     }
-    if (result[0] === "!") {
-      const [code, message] = parts(result.slice(1));
+    if (typeof result === "number") {
+      const { code, message } = failure(result, WebhookVerificationError);
       return { ok: false, code, message };
     }
-    // `+id\ntimestamp`: the timestamp is digits only, so the last newline ends the id.
+    // `id\ntimestamp`: the timestamp is digits only, so the last newline ends the id.
     const cut = result.lastIndexOf("\n");
-    return { ok: true, id: result.slice(1, cut), timestamp: Number(result.slice(cut + 1)) };
+    return { ok: true, id: result.slice(0, cut), timestamp: Number(result.slice(cut + 1)) };
   }
 
   /**
@@ -232,13 +232,13 @@ export class Webhook {
       typeof body === "string" && body.length <= STRING_COPY_LIMIT
         ? this.#verifier.sign_str(id, ts, body)
         : this.#verifier.sign_bytes(id, ts, typeof body === "string" ? transientBytes(body) : body);
-    if (text[0] === "!") throw fail(text.slice(1));
+    if (typeof text === "number") throw failure(text);
     return text;
   }
 
   /**
-   * The core's verdict: `undefined` or `code|message`; with `detail`, `+id\ntimestamp` or
-   * `!code|message`.
+   * The core's verdict: `undefined` or an error number (its index in webhook-errors.js); with
+   * `detail`, `id\ntimestamp` or an error number.
    */
   #check(body, pairs, options, detail) {
     const now = nowSeconds(options);
@@ -274,21 +274,19 @@ export class Webhook {
   #checkHost(body, pairs, now, keys, detail) {
     const length = typeof body === "string" ? this.#stringLength(body) : body.byteLength;
     const { createHmac } = host;
-    // `+{id}.{timestamp}.` or `!code|message`.
-    const prepared = this.#verifier.prepare(pairs, length, now);
-    if (prepared[0] === "!") return detail ? prepared : prepared.slice(1);
-    const signed = prepared.slice(1);
+    // `{id}.{timestamp}.` or an error number.
+    const signed = this.#verifier.prepare(pairs, length, now);
+    if (typeof signed === "number") return signed;
     const macs = new Uint8Array(32 * keys.length);
     for (let i = 0; i < keys.length; i++) {
       macs.set(createHmac("sha256", keys[i]).update(signed).update(body).digest(), 32 * i);
     }
     const error = this.#verifier.finish(macs, now);
-    if (!detail) return error;
-    if (error !== undefined) return `!${error}`;
+    if (!detail || error !== undefined) return error;
     // `signed` is `{id}.{timestamp}.`; the timestamp is digits only.
     const end = signed.length - 1;
     const dot = signed.lastIndexOf(".", end - 1);
-    return `+${signed.slice(0, dot)}\n${signed.slice(dot + 1, end)}`;
+    return `${signed.slice(0, dot)}\n${signed.slice(dot + 1, end)}`;
   }
 }
 

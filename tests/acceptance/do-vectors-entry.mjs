@@ -7,8 +7,6 @@ import guards from "../vectors/guards.json";
 
 export { TestState } from "./state-entry.mjs";
 
-const STATES = { in_flight: 1, done: 2 };
-
 export default {
   async fetch(request, env) {
     const ns = env.STATE;
@@ -21,7 +19,7 @@ export default {
         const s = durableObjectAcceptance(ns, { scope: name, shards: 1, windowSeconds: t.window, leaseSeconds: t.lease });
         const stub = ns.get(ns.idFromName(`${name}:0`));
         const key = acceptanceKey("msg_t");
-        if (t.entry) await stub.seed(key, STATES[t.entry.state], t.entry.deadline);
+        if (t.entry) await stub.seed(key, t.entry.state, t.entry.deadline);
         const answer = t.op === "begin" ? await s.begin("msg_t", t.now) : await s[t.op]("msg_t", t.token, t.now);
         return { entry: await stub.read(key), answer };
       },

@@ -107,17 +107,18 @@ function headerForm(pairs, via) {
 const optional = (v) => (v === null || v === undefined ? "none" : int(v));
 const verdict = (r) => (r.ok ? "ok" : `err ${token(r.code)}`);
 
+/** The event in the core's one shape (serde, JS, WIT): the same line as jco-cases.mjs writes. */
 function eventLine(e) {
-  const tags = Object.entries(e.companyTags)
+  const tags = [...(e.company?.tags ?? [])]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `[${q(k)},${q(v)}]`)
     .join(",");
-  const s = (v) => (v === null ? "null" : q(v));
+  const s = (v) => (v === null || v === undefined ? "null" : q(v));
+  const raw = (text) => (text === null || text === undefined ? "null" : canon(JSON.parse(text)));
   if (e.kind === "current") {
-    return `event current id=${s(e.id)} type=${q(e.eventType)} date=${s(e.generatedDate)} company=${s(e.companyId)} name=${s(e.companyName)} tags=[${tags}] payload=${canon(e.payload)}`;
+    return `event current id=${s(e.id)} type=${q(e.eventType)} date=${s(e.generatedDate)} company=${s(e.company?.id)} name=${s(e.company?.name)} tags=[${tags}] payload=${raw(e.payload)}`;
   }
-  if (e.eventType !== e.ruleType) return `event legacy !eventType=${q(e.eventType)}`;
-  return `event legacy type=${q(e.ruleType)} company=${s(e.companyId)} client=${s(e.clientId)} clientName=${s(e.clientName)} connection=${s(e.dataConnectionId)} rule=${s(e.ruleId)} alert=${s(e.alertId)} message=${s(e.message)} tags=[${tags}] data=${canon(e.data)}`;
+  return `event legacy type=${q(e.ruleType)} company=${s(e.companyId)} client=${s(e.clientId)} clientName=${s(e.clientName)} connection=${s(e.dataConnectionId)} rule=${s(e.ruleId)} alert=${s(e.alertId)} message=${s(e.message)} tags=[${tags}] data=${raw(e.data)}`;
 }
 
 const responseHeaders = (c) => headerForm(c.headers, c.via);

@@ -1,6 +1,7 @@
 // Every input form, the error contract, and memory, through the installed package.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { importInstalled, loadMain, requireInstalled } from "./load.mjs";
 
@@ -268,7 +269,7 @@ test("classification, Retry-After, routing helpers", () => {
   const event = { eventType: "read.completed", payload: { referenceCompany: { id: "c", tags: { region: "us" } } } };
   assert.equal(tags.matchesEvent(event), true);
   assert.equal(tags.matchesEvent(JSON.stringify(event)), true);
-  assert.equal(api.parseEvent(JSON.stringify(event)).companyId, "c");
+  assert.equal(api.parseEvent(JSON.stringify(event)).company.id, "c");
   assert.throws(() => api.parseEvent("nope"), { code: "invalid_payload" });
   assert.equal(new api.EventTypeFilter("read.*").matches("read.completed"), true);
   assert.equal(api.checkAuthorization("Bearer t", { bearer: "t" }).ok, true);
@@ -277,6 +278,48 @@ test("classification, Retry-After, routing helpers", () => {
   assert.equal(api.isAllowedSource("4.159.114.108"), true);
   assert.equal(api.isAllowedSource("not an ip"), false);
   assert.throws(() => api.isAllowedSource("1.2.3.4", ["bad"]), { code: "invalid_source", index: 0 });
+});
+
+/** The field names of a WIT record in wit/routing.wit, camelCased as jco and serde write them. */
+function witFields(record) {
+  const wit = readFileSync(new URL("../../wit/routing.wit", import.meta.url), "utf8");
+  const body = wit.match(new RegExp(`record ${record} \\{([^}]*)\\}`))[1];
+  return [...body.matchAll(/^\s*([a-z-]+):/gm)].map(([, name]) => name.replace(/-(\w)/g, (_, c) => c.toUpperCase()));
+}
+
+test("one event shape: the package's event has the WIT records' fields, tagged by kind", () => {
+  const current = api.parseEvent(JSON.stringify({ id: "e", eventType: "read.completed", payload: { referenceCompany: { id: "c", name: "n", tags: { a: "b" } } } }));
+  assert.deepEqual(Object.keys(current), ["kind", ...witFields("current-event")]);
+  assert.deepEqual(Object.keys(current.company), witFields("company"));
+  assert.equal(current.kind, "current");
+  assert.deepEqual(current.company.tags, [["a", "b"]]);
+  assert.deepEqual(JSON.parse(current.payload), { referenceCompany: { id: "c", name: "n", tags: { a: "b" } } });
+  const legacy = api.parseEvent(JSON.stringify({ RuleType: "Sync Completed", CompanyId: "c" }));
+  assert.deepEqual(Object.keys(legacy), ["kind", ...witFields("legacy-event")]);
+  assert.equal(legacy.data, null);
+});
+
+test("the Codat module throws HookproofErrors it builds itself, and refuses a malformed entry", () => {
+  let thrown;
+  try {
+    new api.TagFilter(["a:b", "nocolon"]);
+  } catch (e) {
+    thrown = e;
+  }
+  assert.ok(thrown instanceof HookproofError && thrown instanceof Error);
+  assert.equal(thrown.name, "HookproofError");
+  assert.equal(thrown.code, "invalid_tag");
+  assert.equal(thrown.index, 1);
+  assert.match(thrown.stack, /^HookproofError: /);
+  assert.equal("index" in (() => { try { api.parseEvent("nope"); } catch (e) { return e; } })(), false);
+  const ok = { token: 0, now: 10, windowSeconds: 3600, leaseSeconds: 60 };
+  assert.deepEqual(api.acceptanceTransition(null, "begin", ok), { entry: { state: "in_flight", deadline: 70 }, answer: { answer: "new", token: 70 } });
+  for (const entry of [{ state: "x", deadline: 1 }, { state: "done", deadline: 1.5 }, { state: "done", deadline: 2 ** 60 }, { state: "done" }, {}, "done", 7]) {
+    assert.throws(() => api.acceptanceTransition(entry, "begin", ok), { code: "invalid_argument" }, JSON.stringify(entry));
+  }
+  assert.throws(() => api.acceptanceTransition(null, "enqueue", ok), { code: "invalid_argument" });
+  assert.deepEqual(new api.RateLimiter({ perSecond: 1 }).check(1), { allowed: true });
+  assert.equal(new api.ReplayGuard().check("a", 1), "new");
 });
 
 test("CommonJS and ESM builds agree", () => {

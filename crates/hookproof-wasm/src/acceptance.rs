@@ -1,54 +1,115 @@
 //! Two-phase acceptance for JS (`js/src/acceptance.js`): the in-memory guard and the pure
-//! transition a Durable Object runs. Answers cross as small number arrays, errors as the usual
-//! `code|message` strings.
+//! transition a Durable Object runs. Operations arrive by name (`"begin"`, `"commit"`,
+//! `"abort"`); answers and entries cross as the plain objects of `tests/vectors/acceptance.json`
+//! (`{ answer: "new", token }`, `{ state: "in_flight", deadline }`), in both directions.
 
 use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
 use hookproof::store::MemoryStore;
 use hookproof::{AcceptanceConfig, AcceptanceGuard};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::fail;
+use crate::error::{JsResult, fail, to_js, usage};
 
-/// Answer codes shared with `js/src/acceptance.js`.
-const NEW: f64 = 0.0;
-const IN_FLIGHT: f64 = 1.0;
-const DONE: f64 = 2.0;
-const COMMITTED: f64 = 3.0;
-const LATE: f64 = 4.0;
-const RELEASED: f64 = 5.0;
-const NOT_HELD: f64 = 6.0;
+/// An answer as JS sees it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AnswerJs {
+    /// `new`, `in_flight`, `done`, `committed`, `late`, `released` or `not_held`.
+    answer: &'static str,
+    /// The lease token (`new`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<f64>,
+    /// Seconds left on the other delivery's lease (`in_flight`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<f64>,
+}
 
-/// Entry states: 0 none, 1 in flight, 2 done.
-const STATE_NONE: u8 = 0;
-const STATE_IN_FLIGHT: u8 = 1;
+impl From<Answer> for AnswerJs {
+    fn from(a: Answer) -> AnswerJs {
+        let (answer, token, retry_after) = match a {
+            Answer::Begin(Begin::New { token }) => ("new", Some(token as f64), None),
+            Answer::Begin(Begin::InFlight { retry_after }) => {
+                ("in_flight", None, Some(retry_after as f64))
+            }
+            Answer::Begin(Begin::Done) => ("done", None, None),
+            Answer::Commit(Commit::Committed) => ("committed", None, None),
+            Answer::Commit(Commit::Late) => ("late", None, None),
+            Answer::Abort(Abort::Released) => ("released", None, None),
+            Answer::Abort(Abort::NotHeld) => ("not_held", None, None),
+        };
+        AnswerJs {
+            answer,
+            token,
+            retry_after,
+        }
+    }
+}
 
-fn op(kind: u8, token: f64) -> Op {
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum State {
+    InFlight,
+    Done,
+}
+
+/// A stored entry for JS (deadlines saturate at the ends of `i64`, so they leave as numbers).
+#[derive(Serialize)]
+struct EntryOut {
+    state: State,
+    deadline: f64,
+}
+
+/// A stored entry from JS: `null`/`undefined`, or `{ state: "in_flight" | "done", deadline }`
+/// with the deadline a safe integer of Unix seconds. Read member by member: serde's
+/// deserializer would bring float formatting for its messages (≈ 20 KB of module).
+fn entry_from_js(value: &JsValue) -> JsResult<Option<Entry>> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    let bad = || {
+        usage(
+            "invalid_argument",
+            "entry must be null or { state: \"in_flight\" | \"done\", deadline: integer Unix seconds }",
+        )
+    };
+    let member =
+        |name: &str| js_sys::Reflect::get(value, &JsValue::from_str(name)).map_err(|_| bad());
+    let deadline = member("deadline")?;
+    if !js_sys::Number::is_safe_integer(&deadline) {
+        return Err(bad());
+    }
+    let deadline = deadline.as_f64().ok_or_else(bad)? as i64;
+    match member("state")?.as_string().as_deref() {
+        Some("in_flight") => Ok(Some(Entry::InFlight {
+            lease_until: deadline,
+        })),
+        Some("done") => Ok(Some(Entry::Done { until: deadline })),
+        _ => Err(bad()),
+    }
+}
+
+#[derive(Serialize)]
+struct TransitionJs {
+    entry: Option<EntryOut>,
+    answer: AnswerJs,
+}
+
+fn op(name: &str, token: f64) -> JsResult<Op> {
     // Float-to-int `as` saturates (NaN → 0): no trap on any input.
-    match kind {
-        0 => Op::Begin,
-        1 => Op::Commit {
-            token: token as i64,
-        },
-        _ => Op::Abort {
-            token: token as i64,
-        },
+    let token = token as i64;
+    match name {
+        "begin" => Ok(Op::Begin),
+        "commit" => Ok(Op::Commit { token }),
+        "abort" => Ok(Op::Abort { token }),
+        _ => Err(usage(
+            "invalid_argument",
+            "op must be begin, commit or abort",
+        )),
     }
 }
 
-/// `[code, value]`: value is the token (new) or the Retry-After seconds (in flight).
-fn answer(a: Answer) -> [f64; 2] {
-    match a {
-        Answer::Begin(Begin::New { token }) => [NEW, token as f64],
-        Answer::Begin(Begin::InFlight { retry_after }) => [IN_FLIGHT, retry_after as f64],
-        Answer::Begin(Begin::Done) => [DONE, 0.0],
-        Answer::Commit(Commit::Committed) => [COMMITTED, 0.0],
-        Answer::Commit(Commit::Late) => [LATE, 0.0],
-        Answer::Abort(Abort::Released) => [RELEASED, 0.0],
-        Answer::Abort(Abort::NotHeld) => [NOT_HELD, 0.0],
-    }
-}
-
-fn config(window: f64, lease: f64) -> Result<AcceptanceConfig, String> {
+fn config(window: f64, lease: f64) -> JsResult<AcceptanceConfig> {
     AcceptanceConfig::new(window as u64, lease as u64).map_err(fail)
 }
 
@@ -62,19 +123,20 @@ pub struct Acceptance {
 impl Acceptance {
     /// Window and lease in seconds, capacity in ids.
     #[wasm_bindgen(constructor)]
-    pub fn new(window: f64, lease: f64, capacity: f64) -> Result<Acceptance, String> {
+    pub fn new(window: f64, lease: f64, capacity: f64) -> JsResult<Acceptance> {
         let store = MemoryStore::new(capacity as usize).map_err(fail)?;
         Ok(Acceptance {
             inner: AcceptanceGuard::new(config(window, lease)?, store),
         })
     }
 
-    /// `op` 0 begin, 1 commit, 2 abort; `[code, value]` (see the answer codes).
-    pub fn apply(&mut self, id: &str, kind: u8, token: f64, now: f64) -> Result<Vec<f64>, String> {
-        self.inner
-            .apply(id, op(kind, token), now as i64)
-            .map(|a| answer(a).to_vec())
-            .map_err(fail)
+    /// Applies `op` (`token` for commit and abort) at `now`; the answer object.
+    pub fn apply(&mut self, id: &str, op_name: &str, token: f64, now: f64) -> JsResult<JsValue> {
+        let answer = self
+            .inner
+            .apply(id, op(op_name, token)?, now as i64)
+            .map_err(fail)?;
+        to_js(&AnswerJs::from(answer))
     }
 
     /// Entries held.
@@ -85,41 +147,34 @@ impl Acceptance {
 
 /// The store key of a webhook id.
 #[wasm_bindgen]
-pub fn acceptance_key(id: &str) -> Result<String, String> {
+pub fn acceptance_key(id: &str) -> JsResult<String> {
     acceptance::key(id)
         .map(|k| k.as_str().to_owned())
         .map_err(fail)
 }
 
-/// The pure transition on one entry (`state` 0 none, 1 in flight, 2 done, with its
-/// `deadline`): `[state, deadline, code, value]` after applying `op` at `now`.
+/// The pure transition on one stored entry (`null` or `{ state, deadline }`): `{ entry,
+/// answer }` after applying `op` at `now`.
 #[wasm_bindgen]
-#[allow(clippy::too_many_arguments)]
 pub fn acceptance_transition(
     window: f64,
     lease: f64,
-    state: u8,
-    deadline: f64,
-    kind: u8,
+    entry: JsValue,
+    op_name: &str,
     token: f64,
     now: f64,
-) -> Result<Vec<f64>, String> {
+) -> JsResult<JsValue> {
     let config = config(window, lease)?;
-    let entry = match state {
-        STATE_NONE => None,
-        STATE_IN_FLIGHT => Some(Entry::InFlight {
-            lease_until: deadline as i64,
+    let entry = entry_from_js(&entry)?;
+    let t = acceptance::transition(&config, entry, op(op_name, token)?, now as i64);
+    to_js(&TransitionJs {
+        entry: t.entry.map(|e| EntryOut {
+            state: match e {
+                Entry::InFlight { .. } => State::InFlight,
+                Entry::Done { .. } => State::Done,
+            },
+            deadline: e.deadline() as f64,
         }),
-        _ => Some(Entry::Done {
-            until: deadline as i64,
-        }),
-    };
-    let t = acceptance::transition(&config, entry, op(kind, token), now as i64);
-    let (state, deadline) = match t.entry {
-        None => (0.0, 0.0),
-        Some(Entry::InFlight { lease_until }) => (1.0, lease_until as f64),
-        Some(Entry::Done { until }) => (2.0, until as f64),
-    };
-    let [code, value] = answer(t.answer);
-    Ok(vec![state, deadline, code, value])
+        answer: t.answer.into(),
+    })
 }

@@ -1,30 +1,24 @@
 //! wasm-bindgen binding of the hookproof core beyond signatures, for the `hookproof/codat`
 //! entry of the npm package (`js/`); signatures live in the lean `hookproof-webhook-wasm`.
 //!
-//! This layer only converts types: JS strings and bytes in, and either a value or one
-//! `"code|message"` string out, which `js/src/codat.js` turns into a `HookproofError`.
-
-use std::fmt::Display;
+//! This layer only converts types: JS strings, bytes and plain objects in; plain JS values
+//! out (events in the core's serde shape, answers as objects); errors thrown as the package's
+//! `HookproofError`, made in [`error`].
 
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
-    Classification, Credentials, Decision, ErrorCode, Event, EventTypeFilter, HttpDate, Policy,
-    RateDecision, RateLimiter, ReplayGuard, Seen, SourceAllowlist, SourceLimiter, TagFilter,
+    Credentials, Decision, EventTypeFilter, HttpDate, Policy, RateDecision, RateLimiter,
+    ReplayGuard, SourceAllowlist, SourceLimiter, TagFilter,
 };
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::error::{JsResult, fail, fail_at, to_js, usage};
+
 mod acceptance;
+mod error;
 
-/// The one error shape that crosses into JS: `code|message`.
-fn fail<E: ErrorCode + Display>(e: E) -> String {
-    format!("{}|{e}", e.code())
-}
-
-fn usage(code: &str, message: &str) -> String {
-    format!("{code}|{message}")
-}
-
-fn policy(name: &str) -> Result<Policy, String> {
+fn policy(name: &str) -> JsResult<Policy> {
     Policy::parse(name)
         .ok_or_else(|| usage("invalid_policy", "policy must be \"legacy\" or \"current\""))
 }
@@ -43,7 +37,7 @@ pub fn classify_response(
     policy_name: &str,
     status: i32,
     webhook_delivery: Option<String>,
-) -> Result<String, String> {
+) -> JsResult<String> {
     let attempt = Attempt {
         outcome: outcome(status),
         retry_after: None,
@@ -54,7 +48,21 @@ pub fn classify_response(
         .to_owned())
 }
 
-/// The sender's next step as JSON: `{"classification", "action", "at"?, "reason"?}`.
+/// The sender's next step, as `nextAttempt` answers it.
+#[derive(Serialize)]
+struct NextAttempt {
+    classification: &'static str,
+    /// `delivered`, `follow_redirect`, `retry` or `give_up`.
+    action: &'static str,
+    /// When to retry, Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<f64>,
+    /// Why the sender gives up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+}
+
+/// The sender's next step: `{ classification, action, at?, reason? }`.
 #[wasm_bindgen]
 pub fn next_attempt(
     policy_name: &str,
@@ -63,24 +71,26 @@ pub fn next_attempt(
     retry_after: Option<String>,
     webhook_delivery: Option<String>,
     now: f64,
-) -> Result<String, String> {
+) -> JsResult<JsValue> {
     let policy = policy(policy_name)?;
     let attempt = Attempt {
         outcome: outcome(status),
         retry_after: retry_after.as_deref(),
         webhook_delivery: webhook_delivery.as_deref(),
     };
-    let classification: Classification = hookproof::classify(policy, &attempt);
-    let decision = match hookproof::next_attempt(policy, attempt_number, &attempt, now as i64) {
-        Decision::Delivered => r#""action":"delivered""#.to_owned(),
-        Decision::FollowRedirect => r#""action":"follow_redirect""#.to_owned(),
-        Decision::RetryAt(at) => format!(r#""action":"retry","at":{at}"#),
-        Decision::GiveUp(reason) => format!(r#""action":"give_up","reason":"{}""#, reason.name()),
-    };
-    Ok(format!(
-        r#"{{"classification":"{}",{decision}}}"#,
-        classification.name()
-    ))
+    let (action, at, reason) =
+        match hookproof::next_attempt(policy, attempt_number, &attempt, now as i64) {
+            Decision::RetryAt(at) => ("retry", Some(at as f64), None),
+            Decision::GiveUp(reason) => ("give_up", None, Some(reason.name())),
+            Decision::FollowRedirect => ("follow_redirect", None, None),
+            Decision::Delivered => ("delivered", None, None),
+        };
+    to_js(&NextAttempt {
+        classification: hookproof::classify(policy, &attempt).name(),
+        action,
+        at,
+        reason,
+    })
 }
 
 /// Delay in seconds, or `undefined`.
@@ -114,17 +124,17 @@ pub struct Tags {
 impl Tags {
     /// Parses `key:value` tags.
     #[wasm_bindgen(constructor)]
-    pub fn new(tags: Vec<String>) -> Result<Tags, String> {
+    pub fn new(tags: Vec<String>) -> JsResult<Tags> {
         TagFilter::new(&tags)
             .map(|inner| Tags { inner })
-            .map_err(|e| with_index(fail(e), e.index()))
+            .map_err(|e| fail_at(e, e.index()))
     }
 
     /// Parses a comma-separated list.
-    pub fn parse_list(list: &str) -> Result<Tags, String> {
+    pub fn parse_list(list: &str) -> JsResult<Tags> {
         TagFilter::parse_list(list)
             .map(|inner| Tags { inner })
-            .map_err(|e| with_index(fail(e), e.index()))
+            .map_err(|e| fail_at(e, e.index()))
     }
 
     /// `flat` is `[key, value, key, value, …]`.
@@ -137,17 +147,9 @@ impl Tags {
     }
 
     /// Parses a raw body and matches its company's tags.
-    pub fn matches_body(&self, body: &[u8]) -> Result<bool, String> {
+    pub fn matches_body(&self, body: &[u8]) -> JsResult<bool> {
         let event = hookproof::parse_event(body).map_err(fail)?;
         Ok(self.inner.matches(event.company_tags()))
-    }
-}
-
-/// Appends `|index` when an error names an entry.
-fn with_index(error: String, index: Option<usize>) -> String {
-    match index {
-        Some(i) => format!("{error}|{i}"),
-        None => error,
     }
 }
 
@@ -161,17 +163,17 @@ pub struct EventTypes {
 impl EventTypes {
     /// Parses names, `prefix.*` and `*`.
     #[wasm_bindgen(constructor)]
-    pub fn new(patterns: Vec<String>) -> Result<EventTypes, String> {
+    pub fn new(patterns: Vec<String>) -> JsResult<EventTypes> {
         EventTypeFilter::new(&patterns)
             .map(|inner| EventTypes { inner })
-            .map_err(event_type_error)
+            .map_err(|e| fail_at(e, e.index()))
     }
 
     /// Parses a comma-separated list.
-    pub fn parse_list(list: &str) -> Result<EventTypes, String> {
+    pub fn parse_list(list: &str) -> JsResult<EventTypes> {
         EventTypeFilter::parse_list(list)
             .map(|inner| EventTypes { inner })
-            .map_err(event_type_error)
+            .map_err(|e| fail_at(e, e.index()))
     }
 
     /// Whether the event type is accepted.
@@ -180,138 +182,70 @@ impl EventTypes {
     }
 }
 
-fn event_type_error(e: hookproof::EventTypeError) -> String {
-    with_index(fail(e), e.index())
-}
-
-/// Appends `value` as a JSON string (or `null`).
-fn json_str(out: &mut String, value: Option<&str>) {
-    let Some(value) = value else {
-        out.push_str("null");
-        return;
-    };
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// Appends `"key":` and the value: a string, or raw JSON text, or `null`.
-fn member(out: &mut String, key: &str, value: Option<&str>, raw: bool) {
-    if out.len() > 1 {
-        out.push(',');
-    }
-    json_str(out, Some(key));
-    out.push(':');
-    match value {
-        Some(v) if raw => out.push_str(v),
-        v => json_str(out, v),
-    }
-}
-
-/// The event as JSON in the package's documented shape, or `code|message`. Member values are
-/// the core's strings; `payload` and `data` are the body's own JSON text.
+/// The event in the core's serde shape (the WIT record's): `{ kind: "current", id,
+/// eventType, generatedDate, company: { id, name, tags: [[key, value], …] } | null, payload }`
+/// or `{ kind: "legacy", ruleType, companyId, clientId, clientName, dataConnectionId, ruleId,
+/// alertId, message, data }`; `payload` and `data` are the body's own JSON text, absent
+/// members `null`.
 #[wasm_bindgen]
-pub fn parse_event(body: &[u8]) -> Result<String, String> {
-    let event = hookproof::parse_event(body).map_err(fail)?;
-    let mut out = String::from("{");
-    match &event {
-        Event::Current {
-            id,
-            event_type,
-            generated_date,
-            company,
-            payload,
-        } => {
-            member(&mut out, "kind", Some("current"), false);
-            member(&mut out, "id", id.as_deref(), false);
-            member(&mut out, "eventType", Some(event_type), false);
-            member(&mut out, "generatedDate", generated_date.as_deref(), false);
-            member(&mut out, "companyId", event.company_id(), false);
-            let name = company.as_ref().and_then(|c| c.name.as_deref());
-            member(&mut out, "companyName", name, false);
-            member(&mut out, "payload", payload.as_deref(), true);
-        }
-        Event::Legacy {
-            rule_type,
-            company_id,
-            client_id,
-            client_name,
-            data_connection_id,
-            rule_id,
-            alert_id,
-            message,
-            data,
-        } => {
-            member(&mut out, "kind", Some("legacy"), false);
-            member(&mut out, "eventType", Some(rule_type), false);
-            member(&mut out, "ruleType", Some(rule_type), false);
-            member(&mut out, "companyId", company_id.as_deref(), false);
-            member(&mut out, "clientId", client_id.as_deref(), false);
-            member(&mut out, "clientName", client_name.as_deref(), false);
-            member(
-                &mut out,
-                "dataConnectionId",
-                data_connection_id.as_deref(),
-                false,
-            );
-            member(&mut out, "ruleId", rule_id.as_deref(), false);
-            member(&mut out, "alertId", alert_id.as_deref(), false);
-            member(&mut out, "message", message.as_deref(), false);
-            member(&mut out, "data", data.as_deref(), true);
-        }
-        _ => return Err(usage("invalid_event", "unsupported event kind")),
-    }
-    out.push_str(",\"companyTags\":{");
-    for (i, (k, v)) in event.company_tags().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_str(&mut out, Some(k));
-        out.push(':');
-        json_str(&mut out, Some(v));
-    }
-    out.push_str("}}");
-    Ok(out)
+pub fn parse_event(body: &[u8]) -> JsResult<JsValue> {
+    to_js(&hookproof::parse_event(body).map_err(fail)?)
+}
+
+/// The answer of a non-throwing check: `{ ok: true }` or `{ ok: false, code, message }`.
+#[derive(Serialize)]
+struct Check {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+fn check<E: hookproof::ErrorCode + core::fmt::Display>(result: Result<(), E>) -> JsResult<JsValue> {
+    to_js(&match result {
+        Ok(()) => Check {
+            ok: true,
+            code: None,
+            message: None,
+        },
+        Err(e) => Check {
+            ok: false,
+            code: Some(e.code()),
+            message: Some(e.to_string()),
+        },
+    })
 }
 
 /// Checks `Authorization`; `scheme` is `"basic"` (with `user`, `secret` = password) or
-/// `"bearer"` (with `secret` = token).
+/// `"bearer"` (with `secret` = token): `{ ok: true }` or `{ ok: false, code, message }`.
 #[wasm_bindgen]
 pub fn check_authorization(
     header: Option<String>,
     scheme: &str,
     user: &str,
     secret: &str,
-) -> Option<String> {
+) -> JsResult<JsValue> {
     let expected = match scheme {
         "basic" => Credentials::basic(user, secret),
         "bearer" => Credentials::bearer(secret),
         _ => {
-            return Some(usage(
-                "invalid_credentials",
-                "expected { basic: { username, password } } or { bearer: token }",
-            ));
+            return to_js(&Check {
+                ok: false,
+                code: Some("invalid_credentials"),
+                message: Some(
+                    "expected { basic: { username, password } } or { bearer: token }".to_owned(),
+                ),
+            });
         }
     };
-    expected
-        .and_then(|c| hookproof::check_authorization(header.as_deref(), &c))
-        .err()
-        .map(fail)
+    check(expected.and_then(|c| hookproof::check_authorization(header.as_deref(), &c)))
 }
 
-/// Checks `X-Codat-ClientId`.
+/// Checks `X-Codat-ClientId`: `{ ok: true }` or `{ ok: false, code, message }`.
 #[wasm_bindgen]
-pub fn check_client_id(expected: &str, header: Option<String>) -> Option<String> {
-    hookproof::check_client_id(expected, header.as_deref())
-        .err()
-        .map(fail)
+pub fn check_client_id(expected: &str, header: Option<String>) -> JsResult<JsValue> {
+    check(hookproof::check_client_id(expected, header.as_deref()))
 }
 
 /// A parsed source-address allowlist.
@@ -324,10 +258,10 @@ pub struct Sources {
 impl Sources {
     /// Parses entries; `codat()` gives Codat's documented sources.
     #[wasm_bindgen(constructor)]
-    pub fn new(entries: Vec<String>) -> Result<Sources, String> {
+    pub fn new(entries: Vec<String>) -> JsResult<Sources> {
         SourceAllowlist::new(&entries)
             .map(|inner| Sources { inner })
-            .map_err(|e| with_index(fail(e), e.index()))
+            .map_err(|e| fail_at(e, e.index()))
     }
 
     /// Codat's documented sources, current and legacy.
@@ -338,9 +272,32 @@ impl Sources {
     }
 
     /// Whether the address is allowed.
-    pub fn is_allowed(&self, address: &str) -> Result<bool, String> {
+    pub fn is_allowed(&self, address: &str) -> JsResult<bool> {
         self.inner.is_allowed(address).map_err(fail)
     }
+}
+
+/// A rate limiter's answer: `{ allowed: true }` or `{ allowed: false, retryAfter }` (whole
+/// seconds, ≥ 1, for `Retry-After`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RateAnswer {
+    allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<f64>,
+}
+
+fn rate_answer(decision: RateDecision) -> JsResult<JsValue> {
+    to_js(&match decision {
+        RateDecision::Allow => RateAnswer {
+            allowed: true,
+            retry_after: None,
+        },
+        RateDecision::RetryAfter(secs) => RateAnswer {
+            allowed: false,
+            retry_after: Some(secs as f64),
+        },
+    })
 }
 
 /// A GCRA rate limiter.
@@ -353,18 +310,15 @@ pub struct Limiter {
 impl Limiter {
     /// At most `per_second` on average, `burst` at once.
     #[wasm_bindgen(constructor)]
-    pub fn new(per_second: u32, burst: u32) -> Result<Limiter, String> {
+    pub fn new(per_second: u32, burst: u32) -> JsResult<Limiter> {
         RateLimiter::new(per_second, burst)
             .map(|inner| Limiter { inner })
             .map_err(fail)
     }
 
-    /// 0 to allow (and count) a message at `now_ms`, else the seconds to put in `Retry-After`.
-    pub fn check(&mut self, now_ms: f64) -> f64 {
-        match self.inner.check(now_ms as u64) {
-            RateDecision::Allow => 0.0,
-            RateDecision::RetryAfter(secs) => secs as f64,
-        }
+    /// Allows (and counts) a message at `now_ms`, or says how long to wait.
+    pub fn check(&mut self, now_ms: f64) -> JsResult<JsValue> {
+        rate_answer(self.inner.check(now_ms as u64))
     }
 }
 
@@ -378,18 +332,15 @@ pub struct SourceLimits {
 impl SourceLimits {
     /// At most `per_second` on average and `burst` at once per source, `capacity` sources.
     #[wasm_bindgen(constructor)]
-    pub fn new(per_second: u32, burst: u32, capacity: u32) -> Result<SourceLimits, String> {
+    pub fn new(per_second: u32, burst: u32, capacity: u32) -> JsResult<SourceLimits> {
         SourceLimiter::new(per_second, burst, capacity as usize)
             .map(|inner| SourceLimits { inner })
             .map_err(fail)
     }
 
-    /// 0 to allow (and count) a request from `source` at `now_ms`, else the `Retry-After` seconds.
-    pub fn check(&mut self, source: &str, now_ms: f64) -> f64 {
-        match self.inner.check(source, now_ms as u64) {
-            RateDecision::Allow => 0.0,
-            RateDecision::RetryAfter(secs) => secs as f64,
-        }
+    /// Allows (and counts) a request from `source` at `now_ms`, or says how long to wait.
+    pub fn check(&mut self, source: &str, now_ms: f64) -> JsResult<JsValue> {
+        rate_answer(self.inner.check(source, now_ms as u64))
     }
 }
 
@@ -403,15 +354,15 @@ pub struct Replay {
 impl Replay {
     /// At most `capacity` ids, each remembered `ttl` seconds.
     #[wasm_bindgen(constructor)]
-    pub fn new(capacity: u32, ttl: f64) -> Result<Replay, String> {
+    pub fn new(capacity: u32, ttl: f64) -> JsResult<Replay> {
         ReplayGuard::new(capacity as usize, ttl as u64)
             .map(|inner| Replay { inner })
             .map_err(fail)
     }
 
-    /// `true` when `id` was already seen within its TTL; otherwise records it.
-    pub fn check(&mut self, id: &str, now: f64) -> bool {
-        self.inner.check(id, now as i64) == Seen::Duplicate
+    /// `"duplicate"` when `id` was already seen within its TTL; otherwise `"new"`, and records it.
+    pub fn check(&mut self, id: &str, now: f64) -> JsResult<JsValue> {
+        to_js(&self.inner.check(id, now as i64))
     }
 
     /// Forgets `id`; whether it was remembered.

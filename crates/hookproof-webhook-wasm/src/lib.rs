@@ -4,7 +4,8 @@
 //!
 //! This layer only converts types. Header pairs arrive packed in one string (one copy into
 //! wasm memory instead of one per header); the rule that picks a header from them is the
-//! core's [`hookproof::signature::select_header`]. Errors leave as one `code|message` string.
+//! core's [`hookproof::signature::select_header`]. Errors leave as a number, their index in
+//! [`ERRORS`], the table `js/src/webhook-errors.js` is generated from.
 //!
 //! Every export returns at most one value (a number, or a `JsValue`: `undefined`, a string, a
 //! boolean), and bytes leave through a caller's buffer. A `String`, `Vec` or `Result` return
@@ -27,70 +28,122 @@ use hookproof::{
 };
 use wasm_bindgen::prelude::*;
 
-/// The errors this binding reports, with their static messages.
-trait Message: ErrorCode {
-    fn message(&self) -> &'static str;
-}
-
-impl Message for VerifyError {
-    fn message(&self) -> &'static str {
-        VerifyError::message(self)
-    }
-}
-
-impl Message for SecretError {
-    fn message(&self) -> &'static str {
-        SecretError::message(self)
-    }
-}
-
-impl Message for SignError {
-    fn message(&self) -> &'static str {
-        SignError::message(self)
-    }
-}
-
-/// Why a verifier could not be built: its keys, or a numeric option.
-#[derive(Clone, Copy)]
-enum BuildError {
+/// An error this module reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Reported {
+    /// A message failed verification.
+    Verify(VerifyError),
+    /// A key was refused.
     Secret(SecretError),
+    /// A numeric verifier option was refused.
     Option(OptionError),
+    /// No key can sign.
+    Sign(SignError),
 }
 
-impl ErrorCode for BuildError {
+impl ErrorCode for Reported {
     fn code(&self) -> &'static str {
         match self {
-            BuildError::Secret(e) => e.code(),
-            BuildError::Option(e) => e.code(),
+            Reported::Verify(e) => e.code(),
+            Reported::Secret(e) => e.code(),
+            Reported::Option(e) => e.code(),
+            Reported::Sign(e) => e.code(),
         }
     }
 }
 
-impl Message for BuildError {
-    fn message(&self) -> &'static str {
+impl Reported {
+    /// The core's sentence for the error.
+    pub fn message(&self) -> &'static str {
         match self {
-            BuildError::Secret(e) => e.message(),
-            BuildError::Option(e) => e.message(),
+            Reported::Verify(e) => e.message(),
+            Reported::Secret(e) => e.message(),
+            Reported::Option(e) => e.message(),
+            Reported::Sign(e) => e.message(),
         }
     }
 }
 
-/// `code|message`, built without the formatting machinery.
-fn fail<E: Message>(e: E) -> String {
-    let message = e.message();
-    let code = e.code();
-    let mut out = String::with_capacity(code.len() + 1 + message.len());
-    out.push_str(code);
-    out.push('|');
-    out.push_str(message);
-    out
+impl From<VerifyError> for Reported {
+    fn from(e: VerifyError) -> Reported {
+        Reported::Verify(e)
+    }
 }
 
-/// `undefined`, or the error as `code|message`.
-fn outcome<T, E: Message>(result: Result<T, E>) -> JsValue {
+impl From<SecretError> for Reported {
+    fn from(e: SecretError) -> Reported {
+        Reported::Secret(e)
+    }
+}
+
+impl From<OptionError> for Reported {
+    fn from(e: OptionError) -> Reported {
+        Reported::Option(e)
+    }
+}
+
+impl From<SignError> for Reported {
+    fn from(e: SignError) -> Reported {
+        Reported::Sign(e)
+    }
+}
+
+/// Every error the module reports. An export answers an error with its index in this table (a
+/// number, where a success is `undefined` or text), and the JS wrapper reads the code and
+/// message at that index from `js/src/webhook-errors.js`, which `tests/error_table.rs` writes
+/// from this table and the core's `code()` and `message()`, and checks on every test run. The
+/// module itself carries neither codes nor messages.
+pub const ERRORS: [Reported; 26] = [
+    Reported::Verify(VerifyError::MissingHeader(Header::Id)),
+    Reported::Verify(VerifyError::MissingHeader(Header::Timestamp)),
+    Reported::Verify(VerifyError::MissingHeader(Header::Signature)),
+    Reported::Verify(VerifyError::HeaderTooLarge(Header::Id)),
+    Reported::Verify(VerifyError::HeaderTooLarge(Header::Timestamp)),
+    Reported::Verify(VerifyError::HeaderTooLarge(Header::Signature)),
+    Reported::Verify(VerifyError::InvalidTimestamp),
+    Reported::Verify(VerifyError::InvalidNow),
+    Reported::Verify(VerifyError::TimestampTooOld),
+    Reported::Verify(VerifyError::TimestampTooNew),
+    Reported::Verify(VerifyError::TooManySignatures),
+    Reported::Verify(VerifyError::PayloadTooLarge),
+    Reported::Verify(VerifyError::NoMatchingSignature),
+    Reported::Secret(SecretError::Empty),
+    Reported::Secret(SecretError::NotBase64),
+    Reported::Secret(SecretError::TooLong),
+    Reported::Secret(SecretError::NoSecrets),
+    Reported::Secret(SecretError::TooManySecrets),
+    Reported::Secret(SecretError::InvalidKey),
+    Reported::Secret(SecretError::WeakKey),
+    Reported::Secret(SecretError::KeyMismatch),
+    Reported::Secret(SecretError::UnsupportedKey),
+    Reported::Secret(SecretError::AmbiguousKey),
+    Reported::Option(OptionError::InvalidTolerance),
+    Reported::Option(OptionError::InvalidMaxPayload),
+    Reported::Sign(SignError::NoSigningKey),
+];
+
+/// The error's index in [`ERRORS`]. The core's error enums are `#[non_exhaustive]`, so a case
+/// it adds later and the table lacks is reported as the first entry with its code (the table
+/// test lists every code the vectors expect).
+pub fn error_index(e: impl Into<Reported>) -> usize {
+    let e = e.into();
+    ERRORS
+        .iter()
+        .position(|x| *x == e)
+        .or_else(|| ERRORS.iter().position(|x| x.code() == e.code()))
+        .unwrap_or(0)
+}
+
+/// The error as a JS number: its index in [`ERRORS`].
+fn fail(e: impl Into<Reported>) -> JsValue {
+    JsValue::from_f64(error_index(e) as f64)
+}
+
+/// `undefined`, or the error's index.
+fn outcome<T, E: Into<Reported>>(result: Result<T, E>) -> JsValue {
     match result {
         Ok(_) => JsValue::UNDEFINED,
-        Err(e) => JsValue::from_str(&fail(e)),
+        Err(e) => fail(e),
     }
 }
 
@@ -236,7 +289,7 @@ impl Keys {
     }
 
     /// Adds a key by its text, which states its kind: `whsec_…`, `whpk_…`, `whsk_…` (bare
-    /// base64 is `ambiguous_key`); returns an error string or `undefined`.
+    /// base64 is `ambiguous_key`); returns `undefined` or the error's [`ERRORS`] index.
     pub fn add_text(&mut self, text: &str) -> JsValue {
         self.add(Key::parse(text))
     }
@@ -294,7 +347,7 @@ struct Pending {
 /// method answers with it).
 #[wasm_bindgen]
 pub struct WebhookVerifier {
-    inner: Result<Verifier, BuildError>,
+    inner: Result<Verifier, Reported>,
     pending: Pending,
 }
 
@@ -307,16 +360,16 @@ impl WebhookVerifier {
     #[wasm_bindgen(constructor)]
     pub fn new(keys: &Keys, tolerance: Option<f64>, max_payload: Option<f64>) -> WebhookVerifier {
         let inner = Verifier::with_keys(&keys.keys)
-            .map_err(BuildError::Secret)
+            .map_err(Reported::Secret)
             .and_then(|v| {
                 let tolerance = match tolerance {
-                    Some(seconds) => Tolerance::from_number(seconds).map_err(BuildError::Option)?,
+                    Some(seconds) => Tolerance::from_number(seconds).map_err(Reported::Option)?,
                     None => Tolerance::Ignore,
                 };
                 let v = v.tolerance(tolerance);
                 Ok(match max_payload {
                     Some(bytes) => {
-                        v.max_payload(max_payload_from_number(bytes).map_err(BuildError::Option)?)
+                        v.max_payload(max_payload_from_number(bytes).map_err(Reported::Option)?)
                     }
                     None => v,
                 })
@@ -327,21 +380,21 @@ impl WebhookVerifier {
         }
     }
 
-    /// `undefined` for a working verifier, else why the keys made none, as `code|message`.
+    /// `undefined` for a working verifier, else why the keys made none (an [`ERRORS`] index).
     pub fn error(&self) -> JsValue {
         outcome(self.verifier())
     }
 
-    fn verifier(&self) -> Result<&Verifier, BuildError> {
+    fn verifier(&self) -> Result<&Verifier, Reported> {
         self.inner.as_ref().map_err(|e| *e)
     }
 
-    /// Verifies a byte body against packed header pairs; `undefined` when valid, else
-    /// `code|message`.
+    /// Verifies a byte body against packed header pairs; `undefined` when valid, else the
+    /// error's [`ERRORS`] index.
     pub fn verify(&self, pairs: &[u8], body: &[u8], now: f64) -> JsValue {
         let inner = match self.verifier() {
             Ok(v) => v,
-            Err(e) => return JsValue::from_str(&fail(e)),
+            Err(e) => return fail(e),
         };
         outcome(
             pick(&Packed::new(pairs))
@@ -354,31 +407,29 @@ impl WebhookVerifier {
         self.verify(pairs, body.as_bytes(), now)
     }
 
-    /// Like `verify`, reporting success as `+id\ntimestamp` and failure as `!code|message` (the
-    /// first character tells them apart whatever the id holds).
+    /// Like `verify`, reporting success as `id\ntimestamp` (text) and failure as the error's
+    /// [`ERRORS`] index (a number).
     pub fn verify_detail(&self, pairs: &[u8], body: &[u8], now: f64) -> JsValue {
         let inner = match self.verifier() {
             Ok(v) => v,
-            Err(e) => return JsValue::from_str(&failed(e)),
+            Err(e) => return fail(e),
         };
         let headers = Packed::new(pairs);
-        let text = match pick(&headers).and_then(|(id, ts, sig)| {
+        match pick(&headers).and_then(|(id, ts, sig)| {
             inner
                 .verify_parts(id, ts, sig, body, now as i64)
                 .map(|_| (id, ts))
         }) {
             // A verified timestamp is canonical decimal: its text is its value.
             Ok((id, ts)) => {
-                let mut out = String::with_capacity(id.len() + 2 + ts.len());
-                out.push('+');
+                let mut out = String::with_capacity(id.len() + 1 + ts.len());
                 out.push_str(id);
                 out.push('\n');
                 out.push_str(ts);
-                out
+                JsValue::from_str(&out)
             }
-            Err(e) => failed(e),
-        };
-        JsValue::from_str(&text)
+            Err(e) => fail(e),
+        }
     }
 
     /// `verify_detail` for a UTF-8 body.
@@ -387,12 +438,12 @@ impl WebhookVerifier {
     }
 
     /// Every check but the MAC comparison, for a host that hashes the body natively: returns
-    /// `+` and the signed content before the body (`+{id}.{timestamp}.`, handed to the host's
-    /// HMAC as its UTF-8), or `!code|message`. The picked headers are kept for `finish`.
+    /// the signed content before the body (`{id}.{timestamp}.`, handed to the host's HMAC as
+    /// its UTF-8), or the error's [`ERRORS`] index. The picked headers are kept for `finish`.
     pub fn prepare(&mut self, pairs: &[u8], body_len: f64, now: f64) -> JsValue {
         let inner = match &self.inner {
             Ok(v) => v,
-            Err(e) => return JsValue::from_str(&failed(*e)),
+            Err(e) => return fail(*e),
         };
         let headers = Packed::new(pairs);
         let prepared = pick(&headers).and_then(|(id, ts, sig)| {
@@ -407,8 +458,7 @@ impl WebhookVerifier {
                     timestamp: ts.to_owned(),
                     signature: sig.to_owned(),
                 };
-                let mut out = String::with_capacity(id.len() + ts.len() + 3);
-                out.push('+');
+                let mut out = String::with_capacity(id.len() + ts.len() + 2);
                 out.push_str(id);
                 out.push('.');
                 out.push_str(ts);
@@ -417,7 +467,7 @@ impl WebhookVerifier {
             }
             Err(e) => {
                 self.pending = Pending::default();
-                JsValue::from_str(&failed(e))
+                fail(e)
             }
         }
     }
@@ -428,7 +478,7 @@ impl WebhookVerifier {
         let pending = core::mem::take(&mut self.pending);
         let inner = match self.verifier() {
             Ok(v) => v,
-            Err(e) => return JsValue::from_str(&fail(e)),
+            Err(e) => return fail(e),
         };
         let macs: Vec<[u8; 32]> = macs
             .chunks_exact(32)
@@ -447,26 +497,22 @@ impl WebhookVerifier {
         )
     }
 
-    /// `v1,…` (or `v1a,…` with a signing key) for a UTF-8 body, or `!code|message`.
+    /// `v1,…` (or `v1a,…` with a signing key) for a UTF-8 body, or the error's [`ERRORS`]
+    /// index.
     pub fn sign_str(&self, id: &str, ts: f64, body: &str) -> JsValue {
         self.sign_bytes(id, ts, body.as_bytes())
     }
 
-    /// `v1,…` (or `v1a,…`) for a byte body, or `!code|message`.
+    /// `v1,…` (or `v1a,…`) for a byte body, or the error's [`ERRORS`] index.
     pub fn sign_bytes(&self, id: &str, ts: f64, body: &[u8]) -> JsValue {
-        let text = match self.verifier() {
-            Ok(v) => v.try_sign(id, ts as i64, body).unwrap_or_else(failed),
-            Err(e) => failed(e),
-        };
-        JsValue::from_str(&text)
+        match self.verifier() {
+            Ok(v) => match v.try_sign(id, ts as i64, body) {
+                Ok(text) => JsValue::from_str(&text),
+                Err(e) => fail(e),
+            },
+            Err(e) => fail(e),
+        }
     }
-}
-
-/// `!code|message`: an error where a success would be text.
-fn failed<E: Message>(e: E) -> String {
-    let mut out = String::from("!");
-    out.push_str(&fail(e));
-    out
 }
 
 /// Writes the HMAC-SHA256 of `data` under `key` into `out` (32 bytes): the primitive under
@@ -477,18 +523,18 @@ pub fn hmac_sha256(key: &[u8], data: &[u8], out: &mut [u8]) {
 }
 
 /// Strict ed25519 verification (the primitive under `v1a`, for RFC 8032 and Wycheproof):
-/// whether `signature` is valid, or `code|message` for an unusable key.
+/// whether `signature` is valid, or the [`ERRORS`] index of why the key is unusable.
 #[cfg(feature = "v1a")]
 #[wasm_bindgen]
 pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> JsValue {
     match hookproof::key::ed25519_verify(public_key, message, signature) {
         Ok(valid) => JsValue::from_bool(valid),
-        Err(e) => JsValue::from_str(&fail(e)),
+        Err(e) => fail(e),
     }
 }
 
 /// Writes the ed25519 signature of `message` under a signing key (32-byte seed or seed ‖ public
-/// key) into `out` (64 bytes); `undefined`, or `code|message` for an unusable key.
+/// key) into `out` (64 bytes); `undefined`, or the [`ERRORS`] index of why the key is unusable.
 #[cfg(feature = "v1a")]
 #[wasm_bindgen]
 pub fn ed25519_sign(signing_key: &[u8], message: &[u8], out: &mut [u8]) -> JsValue {

@@ -279,14 +279,18 @@ export async function handle(request, env, config, ctx) {
     return answer(400, { status: "bad_event", code: e.code ?? "invalid_event" });
   }
   id ??= event.id ?? event.alertId ?? undefined;
+  // The core's event shape: `company` (id, tag pairs) on current events, `ruleType` and
+  // `companyId` on legacy ones.
+  const eventType = event.kind === "current" ? event.eventType : event.ruleType;
+  const companyId = event.kind === "current" ? (event.company?.id ?? null) : event.companyId;
 
-  if (!config.eventTypes.matches(event.eventType)) return answer(200, { status: "ignored", reason: "event_type" });
-  if (!config.tags.matches(event.companyTags)) return answer(200, { status: "ignored", reason: "company_tags" });
+  if (!config.eventTypes.matches(eventType)) return answer(200, { status: "ignored", reason: "event_type" });
+  if (!config.tags.matches(event.company?.tags)) return answer(200, { status: "ignored", reason: "company_tags" });
   if (id === undefined) {
     // Nothing to de-duplicate by (a legacy body without AlertId): queue it, at least once.
-    const sent = await within(Promise.resolve().then(() => env.EVENTS.send({ id: null, eventType: event.eventType, companyId: event.companyId, body: new TextDecoder().decode(body) })), left()).catch(() => TIMEOUT);
+    const sent = await within(Promise.resolve().then(() => env.EVENTS.send({ id: null, eventType, companyId, body: new TextDecoder().decode(body) })), left()).catch(() => TIMEOUT);
     if (sent === TIMEOUT) return answer(503, { status: "queue_unavailable" }, { "retry-after": String(RETRY_AFTER_SECONDS) });
-    return answer(202, { status: "accepted", id: null, eventType: event.eventType });
+    return answer(202, { status: "accepted", id: null, eventType });
   }
 
   const unavailable = (what) => answer(503, { status: what }, { "retry-after": String(RETRY_AFTER_SECONDS) });
@@ -303,7 +307,7 @@ export async function handle(request, env, config, ctx) {
   const { token } = begun;
 
   // The message carries the webhook-id, so the queue's consumer can drop the rare duplicate.
-  const message = { id, eventType: event.eventType, companyId: event.companyId, body: new TextDecoder().decode(body) };
+  const message = { id, eventType, companyId, body: new TextDecoder().decode(body) };
   const settle = (sent) =>
     sent
       .then(
@@ -331,7 +335,7 @@ export async function handle(request, env, config, ctx) {
   // event is queued either way, so the answer is 202.
   const committed = settle(sending);
   if ((await within(committed, left())) === TIMEOUT) ctx?.waitUntil(committed);
-  return answer(202, { status: "accepted", id, eventType: event.eventType });
+  return answer(202, { status: "accepted", id, eventType });
 }
 
 let config;

@@ -106,8 +106,12 @@ export function createConsumer(command, options) {
     } catch (e) {
       return answer(400, { status: "bad_event", code: e.code ?? "invalid_event" });
     }
-    if (!types.matches(event.eventType)) return answer(200, { status: "ignored", reason: "event_type" });
-    if (!tags.matches(event.companyTags)) return answer(200, { status: "ignored", reason: "company_tags" });
+    // The core's event shape: `company` (id, tag pairs) on current events, `ruleType` and
+    // `companyId` on legacy ones.
+    const eventType = event.kind === "current" ? event.eventType : event.ruleType;
+    const companyId = event.kind === "current" ? (event.company?.id ?? null) : event.companyId;
+    if (!types.matches(eventType)) return answer(200, { status: "ignored", reason: "event_type" });
+    if (!tags.matches(event.company?.tags)) return answer(200, { status: "ignored", reason: "company_tags" });
 
     const unavailable = () => answer(503, { status: "store_unavailable" }, { "retry-after": String(RETRY_AFTER_SECONDS) });
     let begun;
@@ -123,7 +127,7 @@ export function createConsumer(command, options) {
     }
 
     // XADD and commit in one script: queued and marked done together, or neither.
-    const fields = { webhookId: id, eventType: event.eventType, companyId: event.companyId ?? "", body: Buffer.from(read.bytes).toString("utf8") };
+    const fields = { webhookId: id, eventType, companyId: companyId ?? "", body: Buffer.from(read.bytes).toString("utf8") };
     let added;
     try {
       added = await acceptance.commitAndAdd(id, begun.token, stream, fields, now());
@@ -135,7 +139,7 @@ export function createConsumer(command, options) {
     }
     if (added.answer === "done") return answer(200, { status: "duplicate", id });
     if (added.answer === "in_flight") return answer(503, { status: "in_flight", id }, { "retry-after": String(added.retryAfter) });
-    return answer(202, { status: "accepted", id, eventType: event.eventType });
+    return answer(202, { status: "accepted", id, eventType });
   };
 }
 
