@@ -31,6 +31,7 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
+use crate::error::ErrorCode;
 use crate::signature::{SECRET_PREFIX, Secret, SecretError};
 
 /// Prefix of a Standard Webhooks ed25519 public key (Standard Webhooks §Asymmetric signatures).
@@ -81,9 +82,13 @@ pub enum SignError {
     NoSigningKey,
 }
 
-impl crate::ErrorCode for SignError {
+impl ErrorCode for SignError {
     fn code(&self) -> &'static str {
         "no_signing_key"
+    }
+
+    fn message(&self) -> &'static str {
+        SignError::message(self)
     }
 }
 

@@ -14,7 +14,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use core::fmt;
 
-use crate::ErrorCode;
+use crate::error::ErrorCode;
 use crate::signature::MAX_ID_LEN;
 
 /// Default time an id is remembered: twice the default tolerance.
@@ -34,11 +34,15 @@ impl ErrorCode for ReplayError {
     fn code(&self) -> &'static str {
         "invalid_capacity"
     }
+
+    fn message(&self) -> &'static str {
+        "capacity must be between 1 and 1000000 ids and the TTL at least 1 s"
+    }
 }
 
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("capacity must be between 1 and 1000000 ids and the TTL at least 1 s")
+        f.write_str(self.message())
     }
 }
 

@@ -17,8 +17,8 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::ErrorCode;
 use crate::base64::STRICT;
+use crate::error::ErrorCode;
 use crate::key::{Inner, Key, SignError};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -157,6 +157,10 @@ impl ErrorCode for VerifyError {
             VerifyError::NoMatchingSignature => "no_matching_signature",
         }
     }
+
+    fn message(&self) -> &'static str {
+        VerifyError::message(self)
+    }
 }
 
 impl VerifyError {
@@ -263,6 +267,10 @@ impl ErrorCode for SecretError {
             | SecretError::TooLong
             | SecretError::NoSecrets => "invalid_secret",
         }
+    }
+
+    fn message(&self) -> &'static str {
+        SecretError::message(self)
     }
 }
 
@@ -448,6 +456,10 @@ impl ErrorCode for OptionError {
             OptionError::InvalidTolerance => "invalid_tolerance",
             OptionError::InvalidMaxPayload => "invalid_max_payload",
         }
+    }
+
+    fn message(&self) -> &'static str {
+        OptionError::message(self)
     }
 }
 

@@ -22,33 +22,10 @@ use alloc::vec::Vec;
 
 use hookproof::signature::{HeaderSource, select_header};
 use hookproof::{
-    ErrorCode, Header, Key, OptionError, Secret, SecretError, SignError, Tolerance, Verifier,
-    VerifyError, max_payload_from_number,
+    ErrorCode, Header, Key, OptionError, Secret, SecretError, Tolerance, Verifier, VerifyError,
+    max_payload_from_number,
 };
 use wasm_bindgen::prelude::*;
-
-/// The errors this binding reports, with their static messages.
-trait Message: ErrorCode {
-    fn message(&self) -> &'static str;
-}
-
-impl Message for VerifyError {
-    fn message(&self) -> &'static str {
-        VerifyError::message(self)
-    }
-}
-
-impl Message for SecretError {
-    fn message(&self) -> &'static str {
-        SecretError::message(self)
-    }
-}
-
-impl Message for SignError {
-    fn message(&self) -> &'static str {
-        SignError::message(self)
-    }
-}
 
 /// Why a verifier could not be built: its keys, or a numeric option.
 #[derive(Clone, Copy)]
@@ -64,9 +41,7 @@ impl ErrorCode for BuildError {
             BuildError::Option(e) => e.code(),
         }
     }
-}
 
-impl Message for BuildError {
     fn message(&self) -> &'static str {
         match self {
             BuildError::Secret(e) => e.message(),
@@ -76,7 +51,7 @@ impl Message for BuildError {
 }
 
 /// `code|message`, built without the formatting machinery.
-fn fail<E: Message>(e: E) -> String {
+fn fail<E: ErrorCode>(e: E) -> String {
     let message = e.message();
     let code = e.code();
     let mut out = String::with_capacity(code.len() + 1 + message.len());
@@ -87,7 +62,7 @@ fn fail<E: Message>(e: E) -> String {
 }
 
 /// `undefined`, or the error as `code|message`.
-fn outcome<T, E: Message>(result: Result<T, E>) -> JsValue {
+fn outcome<T, E: ErrorCode>(result: Result<T, E>) -> JsValue {
     match result {
         Ok(_) => JsValue::UNDEFINED,
         Err(e) => JsValue::from_str(&fail(e)),
@@ -463,7 +438,7 @@ impl WebhookVerifier {
 }
 
 /// `!code|message`: an error where a success would be text.
-fn failed<E: Message>(e: E) -> String {
+fn failed<E: ErrorCode>(e: E) -> String {
     let mut out = String::from("!");
     out.push_str(&fail(e));
     out
