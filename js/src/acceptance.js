@@ -94,7 +94,7 @@ export class AcceptanceGuard {
   #inner;
 
   constructor({ windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds, capacity = ACCEPTANCE_DEFAULTS.capacity } = {}) {
-    this.#inner = coreCall(() => new (codat().Acceptance)(wholeOption(windowSeconds), wholeOption(leaseSeconds), wholeOption(capacity)));
+    this.#inner = coreCall(() => new (codat().AcceptanceGuard)(wholeOption(windowSeconds), wholeOption(leaseSeconds), wholeOption(capacity)));
   }
 
   #apply(id, kind, token, now) {
