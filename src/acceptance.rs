@@ -53,8 +53,8 @@ use core::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::ErrorCode;
 use crate::classify::{CURRENT_RETRY_INTERVALS, DEADLINE_SECS};
+use crate::error::ErrorCode;
 
 /// Default de-duplication window: 30 h, covering Codat's current retry schedule
 /// (27 h 35 min 5 s of intervals plus eight 15 s deadlines) with margin for clock skew.
@@ -114,11 +114,9 @@ impl ErrorCode for AcceptanceError {
             AcceptanceError::StoreUnavailable => "store_unavailable",
         }
     }
-}
 
-impl fmt::Display for AcceptanceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+    fn message(&self) -> &'static str {
+        match self {
             AcceptanceError::InvalidId => "the webhook id must be 1 to 65536 bytes",
             AcceptanceError::InvalidConfig => {
                 "lease must be 1 to 3600 s, window from the lease to 366 days, capacity within the store's bounds"
@@ -126,7 +124,13 @@ impl fmt::Display for AcceptanceError {
             AcceptanceError::StoreFull => "the acceptance store is full of live ids; retry later",
             AcceptanceError::Contended => "the acceptance store kept changing; retry later",
             AcceptanceError::StoreUnavailable => "the acceptance store is unavailable; retry later",
-        })
+        }
+    }
+}
+
+impl fmt::Display for AcceptanceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 

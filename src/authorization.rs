@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::ErrorCode;
 use crate::base64::LENIENT;
+use crate::error::ErrorCode;
 
 /// `Authorization`, the request header checked (RFC 9110 §11.6.2).
 pub const AUTHORIZATION: &str = "authorization";
@@ -46,11 +46,9 @@ impl ErrorCode for AuthorizationError {
             AuthorizationError::InvalidCredentials => "invalid_credentials",
         }
     }
-}
 
-impl fmt::Display for AuthorizationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+    fn message(&self) -> &'static str {
+        match self {
             AuthorizationError::MissingAuthorization => "missing Authorization header",
             AuthorizationError::MalformedAuthorization => {
                 "malformed Authorization header: expected `Basic <base64 user:password>` or `Bearer <token>`"
@@ -64,7 +62,13 @@ impl fmt::Display for AuthorizationError {
             AuthorizationError::InvalidCredentials => {
                 "configured credentials are unusable: an empty user name, password or token, whitespace in a token, or a user name containing ':'"
             }
-        })
+        }
+    }
+}
+
+impl fmt::Display for AuthorizationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 

@@ -12,7 +12,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::ErrorCode;
+use crate::error::ErrorCode;
 use crate::json::{self, Kind, Node};
 
 /// Largest body [`parse_event`] reads, in bytes (Standard Webhooks asks for < 20 KB; Codat's
@@ -43,18 +43,23 @@ impl ErrorCode for EventError {
             EventError::EventTooLarge => "event_too_large",
         }
     }
+
+    fn message(&self) -> &'static str {
+        match self {
+            EventError::InvalidPayload => "body is not valid JSON",
+            EventError::InvalidEvent(_) => "body is not a Codat event: a field is bad or missing",
+            EventError::EventTooLarge => "body is larger than 1048576 bytes",
+        }
+    }
 }
 
 impl fmt::Display for EventError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EventError::InvalidPayload => f.write_str("body is not valid JSON"),
             EventError::InvalidEvent(field) => {
                 write!(f, "body is not a Codat event: bad or missing {field}")
             }
-            EventError::EventTooLarge => {
-                write!(f, "body is larger than {MAX_EVENT_LEN} bytes")
-            }
+            _ => f.write_str(self.message()),
         }
     }
 }

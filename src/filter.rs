@@ -4,7 +4,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::ErrorCode;
+use crate::error::ErrorCode;
 
 /// Most patterns in one [`EventTypeFilter`] (Codat's catalog has under 40 types).
 pub const MAX_EVENT_TYPE_PATTERNS: usize = 64;
@@ -35,19 +35,30 @@ impl ErrorCode for EventTypeError {
             EventTypeError::InvalidEventType { .. } => "invalid_event_type",
         }
     }
+
+    fn message(&self) -> &'static str {
+        match self {
+            EventTypeError::TooManyEventTypes => "more than 64 event types",
+            EventTypeError::InvalidEventType { .. } => {
+                "an event type is not a name, `prefix.*` or `*`"
+            }
+        }
+    }
+
+    fn index(&self) -> Option<usize> {
+        EventTypeError::index(self)
+    }
 }
 
 impl fmt::Display for EventTypeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EventTypeError::TooManyEventTypes => {
-                write!(f, "more than {MAX_EVENT_TYPE_PATTERNS} event types")
-            }
             EventTypeError::InvalidEventType { index } => write!(
                 f,
                 "event type #{} is not a name, `prefix.*` or `*`",
                 index + 1
             ),
+            _ => f.write_str(self.message()),
         }
     }
 }
@@ -153,14 +164,18 @@ impl ErrorCode for ClientIdError {
             ClientIdError::ClientIdMismatch => "client_id_mismatch",
         }
     }
+
+    fn message(&self) -> &'static str {
+        match self {
+            ClientIdError::MissingClientId => "missing X-Codat-ClientId header",
+            ClientIdError::ClientIdMismatch => "X-Codat-ClientId names a different client",
+        }
+    }
 }
 
 impl fmt::Display for ClientIdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ClientIdError::MissingClientId => "missing X-Codat-ClientId header",
-            ClientIdError::ClientIdMismatch => "X-Codat-ClientId names a different client",
-        })
+        f.write_str(self.message())
     }
 }
 

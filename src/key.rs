@@ -31,18 +31,18 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::signature::{SECRET_PREFIX, Secret, SecretError};
+#[cfg(feature = "v1a")]
+use crate::ed25519;
+use crate::error::ErrorCode;
+use crate::scheme;
+use crate::secret::{SECRET_PREFIX, Secret, SecretError};
 
-/// Prefix of a Standard Webhooks ed25519 public key (Standard Webhooks §Asymmetric signatures).
-pub const PUBLIC_KEY_PREFIX: &str = "whpk_";
-/// Prefix of a Standard Webhooks ed25519 signing (secret) key.
-pub const SIGNING_KEY_PREFIX: &str = "whsk_";
-/// Length of an ed25519 public key, in bytes (RFC 8032 §5.1.5).
-pub const PUBLIC_KEY_LEN: usize = 32;
-/// Length of an ed25519 private key (the seed), in bytes (RFC 8032 §5.1.5).
-pub const SEED_LEN: usize = 32;
-/// Length of an ed25519 signature, in bytes (RFC 8032 §5.1.6).
-pub const ED25519_SIGNATURE_LEN: usize = 64;
+#[cfg(feature = "v1a")]
+pub use crate::ed25519::{ed25519_sign, ed25519_verify};
+pub use crate::scheme::{
+    ED25519_SIGNATURE_LEN, PUBLIC_KEY_LEN, PUBLIC_KEY_PREFIX, SEED_LEN, SIGNING_KEY_PREFIX,
+};
+
 /// Longest base64 after `whpk_`/`whsk_`: the padded base64 of 64 bytes.
 #[cfg(feature = "v1a")]
 const MAX_KEY_B64_LEN: usize = 88;
@@ -81,9 +81,13 @@ pub enum SignError {
     NoSigningKey,
 }
 
-impl crate::ErrorCode for SignError {
+impl ErrorCode for SignError {
     fn code(&self) -> &'static str {
         "no_signing_key"
+    }
+
+    fn message(&self) -> &'static str {
+        SignError::message(self)
     }
 }
 
@@ -104,18 +108,24 @@ impl core::error::Error for SignError {}
 
 /// One key of any kind. Secret material is zeroized on drop and never printed.
 #[derive(Clone)]
-pub struct Key(pub(crate) Inner);
+pub struct Key(Material);
 
+/// What a [`Key`] holds, for the verifier that checks with it.
 #[derive(Clone)]
-pub(crate) enum Inner {
+pub(crate) enum Material {
     Secret(Secret),
     #[cfg(feature = "v1a")]
-    Public(ed::PublicKey),
+    Public(ed25519::PublicKey),
     #[cfg(feature = "v1a")]
-    Signing(ed::SigningKey),
+    Signing(ed25519::SigningKey),
 }
 
 impl Key {
+    /// The key material itself: the one way into a key from the rest of the crate.
+    pub(crate) fn material(&self) -> &Material {
+        &self.0
+    }
+
     /// Parses a key by its prefix: `whpk_` public key, `whsk_` signing key, `whsec_` HMAC
     /// secret. Text without one of these prefixes is [`SecretError::AmbiguousKey`] (empty text
     /// [`SecretError::Empty`]): its kind is not stated. See the module docs for the formats.
@@ -173,7 +183,7 @@ impl Key {
     pub fn public_key_from_bytes(bytes: &[u8]) -> Result<Key, SecretError> {
         #[cfg(feature = "v1a")]
         {
-            ed::PublicKey::from_bytes(bytes).map(|k| Key(Inner::Public(k)))
+            ed25519::PublicKey::from_bytes(bytes).map(|k| Key(Material::Public(k)))
         }
         #[cfg(not(feature = "v1a"))]
         {
@@ -188,7 +198,7 @@ impl Key {
     pub fn signing_key_from_bytes(bytes: &[u8]) -> Result<Key, SecretError> {
         #[cfg(feature = "v1a")]
         {
-            ed::SigningKey::from_bytes(bytes).map(|k| Key(Inner::Signing(k)))
+            ed25519::SigningKey::from_bytes(bytes).map(|k| Key(Material::Signing(k)))
         }
         #[cfg(not(feature = "v1a"))]
         {
@@ -200,11 +210,11 @@ impl Key {
     /// What the key can do.
     pub fn kind(&self) -> KeyKind {
         match &self.0 {
-            Inner::Secret(_) => KeyKind::Secret,
+            Material::Secret(_) => KeyKind::Secret,
             #[cfg(feature = "v1a")]
-            Inner::Public(_) => KeyKind::PublicKey,
+            Material::Public(_) => KeyKind::PublicKey,
             #[cfg(feature = "v1a")]
-            Inner::Signing(_) => KeyKind::SigningKey,
+            Material::Signing(_) => KeyKind::SigningKey,
         }
     }
 
@@ -212,22 +222,22 @@ impl Key {
     /// `None` for an HMAC secret.
     pub fn public_key(&self) -> Option<Key> {
         match &self.0 {
-            Inner::Secret(_) => None,
+            Material::Secret(_) => None,
             #[cfg(feature = "v1a")]
-            Inner::Public(k) => Some(Key(Inner::Public(k.clone()))),
+            Material::Public(k) => Some(Key(Material::Public(k.clone()))),
             #[cfg(feature = "v1a")]
-            Inner::Signing(k) => Some(Key(Inner::Public(k.public()))),
+            Material::Signing(k) => Some(Key(Material::Public(k.public()))),
         }
     }
 
     /// The key's text: `whsec_…`, `whpk_…`, or `whsk_…` (the 32-byte seed form).
     pub fn to_text(&self) -> Zeroizing<String> {
         match &self.0 {
-            Inner::Secret(s) => s.to_whsec(),
+            Material::Secret(s) => s.to_whsec(),
             #[cfg(feature = "v1a")]
-            Inner::Public(k) => k.to_text(),
+            Material::Public(k) => k.to_text(),
             #[cfg(feature = "v1a")]
-            Inner::Signing(k) => k.to_text(),
+            Material::Signing(k) => k.to_text(),
         }
     }
 
@@ -235,11 +245,11 @@ impl Key {
     /// secret ones out of logs.
     pub fn expose_bytes(&self) -> &[u8] {
         match &self.0 {
-            Inner::Secret(s) => s.expose_bytes(),
+            Material::Secret(s) => s.expose_bytes(),
             #[cfg(feature = "v1a")]
-            Inner::Public(k) => k.as_bytes(),
+            Material::Public(k) => k.as_bytes(),
             #[cfg(feature = "v1a")]
-            Inner::Signing(k) => k.seed(),
+            Material::Signing(k) => k.seed(),
         }
     }
 
@@ -248,175 +258,31 @@ impl Key {
     /// any body.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> Result<String, SignError> {
         match &self.0 {
-            Inner::Secret(s) => Ok(crate::signature::sign(s, id, timestamp, body)),
+            Material::Secret(s) => Ok(scheme::sign(s, id, timestamp, body)),
             #[cfg(feature = "v1a")]
-            Inner::Public(_) => Err(SignError::NoSigningKey),
+            Material::Public(_) => Err(SignError::NoSigningKey),
             #[cfg(feature = "v1a")]
-            Inner::Signing(k) => Ok(k.sign_webhook(id, timestamp, body)),
+            Material::Signing(k) => Ok(k.sign_webhook(id, timestamp, body)),
         }
     }
 }
 
 impl From<Secret> for Key {
     fn from(secret: Secret) -> Key {
-        Key(Inner::Secret(secret))
+        Key(Material::Secret(secret))
     }
 }
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Inner::Secret(_) => f.write_str("Key(Secret, [REDACTED])"),
+            Material::Secret(_) => f.write_str("Key(Secret, [REDACTED])"),
             // A public key is not secret, but printing one invites pasting it where a secret
             // belongs; its text is one `to_text()` away.
             #[cfg(feature = "v1a")]
-            Inner::Public(_) => f.write_str("Key(PublicKey)"),
+            Material::Public(_) => f.write_str("Key(PublicKey)"),
             #[cfg(feature = "v1a")]
-            Inner::Signing(_) => f.write_str("Key(SigningKey, [REDACTED])"),
-        }
-    }
-}
-
-/// Verifies an ed25519 signature strictly (RFC 8032 with `S` canonical, `A` and `R` of large
-/// order, `R` canonical): the primitive under `v1a`, exposed so every host can run RFC 8032 and
-/// Wycheproof against it. A malformed or weak `public_key` is an error; a signature of the
-/// wrong length is simply invalid.
-#[cfg(feature = "v1a")]
-pub fn ed25519_verify(
-    public_key: &[u8],
-    message: &[u8],
-    signature: &[u8],
-) -> Result<bool, SecretError> {
-    let key = ed::PublicKey::from_bytes(public_key)?;
-    Ok(<&[u8; ED25519_SIGNATURE_LEN]>::try_from(signature).is_ok_and(|s| key.verify(message, s)))
-}
-
-/// Signs `message` with an ed25519 signing key (32-byte seed, or 64 bytes seed ‖ public key
-/// whose halves must agree): the primitive under `v1a`, for RFC 8032's known answers.
-#[cfg(feature = "v1a")]
-pub fn ed25519_sign(
-    signing_key: &[u8],
-    message: &[u8],
-) -> Result<[u8; ED25519_SIGNATURE_LEN], SecretError> {
-    Ok(ed::SigningKey::from_bytes(signing_key)?.sign(message))
-}
-
-/// The ed25519 half of the module, on `ed25519-dalek`: no curve arithmetic of our own.
-#[cfg(feature = "v1a")]
-pub(crate) mod ed {
-    use alloc::string::String;
-
-    use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
-    use zeroize::Zeroizing;
-
-    use super::{ED25519_SIGNATURE_LEN, PUBLIC_KEY_LEN, PUBLIC_KEY_PREFIX, SEED_LEN};
-    use super::{SIGNING_KEY_PREFIX, SecretError};
-    use crate::base64::STRICT;
-
-    /// A validated public key: canonical encoding, on the curve, not of small order.
-    #[derive(Clone)]
-    pub(crate) struct PublicKey(VerifyingKey);
-
-    impl PublicKey {
-        pub(crate) fn from_bytes(bytes: &[u8]) -> Result<PublicKey, SecretError> {
-            let bytes =
-                <&[u8; PUBLIC_KEY_LEN]>::try_from(bytes).map_err(|_| SecretError::InvalidKey)?;
-            let key = VerifyingKey::from_bytes(bytes).map_err(|_| SecretError::InvalidKey)?;
-            // ed25519-dalek decompresses y ≥ p and "negative zero" x like their canonical
-            // forms; RFC 8032 §5.1.3 says decoding fails. Re-encoding tells them apart.
-            if key.to_edwards().compress().as_bytes() != bytes {
-                return Err(SecretError::InvalidKey);
-            }
-            if key.is_weak() {
-                return Err(SecretError::WeakKey);
-            }
-            Ok(PublicKey(key))
-        }
-
-        pub(crate) fn as_bytes(&self) -> &[u8] {
-            self.0.as_bytes()
-        }
-
-        pub(crate) fn to_text(&self) -> Zeroizing<String> {
-            let mut text = String::from(PUBLIC_KEY_PREFIX);
-            STRICT.encode_string(self.0.as_bytes(), &mut text);
-            Zeroizing::new(text)
-        }
-
-        /// `verify_strict`: canonical `S`, `R` re-derived byte for byte, neither `A` nor `R` of
-        /// small order.
-        pub(crate) fn verify(
-            &self,
-            message: &[u8],
-            signature: &[u8; ED25519_SIGNATURE_LEN],
-        ) -> bool {
-            self.0
-                .verify_strict(message, &Signature::from_bytes(signature))
-                .is_ok()
-        }
-    }
-
-    /// A signing key (zeroized on drop by ed25519-dalek) with its public key.
-    #[derive(Clone)]
-    pub(crate) struct SigningKey(ed25519_dalek::SigningKey);
-
-    impl SigningKey {
-        pub(crate) fn from_bytes(bytes: &[u8]) -> Result<SigningKey, SecretError> {
-            match bytes.len() {
-                SEED_LEN => {
-                    let seed =
-                        <&[u8; SEED_LEN]>::try_from(bytes).map_err(|_| SecretError::InvalidKey)?;
-                    Ok(SigningKey(ed25519_dalek::SigningKey::from_bytes(seed)))
-                }
-                64 => {
-                    let pair = <&[u8; 64]>::try_from(bytes).map_err(|_| SecretError::InvalidKey)?;
-                    ed25519_dalek::SigningKey::from_keypair_bytes(pair)
-                        .map(SigningKey)
-                        .map_err(|_| SecretError::KeyMismatch)
-                }
-                _ => Err(SecretError::InvalidKey),
-            }
-        }
-
-        pub(crate) fn public(&self) -> PublicKey {
-            PublicKey(self.0.verifying_key())
-        }
-
-        pub(crate) fn seed(&self) -> &[u8] {
-            self.0.as_bytes()
-        }
-
-        pub(crate) fn to_text(&self) -> Zeroizing<String> {
-            let mut text = String::from(SIGNING_KEY_PREFIX);
-            STRICT.encode_string(self.0.as_bytes(), &mut text);
-            Zeroizing::new(text)
-        }
-
-        pub(crate) fn sign(&self, message: &[u8]) -> [u8; ED25519_SIGNATURE_LEN] {
-            self.0.sign(message).to_bytes()
-        }
-
-        /// `v1a,` + base64 of the signature of `id.timestamp.body`.
-        pub(crate) fn sign_webhook(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-            let mut ts = crate::signature::TimestampText::new();
-            let message = crate::signature::signed_content(id, ts.format(timestamp), body);
-            let mut out = String::with_capacity(4 + 88);
-            out.push_str(crate::signature::ASYMMETRIC_SIGNATURE_VERSION);
-            out.push(',');
-            STRICT.encode_string(self.sign(&message), &mut out);
-            out
-        }
-    }
-
-    /// Decodes one `v1a,<base64>` value: 88 characters of padded canonical base64 of 64 bytes.
-    pub(crate) fn decode_signature(value: &str) -> Option<[u8; ED25519_SIGNATURE_LEN]> {
-        if value.len() != 88 {
-            return None;
-        }
-        let mut out = [0u8; ED25519_SIGNATURE_LEN + 2];
-        match STRICT.decode_slice(value.as_bytes(), &mut out) {
-            Ok(ED25519_SIGNATURE_LEN) => out.first_chunk::<ED25519_SIGNATURE_LEN>().copied(),
-            _ => None,
+            Material::Signing(_) => f.write_str("Key(SigningKey, [REDACTED])"),
         }
     }
 }

@@ -29,13 +29,19 @@ pub mod acceptance;
 pub mod authorization;
 mod base64;
 pub mod classify;
+#[cfg(feature = "v1a")]
+mod ed25519;
+mod error;
 pub mod event;
 pub mod filter;
+mod hmac;
 mod json;
 pub mod key;
 pub mod rate_limit;
 pub mod replay;
 pub mod retry_after;
+mod scheme;
+mod secret;
 pub mod signature;
 pub mod source;
 pub mod store;
@@ -46,6 +52,7 @@ pub use authorization::{AuthorizationError, Credentials, check_authorization};
 pub use classify::{
     Attempt, Classification, Decision, GiveUpReason, Outcome, Policy, classify, next_attempt,
 };
+pub use error::ErrorCode;
 pub use event::{Company, Event, EventError, parse_event};
 pub use filter::{ClientIdError, EventTypeError, EventTypeFilter, check_client_id};
 pub use key::{Key, KeyKind, SignError};
@@ -59,12 +66,3 @@ pub use signature::{
 pub use source::{SourceAllowlist, SourceError};
 pub use store::{Acceptance, AcceptanceGuard, AcceptanceStore, MemoryStore};
 pub use tags::{TagError, TagFilter};
-
-/// A stable, machine-readable name for an error, shared by every host.
-///
-/// The Rust variant `TimestampTooOld`, the JS `error.code` `"timestamp_too_old"` and the
-/// WIT case `timestamp-too-old` name the same condition; `code()` returns the JS form.
-pub trait ErrorCode {
-    /// The snake_case code, e.g. `"no_matching_signature"`.
-    fn code(&self) -> &'static str;
-}

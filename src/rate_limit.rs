@@ -7,7 +7,7 @@
 use alloc::collections::BTreeMap;
 use core::fmt;
 
-use crate::ErrorCode;
+use crate::error::ErrorCode;
 use crate::source::parse_addr;
 
 /// Highest rate accepted, in messages per second.
@@ -31,11 +31,15 @@ impl ErrorCode for RateLimitError {
     fn code(&self) -> &'static str {
         "invalid_rate"
     }
+
+    fn message(&self) -> &'static str {
+        "rate, burst and capacity must be between 1 and 1000000"
+    }
 }
 
 impl fmt::Display for RateLimitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("rate, burst and capacity must be between 1 and 1000000")
+        f.write_str(self.message())
     }
 }
 

@@ -14,7 +14,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use core::fmt;
 
-use crate::ErrorCode;
+use crate::error::ErrorCode;
 use crate::signature::MAX_ID_LEN;
 
 /// Default time an id is remembered: twice the default tolerance.
@@ -34,11 +34,15 @@ impl ErrorCode for ReplayError {
     fn code(&self) -> &'static str {
         "invalid_capacity"
     }
+
+    fn message(&self) -> &'static str {
+        "capacity must be between 1 and 1000000 ids and the TTL at least 1 s"
+    }
 }
 
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("capacity must be between 1 and 1000000 ids and the TTL at least 1 s")
+        f.write_str(self.message())
     }
 }
 
@@ -93,7 +97,7 @@ impl ReplayGuard {
     }
 
     /// Checks `id` at `now` and records it if new. Ids longer than
-    /// [`MAX_ID_LEN`](crate::signature::MAX_ID_LEN) never verify, so they are not stored.
+    /// [`MAX_ID_LEN`] never verify, so they are not stored.
     pub fn check(&mut self, id: &str, now: i64) -> Seen {
         self.expire(now);
         if self.ids.get(id).is_some_and(|&expiry| expiry > now) {

@@ -12,16 +12,18 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
-use crate::ErrorCode;
-use crate::base64::STRICT;
-use crate::key::{Inner, Key, SignError};
+use crate::error::ErrorCode;
+use crate::hmac::{HmacKey, MAC_LEN};
+use crate::key::{Key, Material, SignError};
+#[cfg(feature = "v1a")]
+use crate::scheme::signed_content;
+use crate::scheme::{decode_v1, sign_with};
 
-type HmacSha256 = Hmac<Sha256>;
+pub use crate::hmac::hmac_sha256;
+pub use crate::scheme::{ASYMMETRIC_SIGNATURE_VERSION, SIGNATURE_VERSION, sign};
+pub use crate::secret::{MAX_SECRET_LEN, MAX_SECRET_TEXT_LEN, SECRET_PREFIX, Secret, SecretError};
 
 /// `webhook-id`, the message id (Standard Webhooks §Headers).
 pub const WEBHOOK_ID: &str = "webhook-id";
@@ -35,13 +37,6 @@ pub const SVIX_ID: &str = "svix-id";
 pub const SVIX_TIMESTAMP: &str = "svix-timestamp";
 /// `svix-signature`: Svix's own name for `webhook-signature`.
 pub const SVIX_SIGNATURE: &str = "svix-signature";
-/// Prefix of a Standard Webhooks symmetric secret (Standard Webhooks §Symmetric signatures).
-pub const SECRET_PREFIX: &str = "whsec_";
-/// The symmetric signature version: HMAC-SHA256 (Standard Webhooks §Signature scheme).
-pub const SIGNATURE_VERSION: &str = "v1";
-/// The asymmetric signature version: ed25519 (Standard Webhooks §Signature scheme). Checked
-/// against a verifier's `whpk_`/`whsk_` keys; other versions (`v2`, …) are skipped.
-pub const ASYMMETRIC_SIGNATURE_VERSION: &str = "v1a";
 /// Default tolerance, both directions: 5 minutes, as every Svix / Standard Webhooks library.
 pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
 /// Largest accepted `webhook-signature` header, in bytes. Svix sends one entry per active
@@ -62,10 +57,6 @@ pub const MAX_ID_LEN: usize = 8 * 1024;
 /// Most keys (secrets, public and signing keys together) one [`Verifier`] holds (rotation needs
 /// two; a few more is generous).
 pub const MAX_SECRETS: usize = 16;
-/// Largest accepted secret text (prefix and base64 included), in bytes.
-pub const MAX_SECRET_TEXT_LEN: usize = 4096;
-/// Largest decoded secret, in bytes. The spec asks for 24–64; HMAC hashes longer keys.
-pub const MAX_SECRET_LEN: usize = 1024;
 
 /// Largest `now` (in absolute value) a verifier takes, in Unix seconds: 10^11 s is the year
 /// 5138, while a time in milliseconds (JS `Date.now()`) has been above 10^11 since 1973-03-03.
@@ -74,10 +65,6 @@ pub const MAX_SECRET_LEN: usize = 1024;
 /// as a guessed unit would hide the caller's bug. Checked whenever the timestamp is checked.
 pub const MAX_NOW: i64 = 100_000_000_000;
 
-/// Length of an HMAC-SHA256 tag, in bytes.
-const MAC_LEN: usize = 32;
-/// Length of the padded standard base64 of a 32-byte tag.
-const MAC_B64_LEN: usize = 44;
 /// Decimal digits in the largest timestamp accepted (`i64::MAX` has 19).
 const MAX_TIMESTAMP_DIGITS: usize = 19;
 
@@ -157,6 +144,10 @@ impl ErrorCode for VerifyError {
             VerifyError::NoMatchingSignature => "no_matching_signature",
         }
     }
+
+    fn message(&self) -> &'static str {
+        VerifyError::message(self)
+    }
 }
 
 impl VerifyError {
@@ -213,200 +204,6 @@ impl fmt::Display for VerifyError {
 
 impl core::error::Error for VerifyError {}
 
-/// Why a secret or key was refused.
-///
-/// Codes: `invalid_secret` (a `whsec_` secret, or no key at all), `invalid_key` (a `whpk_` or
-/// `whsk_` key: not base64, wrong length, not a canonical curve point, of small order, or a
-/// 64-byte signing key whose halves disagree), `ambiguous_key` (text without its `whsec_`,
-/// `whpk_` or `whsk_` prefix given where both kinds are taken), `unsupported_key` (a
-/// `whpk_`/`whsk_` key in a build without the `v1a` feature), `too_many_secrets`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SecretError {
-    /// The secret or key is empty (or only its prefix).
-    Empty,
-    /// The text after `whsec_` is not base64 as svix reads it ([`Secret::parse`]).
-    NotBase64,
-    /// Longer than [`MAX_SECRET_TEXT_LEN`] characters or [`MAX_SECRET_LEN`] bytes.
-    TooLong,
-    /// A verifier was built from no secret at all.
-    NoSecrets,
-    /// A verifier was given more than [`MAX_SECRETS`] keys.
-    TooManySecrets,
-    /// A `whpk_`/`whsk_` key is not canonical base64, has the wrong length (public key 32
-    /// bytes; signing key 32, or 64 with its public key), or is not a canonical curve point.
-    InvalidKey,
-    /// A public key of small order: a "weak" key, under which one signature verifies almost
-    /// any message.
-    WeakKey,
-    /// A 64-byte signing key whose public half is not the seed's public key.
-    KeyMismatch,
-    /// A `whpk_`/`whsk_` key, in a build without the `v1a` feature.
-    UnsupportedKey,
-    /// Key text without a `whsec_`, `whpk_` or `whsk_` prefix, given to a parser that takes
-    /// both kinds ([`Key::parse`]): bare base64 could be an HMAC secret or a public key, and
-    /// reading a public key as a secret would let anyone who holds it forge `v1` signatures.
-    AmbiguousKey,
-}
-
-impl ErrorCode for SecretError {
-    fn code(&self) -> &'static str {
-        match self {
-            SecretError::TooManySecrets => "too_many_secrets",
-            SecretError::InvalidKey | SecretError::WeakKey | SecretError::KeyMismatch => {
-                "invalid_key"
-            }
-            SecretError::UnsupportedKey => "unsupported_key",
-            SecretError::AmbiguousKey => "ambiguous_key",
-            SecretError::Empty
-            | SecretError::NotBase64
-            | SecretError::TooLong
-            | SecretError::NoSecrets => "invalid_secret",
-        }
-    }
-}
-
-impl SecretError {
-    /// A sentence saying what is wrong (the `Display` text), without the formatting machinery.
-    pub const fn message(&self) -> &'static str {
-        match self {
-            SecretError::Empty => "invalid secret: it is empty",
-            SecretError::NotBase64 => {
-                "invalid secret: expected whsec_ followed by standard base64 (no leading space, no space, \\r or = inside), as copied from the endpoint's Signing secret"
-            }
-            SecretError::TooLong => "invalid secret: longer than 4096 characters or 1024 bytes",
-            SecretError::NoSecrets => "invalid secret: no secret given",
-            SecretError::TooManySecrets => "more than 16 secrets and keys",
-            SecretError::InvalidKey => {
-                "invalid key: expected whpk_ + the complete base64 of a 32-byte ed25519 public key, or whsk_ + that of a 32-byte seed (or 64 bytes: seed and public key)"
-            }
-            SecretError::WeakKey => {
-                "invalid key: the ed25519 public key has small order (a weak key that would accept forged signatures)"
-            }
-            SecretError::KeyMismatch => {
-                "invalid key: the 64-byte whsk_ key's public half is not the public key of its seed"
-            }
-            SecretError::UnsupportedKey => {
-                "unsupported key: whpk_/whsk_ (v1a, ed25519) keys need hookproof built with the v1a feature"
-            }
-            SecretError::AmbiguousKey => {
-                "ambiguous key: without its whsec_, whpk_ or whsk_ prefix a key could be an HMAC secret or a public key; keep the prefix, or state the kind (raw HMAC secret bytes, or public/signing key bytes)"
-            }
-        }
-    }
-}
-
-impl fmt::Display for SecretError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
-    }
-}
-
-impl core::error::Error for SecretError {}
-
-/// A decoded signing secret. Its bytes are zeroized on drop and never printed.
-#[derive(Clone)]
-pub struct Secret {
-    bytes: Zeroizing<Vec<u8>>,
-}
-
-impl Secret {
-    /// Parses `whsec_` + base64 or bare base64 exactly as svix 2.5.0 and standardwebhooks
-    /// 1.1.1 read a secret: the `whsec_` prefix dropped once if present, then their base64 (the
-    /// standard alphabet; padding optional; one character dangling after whole quanta, such
-    /// as the newline of a secret read from a file, dropped; see the README's "Secrets"). Every
-    /// text they take decodes to the key they use; every text they refuse is refused
-    /// ([`SecretError::NotBase64`], [`SecretError::Empty`]). Beyond them, a key over
-    /// [`MAX_SECRET_LEN`] bytes or a text over [`MAX_SECRET_TEXT_LEN`] is
-    /// [`SecretError::TooLong`].
-    pub fn parse(text: &str) -> Result<Secret, SecretError> {
-        if text.len() > MAX_SECRET_TEXT_LEN {
-            return Err(SecretError::TooLong);
-        }
-        let encoded = text.strip_prefix(SECRET_PREFIX).unwrap_or(text);
-        if encoded.is_empty() {
-            return Err(SecretError::Empty);
-        }
-        let bytes = Zeroizing::new(
-            crate::base64::decode_secret(encoded).map_err(|_| SecretError::NotBase64)?,
-        );
-        Secret::checked(bytes)
-    }
-
-    /// Uses `bytes` as the key as they are (Svix's `from_bytes`, JS `{ format: "raw" }`).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Secret, SecretError> {
-        if bytes.len() > MAX_SECRET_LEN {
-            return Err(SecretError::TooLong);
-        }
-        Secret::checked(Zeroizing::new(bytes.to_vec()))
-    }
-
-    fn checked(bytes: Zeroizing<Vec<u8>>) -> Result<Secret, SecretError> {
-        if bytes.is_empty() {
-            Err(SecretError::Empty)
-        } else if bytes.len() > MAX_SECRET_LEN {
-            Err(SecretError::TooLong)
-        } else {
-            Ok(Secret { bytes })
-        }
-    }
-
-    /// The `whsec_…` text of this secret (for a tool that generates or displays secrets).
-    pub fn to_whsec(&self) -> Zeroizing<String> {
-        let mut text = String::from(SECRET_PREFIX);
-        STRICT.encode_string(self.bytes.as_slice(), &mut text);
-        Zeroizing::new(text)
-    }
-
-    fn key(&self) -> HmacKey {
-        HmacKey::new(&self.bytes)
-    }
-
-    /// The decoded key bytes, for a host that computes the HMAC natively (see [`Prepared`]).
-    /// Keep them out of logs.
-    pub fn expose_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([REDACTED])")
-    }
-}
-
-/// HMAC-SHA256 state with the key already absorbed (the ipad/opad blocks), cloned per message.
-#[derive(Clone)]
-struct HmacKey(HmacSha256);
-
-impl HmacKey {
-    // Kept out of line (here and in `mac_of`): one copy of the HMAC code, not one per caller,
-    // keeps the smallest wasm build small; the cost is one call per message.
-    #[inline(never)]
-    fn new(bytes: &[u8]) -> HmacKey {
-        // HMAC accepts keys of every length (longer ones are hashed first), so this cannot
-        // fail; the fallback keeps the core free of `expect` all the same.
-        match HmacSha256::new_from_slice(bytes) {
-            Ok(mac) => HmacKey(mac),
-            Err(_) => HmacKey(<HmacSha256 as KeyInit>::new(&Default::default())),
-        }
-    }
-
-    fn mac(&self, id: &str, timestamp: &str, body: &[u8]) -> [u8; MAC_LEN] {
-        self.mac_of(&[id.as_bytes(), b".", timestamp.as_bytes(), b".", body])
-    }
-
-    /// The MAC of the concatenation of `parts`.
-    #[inline(never)]
-    fn mac_of(&self, parts: &[&[u8]]) -> [u8; MAC_LEN] {
-        let mut mac = self.0.clone();
-        for part in parts {
-            mac.update(part);
-        }
-        mac.finalize().into_bytes().into()
-    }
-}
-
 /// How far a message's timestamp may be from `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -448,6 +245,10 @@ impl ErrorCode for OptionError {
             OptionError::InvalidTolerance => "invalid_tolerance",
             OptionError::InvalidMaxPayload => "invalid_max_payload",
         }
+    }
+
+    fn message(&self) -> &'static str {
+        OptionError::message(self)
     }
 }
 
@@ -612,20 +413,20 @@ impl fmt::Debug for Prepared<'_> {
 enum Held {
     Hmac(HmacKey),
     #[cfg(feature = "v1a")]
-    Public(crate::key::ed::PublicKey),
+    Public(crate::ed25519::PublicKey),
     /// Boxed: a signing key is rare in a verifier and three times the size of the others.
     #[cfg(feature = "v1a")]
-    Signing(alloc::boxed::Box<(crate::key::ed::SigningKey, crate::key::ed::PublicKey)>),
+    Signing(alloc::boxed::Box<(crate::ed25519::SigningKey, crate::ed25519::PublicKey)>),
 }
 
 impl Held {
     fn from_key(key: &Key) -> Held {
-        match &key.0 {
-            Inner::Secret(s) => Held::Hmac(s.key()),
+        match key.material() {
+            Material::Secret(s) => Held::Hmac(s.key()),
             #[cfg(feature = "v1a")]
-            Inner::Public(k) => Held::Public(k.clone()),
+            Material::Public(k) => Held::Public(k.clone()),
             #[cfg(feature = "v1a")]
-            Inner::Signing(k) => Held::Signing(alloc::boxed::Box::new((k.clone(), k.public()))),
+            Material::Signing(k) => Held::Signing(alloc::boxed::Box::new((k.clone(), k.public()))),
         }
     }
 
@@ -638,7 +439,7 @@ impl Held {
     }
 
     #[cfg(feature = "v1a")]
-    fn public(&self) -> Option<&crate::key::ed::PublicKey> {
+    fn public(&self) -> Option<&crate::ed25519::PublicKey> {
         match self {
             Held::Hmac(_) => None,
             Held::Public(k) => Some(k),
@@ -927,7 +728,7 @@ impl Verifier {
     /// Public-key verification: nothing secret to hide, so it stops at the first match.
     #[cfg(feature = "v1a")]
     fn verify_v1a(&self, prepared: &Prepared<'_>, body: &[u8]) -> bool {
-        use crate::key::ed::decode_signature;
+        use crate::ed25519::decode_signature;
         if !self.needs_body() {
             return false;
         }
@@ -982,41 +783,6 @@ impl Verifier {
     }
 }
 
-/// HMAC-SHA256 of `data` under `key` (any length): the primitive under every signature,
-/// exposed so every host can check it against RFC 4231.
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; MAC_LEN] {
-    HmacKey::new(key).mac_of(&[data])
-}
-
-/// Signs `body` for `id` and `timestamp` (Unix seconds): `v1,` + base64 HMAC-SHA256 over
-/// `id.timestamp.body`. Byte-exact for any body, UTF-8 or not. ([`Key::sign`] signs with a key
-/// of any kind.)
-pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {
-    sign_with(&secret.key(), id, timestamp, body)
-}
-
-fn sign_with(key: &HmacKey, id: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut ts = TimestampText::new();
-    let mac = key.mac(id, ts.format(timestamp), body);
-    let mut out = String::with_capacity(SIGNATURE_VERSION.len() + 1 + MAC_B64_LEN);
-    out.push_str(SIGNATURE_VERSION);
-    out.push(',');
-    STRICT.encode_string(mac, &mut out);
-    out
-}
-
-/// `{id}.{timestamp}.{body}` in one buffer: ed25519 signs the whole message.
-#[cfg(feature = "v1a")]
-pub(crate) fn signed_content(id: &str, timestamp: &str, body: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(id.len() + timestamp.len() + body.len() + 2);
-    message.extend_from_slice(id.as_bytes());
-    message.push(b'.');
-    message.extend_from_slice(timestamp.as_bytes());
-    message.push(b'.');
-    message.extend_from_slice(body);
-    message
-}
-
 /// Whether a signature entry is `version,…`.
 fn is_version(entry: &str, version: &str) -> bool {
     entry.split_once(',').is_some_and(|(v, _)| v == version)
@@ -1054,62 +820,5 @@ fn check_window(ts: i64, now: i64, tolerance: Tolerance) -> Result<(), VerifyErr
         Err(VerifyError::TimestampTooNew)
     } else {
         Ok(())
-    }
-}
-
-/// Decodes one `v1,<base64>` entry to a 32-byte tag; anything else (another version, no comma,
-/// bad base64, wrong length, including the empty `v1,`) is skipped.
-fn decode_v1(entry: &str) -> Option<[u8; MAC_LEN]> {
-    let (version, value) = entry.split_once(',')?;
-    if version != SIGNATURE_VERSION || value.len() != MAC_B64_LEN {
-        return None;
-    }
-    let mut out = [0u8; MAC_LEN + 3];
-    match STRICT.decode_slice(value.as_bytes(), &mut out) {
-        Ok(MAC_LEN) => out.first_chunk::<MAC_LEN>().copied(),
-        _ => None,
-    }
-}
-
-pub(crate) use itoa_buf::Buf as TimestampText;
-
-/// A tiny integer formatter, so signing needs neither an allocation nor the formatting
-/// machinery for the timestamp.
-mod itoa_buf {
-    pub(crate) struct Buf {
-        bytes: [u8; 20],
-    }
-
-    impl Buf {
-        pub(crate) fn new() -> Buf {
-            Buf { bytes: [0; 20] }
-        }
-
-        /// The decimal text of `value` (at most 20 characters: `-9223372036854775808`).
-        pub(crate) fn format(&mut self, value: i64) -> &str {
-            let mut n = value.unsigned_abs();
-            let mut start = self.bytes.len();
-            loop {
-                start -= 1;
-                if let Some(slot) = self.bytes.get_mut(start) {
-                    // `n % 10` is a single digit.
-                    *slot = b'0' + (n % 10) as u8;
-                }
-                n /= 10;
-                if n == 0 || start == 0 {
-                    break;
-                }
-            }
-            if value < 0 && start > 0 {
-                start -= 1;
-                if let Some(slot) = self.bytes.get_mut(start) {
-                    *slot = b'-';
-                }
-            }
-            self.bytes
-                .get(start..)
-                .and_then(|b| core::str::from_utf8(b).ok())
-                .unwrap_or("")
-        }
     }
 }

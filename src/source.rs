@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::IpAddr;
 
-use crate::ErrorCode;
+use crate::error::ErrorCode;
 
 /// Addresses Codat's current webhook service sends from (Codat, "IP allowlist").
 pub const CODAT_SOURCES: [&str; 2] = ["4.159.114.108", "20.117.190.191"];
@@ -38,18 +38,31 @@ impl ErrorCode for SourceError {
             SourceError::InvalidAddress => "invalid_address",
         }
     }
+
+    fn message(&self) -> &'static str {
+        match self {
+            SourceError::TooManySources => "more than 256 allowlist entries",
+            SourceError::InvalidSource { .. } => {
+                "an allowlist entry is not an IP address or CIDR block"
+            }
+            SourceError::InvalidAddress => "not an IPv4 or IPv6 address",
+        }
+    }
+
+    fn index(&self) -> Option<usize> {
+        SourceError::index(self)
+    }
 }
 
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SourceError::TooManySources => write!(f, "more than {MAX_SOURCES} allowlist entries"),
             SourceError::InvalidSource { index } => write!(
                 f,
                 "allowlist entry #{} is not an IP address or CIDR block",
                 index + 1
             ),
-            SourceError::InvalidAddress => f.write_str("not an IPv4 or IPv6 address"),
+            _ => f.write_str(self.message()),
         }
     }
 }

@@ -52,7 +52,7 @@ use core::fmt;
 
 pub use http::HeaderMap;
 
-use crate::Key;
+use crate::key::Key;
 use crate::signature::{Header, Secret, SecretError, Tolerance, Verifier, VerifyError};
 
 /// svix's `WebhookError`: the same variants, with the same messages.

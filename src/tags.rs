@@ -9,7 +9,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::ErrorCode;
+use crate::error::ErrorCode;
 
 /// Most tags in one filter (Codat: "Each webhook consumer can support up to 10 company tags").
 pub const MAX_FILTER_TAGS: usize = 10;
@@ -54,12 +54,28 @@ impl ErrorCode for TagError {
             TagError::InvalidTag { .. } => "invalid_tag",
         }
     }
+
+    fn message(&self) -> &'static str {
+        match self {
+            TagError::TooManyTags => "more than 10 company tags",
+            TagError::InvalidTag { problem, .. } => match problem {
+                TagProblem::MissingColon => "a company tag is not key:value",
+                TagProblem::EmptyKey => "a company tag has an empty key",
+                TagProblem::KeyTooLong => "a company tag has a key longer than 27 characters",
+                TagProblem::ValueTooLong => "a company tag has a value longer than 100 characters",
+            },
+        }
+    }
+
+    fn index(&self) -> Option<usize> {
+        TagError::index(self)
+    }
 }
 
 impl fmt::Display for TagError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TagError::TooManyTags => write!(f, "more than {MAX_FILTER_TAGS} company tags"),
+            TagError::TooManyTags => f.write_str(self.message()),
             TagError::InvalidTag { index, problem } => {
                 let what = match problem {
                     TagProblem::MissingColon => "is not key:value",

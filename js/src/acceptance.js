@@ -62,7 +62,7 @@ export class AcceptanceGuard {
   #inner;
 
   constructor({ windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds, capacity = ACCEPTANCE_DEFAULTS.capacity } = {}) {
-    this.#inner = new (codat().Acceptance)(wholeOption(windowSeconds), wholeOption(leaseSeconds), wholeOption(capacity));
+    this.#inner = new (codat().AcceptanceGuard)(wholeOption(windowSeconds), wholeOption(leaseSeconds), wholeOption(capacity));
   }
 
   begin(id, now) {

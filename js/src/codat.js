@@ -74,7 +74,7 @@ export class TagFilter {
 
   /** @param tags an array of `key:value` strings, or one comma-separated string. */
   constructor(tags = []) {
-    this.#inner = typeof tags === "string" ? codat().Tags.parse_list(tags) : new (codat().Tags)(Array.from(tags, String));
+    this.#inner = typeof tags === "string" ? codat().TagFilter.parse_list(tags) : new (codat().TagFilter)(Array.from(tags, String));
   }
 
   /** `companyTags`: an object `{ key: value }`, a Map, or `key:value` strings. */
@@ -97,7 +97,7 @@ export class EventTypeFilter {
   #inner;
 
   constructor(patterns = []) {
-    this.#inner = typeof patterns === "string" ? codat().EventTypes.parse_list(patterns) : new (codat().EventTypes)(Array.from(patterns, String));
+    this.#inner = typeof patterns === "string" ? codat().EventTypeFilter.parse_list(patterns) : new (codat().EventTypeFilter)(Array.from(patterns, String));
   }
 
   matches(eventType) {
@@ -150,7 +150,7 @@ let codatSources;
  */
 export function isAllowedSource(ip, allowlist) {
   const list =
-    allowlist === undefined ? (codatSources ??= codat().Sources.codat()) : new (codat().Sources)(Array.from(allowlist, String));
+    allowlist === undefined ? (codatSources ??= codat().SourceAllowlist.codat()) : new (codat().SourceAllowlist)(Array.from(allowlist, String));
   try {
     return list.is_allowed(String(ip));
   } catch (e) {
@@ -182,7 +182,7 @@ export class RateLimiter {
   #inner;
 
   constructor({ perSecond, burst = perSecond } = {}) {
-    this.#inner = new (codat().Limiter)(perSecond >>> 0 === perSecond ? perSecond : 0, burst >>> 0 === burst ? burst : 0);
+    this.#inner = new (codat().RateLimiter)(perSecond >>> 0 === perSecond ? perSecond : 0, burst >>> 0 === burst ? burst : 0);
   }
 
   check(now) {
@@ -203,7 +203,7 @@ export class SourceRateLimiter {
 
   constructor({ perSecond, burst = perSecond, capacity = 10_000 } = {}) {
     const u32 = (n) => (n >>> 0 === n ? n : 0);
-    this.#inner = new (codat().SourceLimits)(u32(perSecond), u32(burst), u32(capacity));
+    this.#inner = new (codat().SourceLimiter)(u32(perSecond), u32(burst), u32(capacity));
   }
 
   check(source, now) {
@@ -220,7 +220,7 @@ export class ReplayGuard {
   #inner;
 
   constructor({ capacity = 10_000, ttlSeconds = 600 } = {}) {
-    this.#inner = new (codat().Replay)(capacity >>> 0 === capacity ? capacity : 0, wholeOption(ttlSeconds));
+    this.#inner = new (codat().ReplayGuard)(capacity >>> 0 === capacity ? capacity : 0, wholeOption(ttlSeconds));
   }
 
   check(id, now) {

@@ -106,7 +106,7 @@ function build(backend, secret, options, stated, tolerance, max) {
   let verifier;
   try {
     addSecret(keys, secret, options.format, stated);
-    const made = new backend.glue.WebhookVerifier(keys, tolerance, max);
+    const made = new backend.glue.Verifier(keys, tolerance, max);
     const error = made.error();
     if (error !== undefined) {
       made.free();

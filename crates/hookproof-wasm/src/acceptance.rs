@@ -114,12 +114,12 @@ fn config(window: f64, lease: f64) -> JsResult<AcceptanceConfig> {
 }
 
 /// Two-phase acceptance over a bounded in-memory store.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = AcceptanceGuard)]
 pub struct Acceptance {
     inner: AcceptanceGuard,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = AcceptanceGuard)]
 impl Acceptance {
     /// Window and lease in seconds, capacity in ids.
     #[wasm_bindgen(constructor)]

@@ -115,12 +115,12 @@ pub fn format_http_date(unix: f64) -> Option<String> {
 }
 
 /// A parsed company-tag filter.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = TagFilter)]
 pub struct Tags {
     inner: TagFilter,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = TagFilter)]
 impl Tags {
     /// Parses `key:value` tags.
     #[wasm_bindgen(constructor)]
@@ -154,12 +154,12 @@ impl Tags {
 }
 
 /// A parsed event-type filter.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = EventTypeFilter)]
 pub struct EventTypes {
     inner: EventTypeFilter,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = EventTypeFilter)]
 impl EventTypes {
     /// Parses names, `prefix.*` and `*`.
     #[wasm_bindgen(constructor)]
@@ -249,12 +249,12 @@ pub fn check_client_id(expected: &str, header: Option<String>) -> JsResult<JsVal
 }
 
 /// A parsed source-address allowlist.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = SourceAllowlist)]
 pub struct Sources {
     inner: SourceAllowlist,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = SourceAllowlist)]
 impl Sources {
     /// Parses entries; `codat()` gives Codat's documented sources.
     #[wasm_bindgen(constructor)]
@@ -301,12 +301,12 @@ fn rate_answer(decision: RateDecision) -> JsResult<JsValue> {
 }
 
 /// A GCRA rate limiter.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = RateLimiter)]
 pub struct Limiter {
     inner: RateLimiter,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = RateLimiter)]
 impl Limiter {
     /// At most `per_second` on average, `burst` at once.
     #[wasm_bindgen(constructor)]
@@ -323,12 +323,12 @@ impl Limiter {
 }
 
 /// One GCRA per source address, for requests that failed authentication.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = SourceLimiter)]
 pub struct SourceLimits {
     inner: SourceLimiter,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = SourceLimiter)]
 impl SourceLimits {
     /// At most `per_second` on average and `burst` at once per source, `capacity` sources.
     #[wasm_bindgen(constructor)]
@@ -345,12 +345,12 @@ impl SourceLimits {
 }
 
 /// A bounded, expiring set of recently seen webhook ids.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = ReplayGuard)]
 pub struct Replay {
     inner: ReplayGuard,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = ReplayGuard)]
 impl Replay {
     /// At most `capacity` ids, each remembered `ttl` seconds.
     #[wasm_bindgen(constructor)]

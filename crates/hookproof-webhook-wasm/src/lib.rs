@@ -50,11 +50,8 @@ impl ErrorCode for Reported {
             Reported::Sign(e) => e.code(),
         }
     }
-}
 
-impl Reported {
-    /// The core's sentence for the error.
-    pub fn message(&self) -> &'static str {
+    fn message(&self) -> &'static str {
         match self {
             Reported::Verify(e) => e.message(),
             Reported::Secret(e) => e.message(),
@@ -345,13 +342,13 @@ struct Pending {
 /// A verifier with its secrets' HMAC state precomputed, or the reason there is none (the
 /// constructor cannot throw without a multi-value return; `error()` says, and every other
 /// method answers with it).
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = Verifier)]
 pub struct WebhookVerifier {
     inner: Result<Verifier, Reported>,
     pending: Pending,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = Verifier)]
 impl WebhookVerifier {
     /// `tolerance` in seconds, `undefined` to check no timestamp window; `max_payload` in
     /// bytes, `undefined` for none. Both must be whole numbers from 0 to 2^53 − 1 (the core's
