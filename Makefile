@@ -315,8 +315,10 @@ release-check: dist
 
 ## The docs: every relative link and anchor of README.md and docs/ resolves; every code block
 ## is run, compiled or type-checked (or marked untested, and listed) against the packed package
-## and the CLI (tests/docs/snippets.mjs); README/docs Rust blocks are doctests (test-rust).
-docs-check: js cli
+## and the CLI (tests/docs/snippets.mjs); README/docs Rust blocks are doctests (test-rust); the
+## crate's docs build without a warning (intra-doc links included).
+docs-check: js cli setup-redis
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --all-features -p hookproof
 	node tests/docs/links.mjs
 	node tests/docs/snippets.mjs
 

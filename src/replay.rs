@@ -93,7 +93,7 @@ impl ReplayGuard {
     }
 
     /// Checks `id` at `now` and records it if new. Ids longer than
-    /// [`MAX_ID_LEN`](crate::signature::MAX_ID_LEN) never verify, so they are not stored.
+    /// [`MAX_ID_LEN`] never verify, so they are not stored.
     pub fn check(&mut self, id: &str, now: i64) -> Seen {
         self.expire(now);
         if self.ids.get(id).is_some_and(|&expiry| expiry > now) {
