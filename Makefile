@@ -306,12 +306,12 @@ dist: js component
 	$(CARGO) package --locked --quiet --no-verify $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
 	node tests/release/dist.mjs
 
-## The publish dry runs (not part of `make test`): the npm tarball, and each crate as the
-## registry would build it (docs/releasing.md says why hookproof-cli's waits for the core).
+## The publish dry runs (not part of `make test`: the crates' verify builds take minutes): the
+## npm tarball, and both crates as the registry would build them, the CLI against the packaged
+## core (cargo publishes a workspace's crates in dependency order).
 release-check: dist
-	npm publish --dry-run dist/hookproof-$$(node -e 'import("./tests/release/versions.mjs").then((m) => console.log(m.workspaceVersion()))').tgz
-	$(CARGO) package --locked $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
-	$(CARGO) publish --dry-run --locked $(DIST_ALLOW_DIRTY) -p hookproof
+	npm publish --dry-run ./dist/hookproof-$$(node -e 'import("./tests/release/versions.mjs").then((m) => console.log(m.workspaceVersion()))').tgz
+	$(CARGO) publish --dry-run --locked $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
 
 ## The docs: every relative link and anchor of README.md and docs/ resolves; every code block
 ## is run, compiled or type-checked (or marked untested, and listed) against the packed package

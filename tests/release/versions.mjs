@@ -31,6 +31,9 @@ export function problems() {
     if (actual !== version) found.push(`${what} is ${JSON.stringify(actual)}, not ${version}`);
   };
   expect("js/package.json version", JSON.parse(read("js/package.json")).version);
+  const repository = /^repository = "([^"]+)"$/m.exec(read("Cargo.toml"))?.[1];
+  const npmRepository = JSON.parse(read("js/package.json")).repository?.url;
+  if (npmRepository !== `git+${repository}.git`) found.push(`js/package.json repository is ${npmRepository}, not git+${repository}.git (Cargo.toml)`);
   const dep = /^\[workspace\.dependencies\]\n(?:.*\n)*?hookproof = \{[^}]*version = "=([^"]+)"/m.exec(read("Cargo.toml"));
   expect("the hookproof requirement in [workspace.dependencies]", dep?.[1]);
   const lock = read("Cargo.lock");
