@@ -302,7 +302,7 @@ dist: js component
 	node tests/release/versions.mjs
 	rustup target add $(DIST_TARGET) >/dev/null
 	CC_x86_64_unknown_linux_musl=$${CC_x86_64_unknown_linux_musl:-cc} \
-		$(CARGO) build --locked --quiet -p hookproof-cli --release --target $(DIST_TARGET)
+		$(CARGO) build --locked --quiet -p hookproof-cli --profile dist --target $(DIST_TARGET)
 	$(CARGO) package --locked --quiet --no-verify $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
 	node tests/release/dist.mjs
 

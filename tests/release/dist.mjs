@@ -30,7 +30,7 @@ run("npm", ["pack", "./js", "--pack-destination", "dist", "--silent"]);
 for (const name of ["hookproof", "hookproof-cli"]) {
   copyFileSync(join(root, `target/package/${name}-${version}.crate`), join(dist, `${name}-${version}.crate`));
 }
-copyFileSync(join(root, "target/x86_64-unknown-linux-musl/release/hookproof"), join(dist, "hookproof"));
+copyFileSync(join(root, "target/x86_64-unknown-linux-musl/dist/hookproof"), join(dist, "hookproof"));
 chmodSync(join(dist, "hookproof"), 0o755);
 
 // The CLI must run without Rust or a libc: a static ELF has no PT_INTERP (dynamic loader).
