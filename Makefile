@@ -38,7 +38,7 @@ tour:
 	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
-test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance test-differential fuzz demo
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance test-differential fuzz demo docs-check newcomer
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -288,3 +288,41 @@ vectors: setup-node
 ## The committed vectors are exactly what the generator writes.
 vectors-check:
 	node tests/vectors/generate.mjs --check
+
+.PHONY: dist release-check docs-check newcomer
+
+## Release artifacts (docs/releasing.md) in dist/: the npm tarball, the .crate of each
+## publishable crate, the CLI for Linux x86_64 (static, musl: rustup's target and the machine's
+## cc, which ring's C needs), the component, and SHA256SUMS, checked with `sha256sum -c`. The
+## version is Cargo.toml's [workspace.package] version (tests/release/versions.mjs).
+## DIST_ALLOW_DIRTY= (empty) refuses uncommitted changes, as a release should.
+DIST_TARGET := x86_64-unknown-linux-musl
+DIST_ALLOW_DIRTY ?= --allow-dirty
+dist: js component
+	node tests/release/versions.mjs
+	rustup target add $(DIST_TARGET) >/dev/null
+	CC_x86_64_unknown_linux_musl=$${CC_x86_64_unknown_linux_musl:-cc} \
+		$(CARGO) build --locked --quiet -p hookproof-cli --profile dist --target $(DIST_TARGET)
+	$(CARGO) package --locked --quiet --no-verify $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
+	node tests/release/dist.mjs
+
+## The publish dry runs (not part of `make test`: the crates' verify builds take minutes): the
+## npm tarball, and both crates as the registry would build them, the CLI against the packaged
+## core (cargo publishes a workspace's crates in dependency order).
+release-check: dist
+	npm publish --dry-run ./dist/hookproof-$$(node -e 'import("./tests/release/versions.mjs").then((m) => console.log(m.workspaceVersion()))').tgz
+	$(CARGO) publish --dry-run --locked $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
+
+## The docs: every relative link and anchor of README.md and docs/ resolves; every code block
+## is run, compiled or type-checked (or marked untested, and listed) against the packed package
+## and the CLI (tests/docs/snippets.mjs); README/docs Rust blocks are doctests (test-rust); the
+## crate's docs build without a warning (intra-doc links included).
+docs-check: js cli setup-redis
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --all-features -p hookproof
+	node tests/docs/links.mjs
+	node tests/docs/snippets.mjs
+
+## The newcomer test: in empty temp directories, only the README's Install and quick starts,
+## against dist/ — npm tarball, Cargo path dependency, CLI binary, component with PyPI's wasmtime.
+newcomer: dist setup-python
+	node tests/docs/newcomer.mjs

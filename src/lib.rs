@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("../docs/crate.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -66,3 +66,16 @@ pub use signature::{
 pub use source::{SourceAllowlist, SourceError};
 pub use store::{Acceptance, AcceptanceGuard, AcceptanceStore, MemoryStore};
 pub use tags::{TagError, TagFilter};
+
+/// The Rust blocks of README.md and docs/, compiled and run as doctests (`cargo test --doc`;
+/// docs/rust.md's need every feature: `cargo test -p hookproof --all-features`).
+#[cfg(doctest)]
+mod readme_snippets {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/delivery.md")]
+    struct DeliveryGuide;
+    #[cfg(all(feature = "v1a", feature = "http", feature = "svix", feature = "serde"))]
+    #[doc = include_str!("../docs/rust.md")]
+    struct RustGuide;
+}

@@ -23,9 +23,9 @@ test("prerequisites: the wasmtime CLI and the component", () => {
   assert.ok(existsSync(WASM), `${WASM} is missing: run \`make component\``);
 });
 
-/** The README's `wasmtime run --invoke` lines, each with the output shown under it (`# …`). */
+/** The `wasmtime run --invoke` lines of README.md and docs/component.md, each with the output shown under it (`# …`). */
 function readmeCommands() {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const readme = ["README.md", "docs/component.md"].map((f) => readFileSync(join(root, f), "utf8")).join("\n");
   const lines = readme.split("\n");
   const found = [];
   lines.forEach((line, i) => {

@@ -10,7 +10,7 @@
 //   that bound (the peer has no such check and goes on).
 //
 // A difference is explained when the readings bring the answers together, or a refusal
-// accounts for what is left; anything else fails the run. README.md's table "Deliberate
+// accounts for what is left; anything else fails the run. docs/limits-and-differences.md's table "Deliberate
 // differences from svix and standardwebhooks" lists exactly these classes by id (checkReadme).
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
@@ -271,7 +271,7 @@ export const CLASSES = [
   },
 ];
 
-export const README_SECTION = "### Deliberate differences from svix and standardwebhooks";
+export const README_SECTION = "## Deliberate differences from svix and standardwebhooks";
 
 /** The README table, written from CLASSES (`node tests/differential/differences.mjs`). */
 export function readmeTable() {

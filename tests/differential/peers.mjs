@@ -120,7 +120,7 @@ export async function createPeers({ readme } = {}) {
       const u = (counts.get("svix|UNEXPLAINED") ?? 0) + (counts.get("standardwebhooks|UNEXPLAINED") ?? 0);
       if (u > 0) {
         code = 1;
-        console.log(`FAIL: ${u} answers differ from a peer's in no documented class (README.md "Deliberate differences"); the first:`);
+        console.log(`FAIL: ${u} answers differ from a peer's in no documented class (docs/limits-and-differences.md "Deliberate differences"); the first:`);
         for (const d of unexplained.slice(0, 8)) {
           const { x } = d;
           const shown = { ...x, secrets: x.secrets.map((s) => (typeof s === "string" ? s : { hex: Buffer.from(s).toString("hex") })), body: typeof x.body === "string" ? x.body : utf8(x.body) ?? { hex: x.body.toString("hex") } };
@@ -130,7 +130,7 @@ export async function createPeers({ readme } = {}) {
       const missing = readme === undefined ? [] : checkReadme(readme);
       if (missing.length) {
         code = 1;
-        console.log(`FAIL: README.md's table of deliberate differences and differences.mjs disagree: ${missing.join("; ")}`);
+        console.log(`FAIL: docs/limits-and-differences.md's table of deliberate differences and differences.mjs disagree: ${missing.join("; ")}`);
       }
       return code;
     },

@@ -60,7 +60,7 @@ let peers = null;
 if (!flag("no-peers")) {
   const { readFileSync } = await import("node:fs");
   const { join } = await import("node:path");
-  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const readme = readFileSync(join(root, "docs/limits-and-differences.md"), "utf8");
   writeApiModules();
   peers = await import("./peers.mjs").then((m) => m.createPeers({ readme }));
 }

@@ -213,7 +213,7 @@ fn hint(e: VerifyError) -> &'static str {
         VerifyError::NoMatchingSignature => {
             "verify the raw body bytes (not re-serialized JSON) with this endpoint's whsec_ signing secret (or the sender's whpk_ public key)"
         }
-        _ => "see the error code in the README's limits table",
+        _ => "see the error code in docs/limits-and-differences.md",
     }
 }
 

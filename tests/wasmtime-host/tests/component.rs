@@ -695,12 +695,12 @@ fn hostile_inputs_get_typed_errors_and_the_instance_stays_usable() {
 }
 
 #[test]
-fn readme_shows_the_example_verbatim() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+fn docs_show_the_example_verbatim() {
+    let readme = std::fs::read_to_string(root().join("docs/component.md")).unwrap();
     let example = include_str!("../examples/verify.rs");
     assert!(
         readme.contains(example),
-        "README.md must quote examples/verify.rs exactly"
+        "docs/component.md must quote examples/verify.rs exactly"
     );
 }
 
