@@ -34,6 +34,7 @@ pub mod filter;
 mod json;
 pub mod key;
 pub mod rate_limit;
+pub mod redis;
 pub mod replay;
 pub mod retry_after;
 pub mod signature;

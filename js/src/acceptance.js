@@ -14,8 +14,9 @@ export const IN_FLIGHT_STATUS = 503;
 const BEGIN = 0;
 const COMMIT = 1;
 const ABORT = 2;
+const ENQUEUE = 3;
 const ANSWERS = ["new", "in_flight", "done", "committed", "late", "released", "not_held"];
-const OPS = { begin: BEGIN, commit: COMMIT, abort: ABORT };
+const OPS = { begin: BEGIN, commit: COMMIT, abort: ABORT, enqueue: ENQUEUE };
 const STATES = [null, "in_flight", "done"];
 
 function coreCall(fn) {
@@ -65,12 +66,12 @@ export function acceptanceKey(id) {
 
 /**
  * The state machine as a pure function on one stored entry (`null`, or `{ state: "in_flight" |
- * "done", deadline }`): `{ entry, answer }` after `op` ("begin", "commit", "abort"; `token` for
- * the last two) at `now`. A store applies it atomically per key.
+ * "done", deadline }`): `{ entry, answer }` after `op` ("begin", "commit", "abort", "enqueue"; `token` for
+ * the others) at `now`. A store applies it atomically per key.
  */
 export function acceptanceTransition(entry, op, { token = 0, now, windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
   const kind = OPS[op];
-  if (kind === undefined) throw new HookproofError("invalid_argument", "op must be begin, commit or abort");
+  if (kind === undefined) throw new HookproofError("invalid_argument", "op must be begin, commit, abort or enqueue");
   const state = entry == null ? 0 : entry.state === "in_flight" ? 1 : 2;
   const deadline = entry == null ? 0 : integer(entry.deadline, "entry.deadline");
   const [s, d, code, value] = coreCall(() =>
@@ -114,8 +115,31 @@ export class AcceptanceGuard {
     return this.#apply(id, ABORT, integer(token, "token"), now);
   }
 
+  /**
+   * Commit and the queue write as one step: `{ answer: "committed" | "late" }` means write the
+   * event now (the id is done), `{ answer: "done" }` or `{ answer: "in_flight", retryAfter }`
+   * write nothing. Only sound when the write cannot fail after this answer (an in-process queue).
+   */
+  enqueue(id, token, now) {
+    return this.#apply(id, ENQUEUE, integer(token, "token"), now);
+  }
+
   /** Entries held (dead ones are dropped on the next operation). */
   get size() {
     return this.#inner.size();
   }
+}
+
+/**
+ * The core's Redis key layout for one endpoint (`scope`) under `prefix` (default
+ * "hookproof:"): `stream` is `<prefix>stream:{<scope>}`, `acceptanceKey(id)` is
+ * `<prefix>acceptance:{<scope>}:<key of id>`; both carry the hash tag `{<scope>}`, so every key
+ * a script touches is in one Redis Cluster slot. Throws `invalid_scope` (empty, over 256 bytes,
+ * or a brace) and `invalid_prefix` (over 256 bytes, or a brace).
+ */
+export function redisKeyLayout(scope, prefix = "hookproof:") {
+  if (typeof scope !== "string") throw new HookproofError("invalid_scope", "scope must name the endpoint whose ids these are: Svix reuses a message id on every endpoint");
+  if (typeof prefix !== "string") throw new HookproofError("invalid_prefix", "prefix must be a string");
+  const stream = coreCall(() => codat().redis_stream_key(String(prefix), String(scope)));
+  return { stream, acceptanceKey: (id) => coreCall(() => codat().redis_acceptance_key(String(prefix), String(scope), String(id))) };
 }

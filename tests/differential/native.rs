@@ -13,7 +13,7 @@ use common::{
     rate_steps, replay_steps, response_header, secrets, source_rate_steps, step_token, str_of,
     strings, to_hex, tolerance, u32_of, u64_of,
 };
-use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Enqueue, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
@@ -378,6 +378,12 @@ fn answer_line(a: Answer) -> String {
         Answer::Commit(Commit::Late) => "late".to_owned(),
         Answer::Abort(Abort::Released) => "released".to_owned(),
         Answer::Abort(Abort::NotHeld) => "not_held".to_owned(),
+        Answer::Enqueue(Enqueue::Committed) => "committed".to_owned(),
+        Answer::Enqueue(Enqueue::Late) => "late".to_owned(),
+        Answer::Enqueue(Enqueue::Done) => "done".to_owned(),
+        Answer::Enqueue(Enqueue::InFlight { retry_after }) => {
+            accept_answer("in_flight", i64::try_from(retry_after).ok())
+        }
     }
 }
 

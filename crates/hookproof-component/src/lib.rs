@@ -562,11 +562,12 @@ fn acceptance_op(op: acceptance::Op) -> hookproof::acceptance::Op {
         acceptance::Op::Begin => Op::Begin,
         acceptance::Op::Commit(token) => Op::Commit { token },
         acceptance::Op::Abort(token) => Op::Abort { token },
+        acceptance::Op::Enqueue(token) => Op::Enqueue { token },
     }
 }
 
 fn acceptance_answer(a: hookproof::acceptance::Answer) -> acceptance::Answer {
-    use hookproof::acceptance::{Abort, Answer, Begin, Commit};
+    use hookproof::acceptance::{Abort, Answer, Begin, Commit, Enqueue};
     match a {
         Answer::Begin(Begin::New { token }) => acceptance::Answer::New(token),
         Answer::Begin(Begin::InFlight { retry_after }) => acceptance::Answer::InFlight(retry_after),
@@ -575,6 +576,12 @@ fn acceptance_answer(a: hookproof::acceptance::Answer) -> acceptance::Answer {
         Answer::Commit(Commit::Late) => acceptance::Answer::Late,
         Answer::Abort(Abort::Released) => acceptance::Answer::Released,
         Answer::Abort(Abort::NotHeld) => acceptance::Answer::NotHeld,
+        Answer::Enqueue(Enqueue::Committed) => acceptance::Answer::Committed,
+        Answer::Enqueue(Enqueue::Late) => acceptance::Answer::Late,
+        Answer::Enqueue(Enqueue::Done) => acceptance::Answer::Done,
+        Answer::Enqueue(Enqueue::InFlight { retry_after }) => {
+            acceptance::Answer::InFlight(retry_after)
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! transition a Durable Object runs. Answers cross as small number arrays, errors as the usual
 //! `code|message` strings.
 
-use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Enqueue, Entry, Op};
 use hookproof::store::MemoryStore;
 use hookproof::{AcceptanceConfig, AcceptanceGuard};
 use wasm_bindgen::prelude::*;
@@ -29,6 +29,9 @@ fn op(kind: u8, token: f64) -> Op {
         1 => Op::Commit {
             token: token as i64,
         },
+        3 => Op::Enqueue {
+            token: token as i64,
+        },
         _ => Op::Abort {
             token: token as i64,
         },
@@ -45,6 +48,10 @@ fn answer(a: Answer) -> [f64; 2] {
         Answer::Commit(Commit::Late) => [LATE, 0.0],
         Answer::Abort(Abort::Released) => [RELEASED, 0.0],
         Answer::Abort(Abort::NotHeld) => [NOT_HELD, 0.0],
+        Answer::Enqueue(Enqueue::Committed) => [COMMITTED, 0.0],
+        Answer::Enqueue(Enqueue::Late) => [LATE, 0.0],
+        Answer::Enqueue(Enqueue::Done) => [DONE, 0.0],
+        Answer::Enqueue(Enqueue::InFlight { retry_after }) => [IN_FLIGHT, retry_after as f64],
     }
 }
 
@@ -69,7 +76,7 @@ impl Acceptance {
         })
     }
 
-    /// `op` 0 begin, 1 commit, 2 abort; `[code, value]` (see the answer codes).
+    /// `op` 0 begin, 1 commit, 2 abort, 3 enqueue; `[code, value]` (see the answer codes).
     pub fn apply(&mut self, id: &str, kind: u8, token: f64, now: f64) -> Result<Vec<f64>, String> {
         self.inner
             .apply(id, op(kind, token), now as i64)
@@ -122,4 +129,19 @@ pub fn acceptance_transition(
     };
     let [code, value] = answer(t.answer);
     Ok(vec![state, deadline, code, value])
+}
+
+/// The Redis key of a webhook id in `scope` under `prefix` (`hookproof::redis::Layout`).
+#[wasm_bindgen]
+pub fn redis_acceptance_key(prefix: &str, scope: &str, id: &str) -> Result<String, String> {
+    let layout = hookproof::redis::Layout::new(prefix, scope).map_err(fail)?;
+    Ok(layout.acceptance_key(&acceptance::key(id).map_err(fail)?))
+}
+
+/// The Redis stream of `scope` under `prefix` (`hookproof::redis::Layout`).
+#[wasm_bindgen]
+pub fn redis_stream_key(prefix: &str, scope: &str) -> Result<String, String> {
+    hookproof::redis::Layout::new(prefix, scope)
+        .map(|l| l.stream_key())
+        .map_err(fail)
 }
