@@ -320,7 +320,7 @@ fn the_vectors_through_the_scripts_from_rust() {
         }
     }
     assert_eq!(failures, Vec::<String>::new());
-    assert!(ran >= 170, "only {ran} cases");
+    assert!(ran >= 160, "only {ran} cases");
 
     // Rate limits: the GCRA script against guards.json.
     let mut rate_cases = 0;
