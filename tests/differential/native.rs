@@ -296,6 +296,20 @@ fn run(c: &Value) -> Result<String, Bad> {
                 }
             }
         }
+        "redisKeys" => {
+            let id = acceptance_id(field(c, "id")?)?;
+            match hookproof::redis::Layout::new(str_of(c, "prefix")?, str_of(c, "scope")?) {
+                Err(e) => format!("redisKeys err {}", e.code()),
+                Ok(layout) => match acceptance::key(&id) {
+                    Ok(k) => format!(
+                        "redisKeys {} {}",
+                        q(&layout.stream_key()),
+                        q(&layout.acceptance_key(&k))
+                    ),
+                    Err(e) => format!("redisKeys err {}", e.code()),
+                },
+            }
+        }
         "acceptKey" => match acceptance::key(&acceptance_id(field(c, "id")?)?) {
             Ok(k) => format!("acceptKey {}", q(k.as_str())),
             Err(e) => format!("acceptKey err {}", e.code()),
@@ -364,6 +378,7 @@ fn accept_op_core(op: AcceptOpIn) -> Op {
         AcceptOpIn::Begin => Op::Begin,
         AcceptOpIn::Commit(token) => Op::Commit { token },
         AcceptOpIn::Abort(token) => Op::Abort { token },
+        AcceptOpIn::Enqueue(token) => Op::Enqueue { token },
     }
 }
 

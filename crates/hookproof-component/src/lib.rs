@@ -626,6 +626,24 @@ impl acceptance::Guest for Component {
             .map_err(acceptance_error)
     }
 
+    fn redis_keys(
+        prefix: String,
+        scope: String,
+        id: String,
+    ) -> Result<acceptance::RedisLayout, acceptance::RedisKeyError> {
+        use hookproof::redis::{Layout, RedisError};
+        let layout = Layout::new(&prefix, &scope).map_err(|e| match e {
+            RedisError::InvalidPrefix => acceptance::RedisKeyError::InvalidPrefix,
+            _ => acceptance::RedisKeyError::InvalidScope,
+        })?;
+        let key =
+            hookproof::acceptance::key(&id).map_err(|_| acceptance::RedisKeyError::InvalidId)?;
+        Ok(acceptance::RedisLayout {
+            stream: layout.stream_key(),
+            acceptance: layout.acceptance_key(&key),
+        })
+    }
+
     fn transition(
         config: acceptance::Config,
         entry: Option<acceptance::Entry>,
