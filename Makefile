@@ -216,7 +216,7 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## (hookproof-component is wasm-only: its canonical-ABI export names do not link natively.)
-test-rust:
+test-rust: setup-redis
 	$(CARGO) test --workspace --exclude hookproof-component
 	$(CARGO) test -p hookproof --all-features
 	$(CARGO) test -p hookproof --no-default-features

@@ -62,6 +62,8 @@ function shared(map) {
 
 const common = {
   bundle: true,
+  // The Redis scripts (src/redis/*.lua, the core's one copy) are inlined as text.
+  loader: { ".lua": "text" },
   minify: true,
   legalComments: "none",
   // Minified names and positions are mapped back through these (linked: a `.map` beside each

@@ -148,6 +148,11 @@ export type BeginAnswer = { answer: "new"; token: number } | { answer: "in_fligh
 export type CommitAnswer = { answer: "committed" } | { answer: "late" };
 /** An `abort` answer: `released` lets the redelivery in; `not_held` changed nothing. */
 export type AbortAnswer = { answer: "released" } | { answer: "not_held" };
+/**
+ * An `enqueue` answer (commit and the queue write as one atomic step): `committed` or `late`
+ * mean the event is written and the id done; `done` and `in_flight` that nothing is written.
+ */
+export type EnqueueAnswer = { answer: "committed" } | { answer: "late" } | { answer: "done" } | { answer: "in_flight"; retryAfter: number };
 /** One id's stored state. */
 export type AcceptanceEntry = { state: "in_flight" | "done"; deadline: number } | null;
 
@@ -177,6 +182,8 @@ export class AcceptanceGuard implements AcceptanceStore {
   begin(id: string, now?: Date | number): BeginAnswer;
   commit(id: string, token: number, now?: Date | number): CommitAnswer;
   abort(id: string, token: number, now?: Date | number): AbortAnswer;
+  /** The enqueue step; only sound when the write cannot fail after the answer (an in-process queue). */
+  enqueue(id: string, token: number, now?: Date | number): EnqueueAnswer;
   readonly size: number;
 }
 
@@ -186,6 +193,13 @@ export function acceptanceKey(id: string): string;
 /** The state machine as a pure function on one stored entry. */
 export function acceptanceTransition(
   entry: AcceptanceEntry,
-  op: "begin" | "commit" | "abort",
+  op: "begin" | "commit" | "abort" | "enqueue",
   options: AcceptanceOptions & { token?: number; now?: Date | number },
-): { entry: AcceptanceEntry; answer: BeginAnswer | CommitAnswer | AbortAnswer };
+): { entry: AcceptanceEntry; answer: BeginAnswer | CommitAnswer | AbortAnswer | EnqueueAnswer };
+
+/**
+ * The core's Redis key layout for one endpoint (`scope`) under `prefix` (default "hookproof:"):
+ * the stream `<prefix>stream:{<scope>}` and each id's `<prefix>acceptance:{<scope>}:<key>`, all
+ * in the hash slot of `{<scope>}` (Redis Cluster). Throws `invalid_scope` or `invalid_prefix`.
+ */
+export function redisKeyLayout(scope: string, prefix?: string): { stream: string; acceptanceKey(id: string): string };

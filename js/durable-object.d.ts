@@ -1,6 +1,6 @@
 // `hookproof/durable-object`: acceptance and rate limiting shared by every isolate, in a
 // Cloudflare Durable Object.
-import type { AcceptanceOptions, AcceptanceStore, BeginAnswer, CommitAnswer, AbortAnswer } from "./codat.js";
+import type { AcceptanceOptions, AcceptanceStore, BeginAnswer, CommitAnswer, AbortAnswer, EnqueueAnswer } from "./codat.js";
 
 /** The Durable Object class (SQLite storage): export it from the Worker that owns the namespace. */
 export class HookproofState {
@@ -28,6 +28,8 @@ export function durableObjectAcceptance(
   begin(id: string, now?: Date | number): Promise<BeginAnswer>;
   commit(id: string, token: number, now?: Date | number): Promise<CommitAnswer>;
   abort(id: string, token: number, now?: Date | number): Promise<AbortAnswer>;
+  /** The enqueue step; only sound when the write cannot fail after the answer. */
+  enqueue(id: string, token: number, now?: Date | number): Promise<EnqueueAnswer>;
 };
 
 /** A global GCRA rate limiter in one object. */

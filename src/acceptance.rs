@@ -5,9 +5,10 @@
 //! queued and the sender believes it delivered. Acceptance splits the mark in two:
 //!
 //! ```text
-//!            begin (new: lease token T)            commit(T): queued
-//!  absent ────────────────────────────▶ in flight ───────────────────▶ done (for the window)
-//!    ▲                                   │   │                             │
+//!            begin (new: lease token T)        commit(T): queued
+//!  absent ────────────────────────────▶ in flight ─────────────────────▶ done (for the window)
+//!    ▲                                   │   │    enqueue(T): queue it     │
+//!    │                                   │   │    and done, one step       │
 //!    └────── abort(T): enqueue failed ───┘   └─ lease expires ─▶ absent    └─ window ends ─▶ absent
 //! ```
 //!
@@ -27,6 +28,15 @@
 //! - **`abort(token)`** after the enqueue failed frees the id, so the redelivery the sender
 //!   makes (it retries the 503 it is answered) is accepted. It answers [`Abort::Released`], or
 //!   [`Abort::NotHeld`] and changes nothing when the caller's lease is no longer the live one.
+//! - **`enqueue(token)`** is `commit` for a store that writes the queue in the same atomic step
+//!   as the entry (the Redis script's `XADD`, a transaction that spans both): it decides whether
+//!   the event is written at all. When the caller's lease is live it answers
+//!   [`Enqueue::Committed`]; when no live entry exists (the lease expired and nobody took it
+//!   over) [`Enqueue::Late`]; both mean *write the event* and leave the id done until
+//!   `now + window`. On an id already done it answers [`Enqueue::Done`] and on an id another
+//!   delivery holds [`Enqueue::InFlight`] (seconds left, ≥ 1): both mean *write nothing*, and
+//!   the entry is unchanged — so, unlike a late `commit`, a taken-over delivery never queues a
+//!   second copy. [`Enqueue::queues`] says which.
 //!
 //! **Expiry.** An entry with deadline `d` is live while `now < d`; a dead entry is the same as
 //! no entry. Stores may forget an entry once some caller's `now` has reached its deadline, and
@@ -268,6 +278,12 @@ pub enum Op {
         /// The token [`Begin::New`] gave.
         token: i64,
     },
+    /// The delivery holding lease `token` asks to queue its event and commit in one atomic
+    /// step (see the module docs).
+    Enqueue {
+        /// The token [`Begin::New`] gave.
+        token: i64,
+    },
 }
 
 /// What `begin` found.
@@ -307,6 +323,31 @@ pub enum Abort {
     NotHeld,
 }
 
+/// What `enqueue` decided: whether the store writes the event in the same atomic step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Enqueue {
+    /// Write the event: the caller's lease was live; the id is now done.
+    Committed,
+    /// Write the event: no live entry held the id (the caller's lease expired and nobody took
+    /// it over); the id is now done.
+    Late,
+    /// Write nothing: the id is already done within the window; acknowledge the duplicate.
+    Done,
+    /// Write nothing: another delivery holds the id; answer [`IN_FLIGHT_STATUS`] with
+    /// `Retry-After: retry_after`.
+    InFlight {
+        /// Seconds left on that lease, ≥ 1.
+        retry_after: u64,
+    },
+}
+
+impl Enqueue {
+    /// Whether the store writes the event ([`Enqueue::Committed`] or [`Enqueue::Late`]).
+    pub fn queues(&self) -> bool {
+        matches!(self, Enqueue::Committed | Enqueue::Late)
+    }
+}
+
 /// The answer to one [`Op`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Answer {
@@ -316,6 +357,8 @@ pub enum Answer {
     Commit(Commit),
     /// Answer to [`Op::Abort`].
     Abort(Abort),
+    /// Answer to [`Op::Enqueue`].
+    Enqueue(Enqueue),
 }
 
 /// One step of the state machine: the entry to store (`None`: delete) and the answer.
@@ -372,6 +415,27 @@ pub fn transition(config: &AcceptanceConfig, entry: Option<Entry>, op: Op, now: 
                 (None, Answer::Abort(Abort::Released))
             }
             _ => (entry, Answer::Abort(Abort::NotHeld)),
+        },
+        Op::Enqueue { token } => match live {
+            Some(Entry::InFlight { lease_until }) if lease_until == token => (
+                Some(Entry::Done {
+                    until: now.saturating_add(config.window),
+                }),
+                Answer::Enqueue(Enqueue::Committed),
+            ),
+            Some(Entry::InFlight { lease_until }) => (
+                entry,
+                Answer::Enqueue(Enqueue::InFlight {
+                    retry_after: lease_until.abs_diff(now).max(1),
+                }),
+            ),
+            Some(Entry::Done { .. }) => (entry, Answer::Enqueue(Enqueue::Done)),
+            None => (
+                Some(Entry::Done {
+                    until: now.saturating_add(config.window),
+                }),
+                Answer::Enqueue(Enqueue::Late),
+            ),
         },
     };
     Transition { entry, answer }

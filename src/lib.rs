@@ -38,6 +38,7 @@ mod hmac;
 mod json;
 pub mod key;
 pub mod rate_limit;
+pub mod redis;
 pub mod replay;
 pub mod retry_after;
 mod scheme;

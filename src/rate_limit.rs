@@ -89,6 +89,12 @@ impl RateLimiter {
         self.tat = tat;
         decision
     }
+
+    /// The GCRA's emission interval and tolerance (`interval × (burst − 1)`), in nanoseconds:
+    /// what a shared store's copy of the algorithm needs (`src/redis/rate_limit.lua`).
+    pub fn gcra_params(&self) -> (u128, u128) {
+        (self.interval, self.tolerance)
+    }
 }
 
 /// One GCRA step from theoretical arrival time `tat`: the decision and the new `tat`.

@@ -7,13 +7,13 @@
 //!
 //! Async stores (a Durable Object, Redis) cannot implement a synchronous trait; they apply
 //! [`transition`] atomically on their side instead (the Durable Object runs this crate's code,
-//! the Redis script mirrors it), and the vectors in `tests/vectors/acceptance.json` hold every
+//! the Redis script, `src/redis/acceptance.lua`, mirrors it), and the vectors in `tests/vectors/acceptance.json` hold every
 //! implementation to the same answers.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 
 use crate::acceptance::{
-    Abort, AcceptanceConfig, AcceptanceError, Answer, Begin, Commit, Entry, Key, Op, key,
+    Abort, AcceptanceConfig, AcceptanceError, Answer, Begin, Commit, Enqueue, Entry, Key, Op, key,
     transition,
 };
 
@@ -87,6 +87,17 @@ impl<S: AcceptanceStore> Acceptance<S> {
     pub fn abort(&mut self, id: &str, token: i64, now: i64) -> Result<Abort, AcceptanceError> {
         match self.apply(id, Op::Abort { token }, now)? {
             Answer::Abort(a) => Ok(a),
+            _ => Err(AcceptanceError::StoreUnavailable),
+        }
+    }
+
+    /// Decides whether the delivery holding `token` queues its event, and marks `id` done if
+    /// so ([`Enqueue::queues`]). Only sound when the caller's queue write cannot fail between
+    /// this answer and the write (an in-process queue in the same critical section); a store
+    /// with a fallible queue writes both in one atomic step instead (the Redis script).
+    pub fn enqueue(&mut self, id: &str, token: i64, now: i64) -> Result<Enqueue, AcceptanceError> {
+        match self.apply(id, Op::Enqueue { token }, now)? {
+            Answer::Enqueue(e) => Ok(e),
             _ => Err(AcceptanceError::StoreUnavailable),
         }
     }

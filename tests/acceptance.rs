@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use hookproof::acceptance::{self, Abort, Begin, Commit, Entry, Op, transition};
+use hookproof::acceptance::{self, Abort, Begin, Commit, Enqueue, Entry, Op, transition};
 use hookproof::store::{AcceptanceStore, MemoryStore};
 use hookproof::{Acceptance, AcceptanceConfig, AcceptanceError, AcceptanceGuard, ErrorCode};
 use proptest::prelude::*;
@@ -194,6 +194,56 @@ proptest! {
                 Begin::InFlight { .. } => prop_assert!(false, "nothing is pending"),
             }
             prop_assert_eq!(queued.get(&id).copied(), Some(1));
+        }
+    }
+
+    /// The enqueue step (queue write and commit as one atomic step), with leases short enough
+    /// to expire under pending deliveries and be taken over: within the window no event is
+    /// written twice, none is acknowledged unwritten, and a write is refused exactly while
+    /// another delivery holds the id or it is done.
+    #[test]
+    fn enqueue_never_writes_twice_even_when_leases_expire(actions in prop::collection::vec(action(), 1..200)) {
+        let mut g = guard(100_000, 5, 64);
+        let mut now = 0i64;
+        let mut pending: Vec<(u8, i64)> = Vec::new();
+        let mut written: HashMap<u8, u32> = HashMap::new();
+        let mut acknowledged = std::collections::BTreeSet::new();
+        for a in actions {
+            match a {
+                Action::Arrive(id) => match g.begin(&format!("msg_{id}"), now).unwrap() {
+                    Begin::New { token } => pending.push((id, token)),
+                    Begin::InFlight { retry_after } => prop_assert!(retry_after >= 1),
+                    Begin::Done => { acknowledged.insert(id); }
+                },
+                Action::Finish(n, ok) if !pending.is_empty() => {
+                    let (id, token) = pending.remove(usize::from(n) % pending.len());
+                    if !ok {
+                        g.abort(&format!("msg_{id}"), token, now).unwrap();
+                        continue;
+                    }
+                    let e = g.enqueue(&format!("msg_{id}"), token, now).unwrap();
+                    match e {
+                        Enqueue::Committed => prop_assert!(now < token),
+                        Enqueue::Late => prop_assert!(now >= token),
+                        Enqueue::InFlight { retry_after } => prop_assert!(retry_after >= 1 && now >= token),
+                        Enqueue::Done => {}
+                    }
+                    if e.queues() {
+                        *written.entry(id).or_default() += 1;
+                    }
+                    if matches!(e, Enqueue::Committed | Enqueue::Late | Enqueue::Done) {
+                        acknowledged.insert(id);
+                    }
+                }
+                Action::Finish(..) => {}
+                Action::Tick(s) => now += i64::from(s),
+            }
+        }
+        for id in &acknowledged {
+            prop_assert_eq!(written.get(id).copied(), Some(1), "msg_{} acknowledged", id);
+        }
+        for (id, n) in &written {
+            prop_assert_eq!(*n, 1, "msg_{} written {} times", id, n);
         }
     }
 

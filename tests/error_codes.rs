@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
+use hookproof::redis::RedisError;
 use hookproof::tags::TagProblem;
 use hookproof::{
     AcceptanceError, AuthorizationError, ClientIdError, ErrorCode, EventError, EventTypeError,
@@ -110,6 +111,14 @@ fn every_variant() -> Vec<Case> {
     }
     cases.push(case("RateLimitError", RateLimitError::InvalidRate));
     cases.push(case("ReplayError", ReplayError::InvalidCapacity));
+    for e in [
+        RedisError::InvalidScope,
+        RedisError::InvalidPrefix,
+        RedisError::InvalidFields,
+        RedisError::UnexpectedReply,
+    ] {
+        cases.push(case("RedisError", e));
+    }
     for e in [
         SourceError::TooManySources,
         SourceError::InvalidSource { index: 2 },

@@ -6,7 +6,7 @@ mod harness;
 use std::path::Path;
 
 use harness::{AcceptEntry, AcceptOp, AcceptStep, Coded, Config, Filter, Host, SecretIn, Tol};
-use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Enqueue, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
@@ -442,6 +442,7 @@ fn op(o: AcceptOp) -> Op {
         AcceptOp::Begin => Op::Begin,
         AcceptOp::Commit(token) => Op::Commit { token },
         AcceptOp::Abort(token) => Op::Abort { token },
+        AcceptOp::Enqueue(token) => Op::Enqueue { token },
     }
 }
 
@@ -456,6 +457,12 @@ fn answer_json(a: Answer) -> Value {
         Answer::Commit(Commit::Late) => json!({"answer": "late"}),
         Answer::Abort(Abort::Released) => json!({"answer": "released"}),
         Answer::Abort(Abort::NotHeld) => json!({"answer": "not_held"}),
+        Answer::Enqueue(Enqueue::Committed) => json!({"answer": "committed"}),
+        Answer::Enqueue(Enqueue::Late) => json!({"answer": "late"}),
+        Answer::Enqueue(Enqueue::Done) => json!({"answer": "done"}),
+        Answer::Enqueue(Enqueue::InFlight { retry_after }) => {
+            json!({"answer": "in_flight", "retryAfter": retry_after})
+        }
     }
 }
 

@@ -40,8 +40,8 @@ export function acceptanceKey(id) {
 
 /**
  * The state machine as a pure function on one stored entry (`null`, or `{ state: "in_flight" |
- * "done", deadline }`): `{ entry, answer }` after `op` ("begin", "commit", "abort"; `token` for
- * the last two) at `now`. A store applies it atomically per key.
+ * "done", deadline }`): `{ entry, answer }` after `op` ("begin", "commit", "abort", "enqueue"; `token` for
+ * the others) at `now`. A store applies it atomically per key.
  */
 export function acceptanceTransition(entry, op, { token = 0, now, windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
   return codat().acceptance_transition(wholeOption(windowSeconds), wholeOption(leaseSeconds), entry ?? null, String(op), integer(token, "token"), acceptanceNow(now));
@@ -77,8 +77,31 @@ export class AcceptanceGuard {
     return this.#inner.apply(String(id), "abort", integer(token, "token"), acceptanceNow(now));
   }
 
+  /**
+   * Commit and the queue write as one step: `{ answer: "committed" | "late" }` means write the
+   * event now (the id is done), `{ answer: "done" }` or `{ answer: "in_flight", retryAfter }`
+   * write nothing. Only sound when the write cannot fail after this answer (an in-process queue).
+   */
+  enqueue(id, token, now) {
+    return this.#inner.apply(String(id), "enqueue", integer(token, "token"), acceptanceNow(now));
+  }
+
   /** Entries held (dead ones are dropped on the next operation). */
   get size() {
     return this.#inner.size();
   }
+}
+
+/**
+ * The core's Redis key layout for one endpoint (`scope`) under `prefix` (default
+ * "hookproof:"): `stream` is `<prefix>stream:{<scope>}`, `acceptanceKey(id)` is
+ * `<prefix>acceptance:{<scope>}:<key of id>`; both carry the hash tag `{<scope>}`, so every key
+ * a script touches is in one Redis Cluster slot. Throws `invalid_scope` (empty, over 256 bytes,
+ * or a brace) and `invalid_prefix` (over 256 bytes, or a brace).
+ */
+export function redisKeyLayout(scope, prefix = "hookproof:") {
+  if (typeof scope !== "string") throw new HookproofError("invalid_scope", "scope must name the endpoint whose ids these are: Svix reuses a message id on every endpoint");
+  if (typeof prefix !== "string") throw new HookproofError("invalid_prefix", "prefix must be a string");
+  const stream = codat().redis_stream_key(String(prefix), String(scope));
+  return { stream, acceptanceKey: (id) => codat().redis_acceptance_key(String(prefix), String(scope), String(id)) };
 }

@@ -44,9 +44,9 @@ export class HookproofState extends DurableObject {
   }
 
   /**
-   * Applies one operation ("begin", "commit", "abort") to `key` at `now` and answers as the
-   * core does: `{ answer: "new", token }`, `{ answer: "in_flight", retryAfter }`, … A row is
-   * the core's entry as it is (`{ state: "in_flight" | "done", deadline }`), read and written
+   * Applies one operation ("begin", "commit", "abort", "enqueue") to `key` at `now` and answers
+   * as the core does: `{ answer: "new", token }`, `{ answer: "in_flight", retryAfter }`, … A row
+   * is the core's entry as it is (`{ state: "in_flight" | "done", deadline }`), read and written
    * unchanged.
    */
   accept(key, op, token, now, windowSeconds, leaseSeconds) {
@@ -151,6 +151,9 @@ export function durableObjectAcceptance(namespace, { scope, shards = 16, windowS
     begin: (id, now) => call(id, "begin", 0, now),
     commit: (id, token, now) => call(id, "commit", token, now),
     abort: (id, token, now) => call(id, "abort", token, now),
+    // The core's enqueue step (commit, deciding whether the event is written): only sound
+    // when the write cannot fail after the answer.
+    enqueue: (id, token, now) => call(id, "enqueue", token, now),
   };
 }
 

@@ -1,5 +1,5 @@
 // `hookproof/redis`: two-phase acceptance and a GCRA rate limiter in Redis, shared by every
-// process of a Node service, with Redis Streams as the queue: the enqueue (XADD) and the
+// process of a service, with a Redis Stream as the queue: the enqueue step (XADD) and the
 // commit are one atomic script, so an event is never acknowledged without being queued and
 // never queued twice.
 //
@@ -9,122 +9,43 @@
 //   ioredis:     const command = (args) => redis.call(...args);
 //   node-redis:  const command = (args) => client.sendCommand(args.map(String));
 //
-// The scripts mirror the core's state machine (src/acceptance.rs), and the test suite runs
-// tests/vectors/acceptance.json and the rate-limit vectors through them on a real redis-server.
-import { ACCEPTANCE_DEFAULTS, HookproofError, RateLimiter, acceptanceKey, acceptanceTransition } from "hookproof/codat";
+// The scripts are the core's (src/redis/*.lua, inlined here at build, the same text the Rust
+// `hookproof::redis` module runs), as is the key layout: a fleet mixing Node consumers and
+// hookproof gateways on one Redis shares one de-duplication. On Redis Cluster, give a client
+// that follows MOVED: every key one script touches is in one hash slot.
+import { ACCEPTANCE_DEFAULTS, HookproofError, RateLimiter, acceptanceTransition, redisKeyLayout } from "hookproof/codat";
+import ACCEPTANCE_SCRIPT from "../../src/redis/acceptance.lua";
+import RATE_LIMIT_SCRIPT from "../../src/redis/rate_limit.lua";
 
 /** Extra time Redis keeps a dead entry before expiring it, in ms (dead entries read as absent). */
 const EXPIRY_SLACK_MS = 60_000;
+/** Most field/value pairs one stream entry may carry (as the core's `MAX_STREAM_FIELDS`). */
+const MAX_STREAM_FIELDS = 64;
 
-// The state machine on one key. Value "<state>:<deadline>", state 1 in flight, 2 done.
-// ARGV: op, token, now, window, lease, slack ms, then (op "add") XADD field/value pairs.
-// Replies {code, value}: 0 new (token), 1 in flight (retry after), 2 done, 3 committed,
-// 4 late, 5 released, 6 not held; op "add" adds the stream entry id as a third element.
-const ACCEPT = `
-local v = redis.call('GET', KEYS[1])
-local state, deadline = 0, 0
-if v then
-  local sep = string.find(v, ':', 1, true)
-  if sep then
-    state = tonumber(string.sub(v, 1, sep - 1)) or 0
-    deadline = tonumber(string.sub(v, sep + 1)) or 0
-  end
-end
-local op, token, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local window, lease, slack = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local live = state ~= 0 and now < deadline
-local function put(s, d)
-  local ttl = math.max(1, (d - now) * 1000 + slack)
-  redis.call('SET', KEYS[1], s .. ':' .. string.format('%.0f', d), 'PX', string.format('%.0f', ttl))
-end
-if op == 'begin' then
-  if not live then
-    put(1, now + lease)
-    return {0, now + lease}
-  end
-  if state == 1 then return {1, math.max(1, deadline - now)} end
-  return {2, 0}
-end
-if op == 'abort' then
-  if live and state == 1 and deadline == token then
-    redis.call('DEL', KEYS[1])
-    return {5, 0}
-  end
-  return {6, 0}
-end
-local ours = live and state == 1 and deadline == token
-local added = false
-if op == 'add' then
-  if live and state == 2 then return {2, 0} end
-  if live and state == 1 and not ours then return {1, math.max(1, deadline - now)} end
-  added = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 7))
-end
-local untilT = now + window
-if live and state == 2 then untilT = math.max(deadline, untilT) end
-put(2, untilT)
-if ours then return {3, 0, added} end
-return {4, 0, added}
-`;
+const ANSWERS = {
+  begin: ["new", "in_flight", "done"],
+  commit: ["committed", "late"],
+  abort: ["released", "not_held"],
+  enqueue: ["committed", "late", "done", "in_flight"],
+};
 
-// GCRA, exactly as src/rate_limit.rs, in (milliseconds, nanoseconds) pairs so every value
-// stays exact in Lua's doubles. Value "<ms>:<ns>" is the theoretical arrival time.
-// ARGV: now ms, interval ns, tolerance ns, slack ms. Reply 0 (allow) or Retry-After seconds.
-const GCRA = `
-local M = 1000000
-local now, interval, tol, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local t_ms, t_ns = 0, 0
-local v = redis.call('GET', KEYS[1])
-if v then
-  local sep = string.find(v, ':', 1, true)
-  if sep then
-    t_ms = tonumber(string.sub(v, 1, sep - 1)) or 0
-    t_ns = tonumber(string.sub(v, sep + 1)) or 0
-  end
-end
-if t_ms < now then t_ms, t_ns = now, 0 end
-local tol_ms = math.floor(tol / M)
-local e_ms, e_ns = t_ms - tol_ms, t_ns - (tol - tol_ms * M)
-if e_ns < 0 then e_ns, e_ms = e_ns + M, e_ms - 1 end
-if e_ms < 0 then e_ms, e_ns = 0, 0 end
-if now < e_ms or (now == e_ms and e_ns > 0) then
-  local wait = (e_ms - now) * M + e_ns
-  return math.max(1, math.floor((wait + 999999999) / 1000000000))
-end
-local i_ms = math.floor(interval / M)
-t_ms, t_ns = t_ms + i_ms, t_ns + (interval - i_ms * M)
-if t_ns >= M then t_ns, t_ms = t_ns - M, t_ms + 1 end
-redis.call('SET', KEYS[1], string.format('%.0f', t_ms) .. ':' .. string.format('%.0f', t_ns), 'PX', string.format('%.0f', math.max(1, t_ms - now + slack)))
-return 0
-`;
-
-const ANSWERS = ["new", "in_flight", "done", "committed", "late", "released", "not_held"];
-
-/** Runs a script by its SHA (loading it once, and again after a Redis restart or flush). */
+/**
+ * Runs a script by its SHA (`SCRIPT LOAD` once); a node that does not have it (a restart, a
+ * flush, or another Redis Cluster master than the one the load reached) answers NOSCRIPT, and
+ * the call is repeated as EVAL, which caches the script on that node.
+ */
 function script(command, source) {
   let sha;
   return async (keys, args) => {
-    const argv = ["EVALSHA", undefined, String(keys.length), ...keys, ...args.map(String)];
-    for (let attempt = 0; attempt < 2; attempt++) {
-      sha ??= await command(["SCRIPT", "LOAD", source]);
-      argv[1] = sha;
-      try {
-        return await command(argv);
-      } catch (e) {
-        if (!/NOSCRIPT/.test(String(e?.message ?? e))) throw e;
-        sha = undefined;
-      }
+    const rest = [String(keys.length), ...keys, ...args.map(String)];
+    sha ??= await command(["SCRIPT", "LOAD", source]);
+    try {
+      return await command(["EVALSHA", sha, ...rest]);
+    } catch (e) {
+      if (!/NOSCRIPT/.test(String(e?.message ?? e))) throw e;
     }
-    throw new HookproofError("store_unavailable", "Redis kept losing the script");
+    return command(["EVAL", source, ...rest]);
   };
-}
-
-/** A de-duplication scope: a non-empty string naming the endpoint (no default: see callers). */
-function requireScope(scope) {
-  if (typeof scope !== "string" || scope.length === 0) {
-    throw new HookproofError("invalid_argument", "scope must name the endpoint whose ids these are (e.g. the stream): Svix reuses a message id on every endpoint");
-  }
-  if (/[{}]/.test(scope)) throw new HookproofError("invalid_argument", "scope must not contain { or } (it is the keys' Redis Cluster hash tag)");
-  return scope;
 }
 
 function nowSeconds(now) {
@@ -139,20 +60,29 @@ function token(value) {
   return value;
 }
 
-function decode(reply) {
-  const [code, value, added] = reply;
-  const answer = ANSWERS[code];
-  if (answer === undefined) throw new HookproofError("store_unavailable", "unexpected reply from Redis");
-  const out = answer === "new" ? { answer, token: value } : answer === "in_flight" ? { answer, retryAfter: value } : { answer };
-  if (typeof added === "string") out.streamId = added;
-  return out;
+const unexpected = () => new HookproofError("unexpected_reply", "unexpected reply from the Redis script");
+
+/** The script's `[answer, value, streamId?]` as the core's answer for `op` (names, checked). */
+function decode(op, reply) {
+  if (!Array.isArray(reply)) throw unexpected();
+  const [answer, value, streamId] = reply;
+  if (!ANSWERS[op].includes(answer)) throw unexpected();
+  const written = op === "enqueue" && (answer === "committed" || answer === "late");
+  if (written !== (typeof streamId === "string")) throw unexpected();
+  if (answer === "new") return { answer, token: Number(value) };
+  if (answer === "in_flight") {
+    const retryAfter = Number(value);
+    if (!(retryAfter >= 1)) throw unexpected();
+    return { answer, retryAfter };
+  }
+  return written ? { answer, streamId } : { answer };
 }
 
 /**
- * Two-phase acceptance in Redis: `begin(id, now?)`, `commit(id, token, now?)`,
- * `abort(id, token, now?)` answer as the core does, and
- * `commitAndAdd(id, token, stream, fields, now?)` adds `fields` (an object or [name, value]
- * pairs) to the stream and commits in one atomic script:
+ * Two-phase acceptance in Redis for one endpoint: `begin(id, now?)`, `commit(id, token, now?)`,
+ * `abort(id, token, now?)` answer as the core does, and `enqueue(id, token, fields, now?)` is
+ * the core's enqueue step: it adds `fields` (an object or [name, value] pairs, 1 to 64) to the
+ * endpoint's stream and commits, in one atomic script:
  *
  * - `{ answer: "committed", streamId }`: added, the caller's lease was live;
  * - `{ answer: "late", streamId }`: added and done, though the caller's lease had expired
@@ -160,35 +90,40 @@ function decode(reply) {
  * - `{ answer: "done" }`: not added, the id is already queued (acknowledge the duplicate);
  * - `{ answer: "in_flight", retryAfter }`: not added, another delivery holds the id (503).
  *
- * `scope` (required) names the endpoint the ids belong to — the stream the consumer adds to is
- * the natural one: Svix gives a message the same id on every endpoint it fans out to, so two
- * consumers sharing one Redis must not share keys, or the second would answer its copy as a
- * duplicate and never queue it. Keys are `prefix` + `{scope}` + `:` + the core's key of the id
- * (at most 71 bytes): the braces are a Redis Cluster hash tag, so every key of a scope lives in
- * the hash slot of a key named `scope` — the stream's own slot when the scope is the stream, as
- * `commitAndAdd` needs on a cluster (XADD and commit are one script, and a script's keys must
- * share a slot). Each key expires in Redis 60 s after its deadline; until then the stored
+ * `scope` (required) names the endpoint: Svix gives a message the same id on every endpoint it
+ * fans out to, so two consumers sharing one Redis must not share keys, or the second would
+ * answer its copy as a duplicate and never queue it. The keys are the core's layout
+ * (`redisKeyLayout`): the stream is `stream` = `<prefix>stream:{<scope>}` (read it with
+ * XREADGROUP), each id `<prefix>acceptance:{<scope>}:<key>`; the braces are a Redis Cluster
+ * hash tag, so all of one endpoint's keys share a slot (one master: a cluster spreads
+ * endpoints, not one endpoint's events). `maxLength` (optional) trims the stream with
+ * `XADD MAXLEN ~`. Each key expires in Redis 60 s after its deadline; until then the stored
  * deadline decides.
  */
-export function redisAcceptance(command, { scope, prefix = "hookproof:acceptance:", windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
+export function redisAcceptance(command, { scope, prefix = "hookproof:", maxLength = 0, windowSeconds = ACCEPTANCE_DEFAULTS.windowSeconds, leaseSeconds = ACCEPTANCE_DEFAULTS.leaseSeconds } = {}) {
   if (typeof command !== "function") throw new HookproofError("invalid_argument", "command must be a function sending one Redis command");
-  requireScope(scope);
+  const layout = redisKeyLayout(scope, prefix);
+  if (!Number.isSafeInteger(maxLength) || maxLength < 0) throw new HookproofError("invalid_argument", "maxLength must be a whole number (0: no trimming)");
   // The core refuses a bad window or lease here, once, with `invalid_config`.
   acceptanceTransition(null, "begin", { now: 0, windowSeconds, leaseSeconds });
-  const run = script(command, ACCEPT);
-  const call = async (id, op, tok, now, stream, fields = []) => {
-    const keys = [`${prefix}{${scope}}:${acceptanceKey(id)}`];
-    if (stream !== undefined) keys.push(String(stream));
-    return decode(await run(keys, [op, tok, nowSeconds(now), windowSeconds, leaseSeconds, EXPIRY_SLACK_MS, ...fields]));
+  const run = script(command, ACCEPTANCE_SCRIPT);
+  const call = async (id, op, tok, now, extra = []) => {
+    const keys = [layout.acceptanceKey(id)];
+    if (op === "enqueue") keys.push(layout.stream);
+    return decode(op, await run(keys, [op, tok, nowSeconds(now), windowSeconds, leaseSeconds, EXPIRY_SLACK_MS, ...extra]));
   };
   return {
+    /** The endpoint's stream key. */
+    stream: layout.stream,
     begin: (id, now) => call(id, "begin", 0, now),
     commit: (id, tok, now) => call(id, "commit", token(tok), now),
     abort: (id, tok, now) => call(id, "abort", token(tok), now),
-    commitAndAdd(id, tok, stream, fields, now) {
-      const pairs = (Array.isArray(fields) ? fields : Object.entries(fields ?? {})).flat().map(String);
-      if (pairs.length === 0 || pairs.length % 2 !== 0) throw new HookproofError("invalid_argument", "fields must be name/value pairs");
-      return call(id, "add", token(tok), now, stream, pairs);
+    enqueue(id, tok, fields, now) {
+      const pairs = Array.isArray(fields) ? fields : Object.entries(fields ?? {});
+      if (pairs.length === 0 || pairs.length > MAX_STREAM_FIELDS || !pairs.every((p) => Array.isArray(p) && p.length === 2)) {
+        throw new HookproofError("invalid_fields", "a stream entry needs 1 to 64 field/value pairs");
+      }
+      return call(id, "enqueue", token(tok), now, [maxLength, ...pairs.flat().map(String)]);
     },
   };
 }
@@ -202,12 +137,16 @@ export function redisRateLimiter(command, { key = "hookproof:rate-limit", perSec
   new RateLimiter({ perSecond, burst }); // refuses a bad rate with `invalid_rate`
   const interval = Math.floor(1e9 / perSecond);
   const tolerance = interval * (burst - 1);
-  const run = script(command, GCRA);
+  const run = script(command, RATE_LIMIT_SCRIPT);
   return {
     async check(now) {
       const ms = now === undefined ? Date.now() : now instanceof Date ? now.getTime() : Math.round(now * 1000);
-      const wait = Number(await run([key], [ms, interval, tolerance, EXPIRY_SLACK_MS]));
-      return wait === 0 ? { allowed: true } : { allowed: false, retryAfter: wait };
+      const reply = await run([key], [ms, interval, tolerance, EXPIRY_SLACK_MS]);
+      if (!Array.isArray(reply)) throw unexpected();
+      const [answer, value] = reply;
+      if (answer === "allow") return { allowed: true };
+      if (answer === "retry_after" && Number(value) >= 1) return { allowed: false, retryAfter: Number(value) };
+      throw unexpected();
     },
   };
 }

@@ -19,7 +19,7 @@ let offset = 0;
 const redis = new Redis({ host: "127.0.0.1", port: Number(env.REDIS_PORT), commandTimeout: 5000, maxRetriesPerRequest: 1, lazyConnect: false });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function command(args) {
-  const isAdd = args[0] === "EVALSHA" && args[3 + Number(args[2])] === "add";
+  const isAdd = (args[0] === "EVALSHA" || args[0] === "EVAL") && args[3 + Number(args[2])] === "enqueue";
   if (!isAdd) return redis.call(...args);
   const n = ++stats.adds;
   if (n > faults.slowFrom && n <= faults.slowTo) {

@@ -9,9 +9,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { projects } from "../js/install.mjs";
 import { root } from "../edge/bundle.mjs";
-import { runAcceptanceStore, runRateLimitStore } from "../js/acceptance-suite.mjs";
 import { assertNoLostEvents, burst, codatEvent, deliver, floodWhileDelivering, growthBySize, MEMORY_EXCESS_BOUND_KIB, MEMORY_SAMPLES, MIB, OVERSIZED_BODIES, post, postChunked, postStalled, reconcile, signed } from "./driver.mjs";
-import { startConsumer, startRedis, streamCounts } from "./redis.mjs";
+import { runRedisVectors, startConsumer, startRedis, streamCounts } from "./redis.mjs";
 
 const EVENTS = Number(process.env.ACCEPTANCE_EVENTS ?? 20_000);
 const require = createRequire(join(projects.esm, "package.json"));
@@ -40,59 +39,64 @@ async function stop(c) {
 const report = (what, figures) => console.log(`redis ${what}: ${JSON.stringify(figures)}`);
 
 test("acceptance.json and the rate-limit vectors through the Redis scripts (real redis-server)", async () => {
-  const STATES = { in_flight: 1, done: 2 };
-  const r = await runAcceptanceStore(vectors("acceptance.json"), {
-    store: ({ windowSeconds, leaseSeconds, name }) => redisAcceptance(redis.command, { scope: name, windowSeconds, leaseSeconds }),
-    // The key the script reads and writes is the documented one (prefix, scope, the core's
-    // key of the id): check it in Redis.
-    key: async (id) => {
-      const prefix = `key-${Math.random().toString(36).slice(2)}:`;
-      await redisAcceptance(redis.command, { prefix, scope: "endpoint" }).begin(id, 0);
-      const keys = await redis.client.keys(`${prefix}*`);
-      assert.equal(keys.length, 1);
-      assert.ok(keys[0].startsWith(`${prefix}{endpoint}:`), keys[0]);
-      return keys[0].slice(`${prefix}{endpoint}:`.length);
-    },
-    // One entry written as the script stores it, one operation, the entry read back.
-    transition: async (t) => {
-      const prefix = `transition-${t.tcId}-${Math.random().toString(36).slice(2)}:`;
-      const store = redisAcceptance(redis.command, { prefix, scope: "t", windowSeconds: t.window, leaseSeconds: t.lease });
-      const key = `${prefix}{t}:${hookproof.acceptanceKey("msg_t")}`;
-      if (t.entry) await redis.client.set(key, `${STATES[t.entry.state]}:${t.entry.deadline}`);
-      const answer = t.op === "begin" ? await store.begin("msg_t", t.now) : await store[t.op]("msg_t", t.token, t.now);
-      const raw = await redis.client.get(key);
-      const [state, deadline] = raw === null ? [] : raw.split(":").map(Number);
-      return { entry: raw === null ? null : { state: state === 1 ? "in_flight" : "done", deadline }, answer };
-    },
+  const { acceptance: r, rate } = await runRedisVectors({
+    hookproof,
+    redis: { redisAcceptance, redisRateLimiter },
+    command: redis.command,
+    keys: (pattern) => redis.client.keys(pattern),
+    get: (key) => redis.client.get(key),
+    set: (key, value) => redis.client.set(key, value),
+    vectors,
   });
-  const rate = await runRateLimitStore(vectors("guards.json"), ({ perSecond, burst, name }) => redisRateLimiter(redis.command, { key: name, perSecond, burst }));
   report("vectors", { acceptance: r.total, skippedMemoryOnly: r.skipped, rateLimit: rate.total });
   assert.deepEqual(r.failures, []);
   assert.deepEqual(rate.failures, []);
   assert.ok(r.total >= 120);
 });
 
-test("commitAndAdd: XADD and commit are one step, never a second entry", async () => {
+test("the shipped hookproof/redis runs exactly the core's script files", async () => {
+  const loaded = [];
+  const spy = async (args) => {
+    if (args[0] === "SCRIPT") loaded.push(args[2]);
+    return redis.command(args);
+  };
+  await redisAcceptance(spy, { scope: "script-text" }).begin("msg_script", 0);
+  await redisRateLimiter(spy, { key: "script-text-rate", perSecond: 1 }).check(0);
+  const files = ["acceptance.lua", "rate_limit.lua"].map((f) => readFileSync(join(root, "src/redis", f), "utf8"));
+  assert.deepEqual(loaded, files);
+  // Nothing else in the repository carries a copy: the npm sources import the files.
+  assert.ok(!readFileSync(join(root, "js/src/redis.js"), "utf8").includes("redis.call('XADD'"));
+});
+
+test("enqueue: XADD and commit are one step, never a second entry", async () => {
   const store = redisAcceptance(redis.command, { prefix: "add-test:", scope: "add-test-stream" });
-  const stream = "add-test-stream";
+  const stream = store.stream;
+  assert.equal(stream, "add-test:stream:{add-test-stream}");
   const fields = { webhookId: "msg_add", body: "{}" };
   const a = await store.begin("msg_add", 1000);
   const b = await store.begin("msg_add", 1001);
   assert.deepEqual(b, { answer: "in_flight", retryAfter: 59 });
   // The second delivery cannot add while the first holds the lease.
-  assert.deepEqual(await store.commitAndAdd("msg_add", a.token + 1, stream, fields, 1002), { answer: "in_flight", retryAfter: 58 });
-  const added = await store.commitAndAdd("msg_add", a.token, stream, fields, 1003);
+  assert.deepEqual(await store.enqueue("msg_add", a.token + 1, fields, 1002), { answer: "in_flight", retryAfter: 58 });
+  const added = await store.enqueue("msg_add", a.token, fields, 1003);
   assert.equal(added.answer, "committed");
   assert.match(added.streamId, /^\d+-\d+$/);
   // Done: a second add (say, a retry after a lost reply) adds nothing.
-  assert.deepEqual(await store.commitAndAdd("msg_add", a.token, stream, fields, 1004), { answer: "done" });
+  assert.deepEqual(await store.enqueue("msg_add", a.token, fields, 1004), { answer: "done" });
   assert.deepEqual(await store.begin("msg_add", 1005), { answer: "done" });
   // An expired lease nobody took over: added and done, but late.
   const c = await store.begin("msg_late", 2000);
-  const late = await store.commitAndAdd("msg_late", c.token, stream, { webhookId: "msg_late" }, 2060);
+  const late = await store.enqueue("msg_late", c.token, { webhookId: "msg_late" }, 2060);
   assert.equal(late.answer, "late");
   const counts = await streamCounts(redis.client, stream);
   assert.deepEqual([...counts.entries()], [["msg_add", 1], ["msg_late", 1]]);
+  // maxLength trims the stream (approximately, as XADD MAXLEN ~ does).
+  const trimmed = redisAcceptance(redis.command, { prefix: "trim-test:", scope: "s", maxLength: 10 });
+  for (let i = 0; i < 500; i++) await trimmed.enqueue(`msg_trim_${i}`, 0, { webhookId: `msg_trim_${i}` }, 3000);
+  assert.ok((await redis.client.xlen(trimmed.stream)) < 500);
+  for (const bad of [{}, [], Array.from({ length: 65 }, (_, i) => [`f${i}`, "v"])]) {
+    assert.throws(() => store.enqueue("msg_bad", a.token, bad, 1006), (e) => e.code === "invalid_fields");
+  }
 });
 
 test(`${EVENTS} events + 20 % redeliveries, 64 concurrent, two Node processes, random, lost-reply and slow-then-fail Redis failures: none acknowledged unqueued, none queued twice`, async () => {
@@ -253,7 +257,7 @@ test("two endpoints on one Redis (Svix reuses a message id on each): each queues
   const body = codatEvent(7_000_001);
   const statuses = [];
   for (const c of [a, b, a, b]) statuses.push((await post(c.url, body, signed(body, "msg_fanned_out"))).status);
-  const counts = { a: (await streamCounts(redis.client, "endpoint-a")).get("msg_fanned_out"), b: (await streamCounts(redis.client, "endpoint-b")).get("msg_fanned_out") };
+  const counts = { a: (await streamCounts(redis.client, "codat:stream:{endpoint-a}")).get("msg_fanned_out"), b: (await streamCounts(redis.client, "codat:stream:{endpoint-b}")).get("msg_fanned_out") };
   report("two endpoints", { statuses, queued: counts });
   assert.deepEqual(statuses, [202, 202, 200, 200], "accepted once per endpoint, then duplicates");
   assert.deepEqual(counts, { a: 1, b: 1 });
@@ -261,8 +265,11 @@ test("two endpoints on one Redis (Svix reuses a message id on each): each queues
   await stop(b);
 });
 
-test("redisAcceptance refuses to run without a scope", () => {
-  for (const options of [{}, { scope: "" }, { scope: null }, { scope: "a{b}" }]) {
-    assert.throws(() => redisAcceptance(redis.command, options), (e) => e.code === "invalid_argument");
+test("redisAcceptance refuses to run without a scope, or with a brace that would move the hash tag", () => {
+  for (const options of [{}, { scope: "" }, { scope: null }, { scope: "a{b}" }, { scope: "s".repeat(257) }]) {
+    assert.throws(() => redisAcceptance(redis.command, options), (e) => e.code === "invalid_scope");
+  }
+  for (const prefix of ["a{b}:", "{"]) {
+    assert.throws(() => redisAcceptance(redis.command, { scope: "s", prefix }), (e) => e.code === "invalid_prefix");
   }
 });

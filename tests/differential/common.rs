@@ -805,11 +805,12 @@ pub fn acceptance_id(v: &Value) -> Result<String, Bad> {
     }
 }
 
-/// An acceptance operation as the cases give it, with the token for commit and abort.
+/// An acceptance operation as the cases give it, with the token for commit, abort and enqueue.
 pub enum AcceptOpIn {
     Begin,
     Commit(i64),
     Abort(i64),
+    Enqueue(i64),
 }
 
 pub fn accept_op(op: &str, token: i64) -> Result<AcceptOpIn, Bad> {
@@ -817,6 +818,7 @@ pub fn accept_op(op: &str, token: i64) -> Result<AcceptOpIn, Bad> {
         "begin" => Ok(AcceptOpIn::Begin),
         "commit" => Ok(AcceptOpIn::Commit(token)),
         "abort" => Ok(AcceptOpIn::Abort(token)),
+        "enqueue" => Ok(AcceptOpIn::Enqueue(token)),
         _ => Err(format!("op {op}")),
     }
 }

@@ -784,7 +784,7 @@ function acceptCase(r) {
   const steps = [];
   for (let i = r.int(30); i > 0; i--) {
     now += r.weighted([[5, r.int(30)], [2, r.int(4000)], [1, r.int(40 * 3600)], [1, -r.int(100)], [1, 0]]);
-    const op = r.weighted([[5, "begin"], [3, "commit"], [2, "abort"]]);
+    const op = r.weighted([[5, "begin"], [3, "commit"], [2, "abort"], [2, "enqueue"]]);
     const step = { op, id: r.pick(ids), now };
     if (op !== "begin") {
       const begins = steps.map((s, k) => (s.op === "begin" ? k : -1)).filter((k) => k >= 0);
@@ -800,7 +800,7 @@ function acceptTransitionCase(r) {
   const now = acceptanceNow(r);
   const deadline = now + r.weighted([[6, r.between(-5, 5)], [2, r.between(-config.lease, config.lease)], [1, r.between(-config.window, config.window)]]);
   const entry = r.weighted([[3, null], [4, { state: "in_flight", deadline }], [3, { state: "done", deadline }]]);
-  const op = r.weighted([[4, "begin"], [3, "commit"], [3, "abort"]]);
+  const op = r.weighted([[4, "begin"], [3, "commit"], [3, "abort"], [3, "enqueue"]]);
   const c = { k: "acceptTransition", ...config, entry, op, now };
   if (op !== "begin") c.token = entry && r.chance(0.6) ? entry.deadline : r.weighted([[2, deadline + r.between(-2, 2)], [1, 0]]);
   return c;
@@ -862,6 +862,7 @@ const KINDS = [
   [2, "accept"],
   [1.5, "acceptTransition"],
   [1, "acceptKey"],
+  [1, "redisKeys"],
   [2, "ed25519"],
 ];
 
@@ -927,6 +928,13 @@ export function generate(seed, index) {
       return acceptTransitionCase(r);
     case "acceptKey":
       return { k: "acceptKey", id: acceptanceIdOf(r) };
+    case "redisKeys":
+      return {
+        k: "redisKeys",
+        prefix: r.weighted([[6, "hookproof:"], [2, ""], [1, "a{b}:"], [1, "p".repeat(r.pick([256, 257]))]]),
+        scope: r.weighted([[6, `endpoint-${word(r, 2)}`], [1, ""], [1, "a{b}"], [1, "}"], [1, "s".repeat(r.pick([256, 257]))]]),
+        id: acceptanceIdOf(r),
+      };
     case "ed25519":
       return ed25519Case(r);
     default:

@@ -253,6 +253,10 @@ Object.assign(JCO_CASES, {
     const r = call(() => hp.acceptance.key(acceptanceId(c.id)));
     return r.err !== undefined ? `acceptKey err ${code(r.err)}` : `acceptKey ${q(r.ok)}`;
   },
+  redisKeys(hp, c) {
+    const r = call(() => hp.acceptance.redisKeys(c.prefix, c.scope, acceptanceId(c.id)));
+    return r.err !== undefined ? `redisKeys err ${code(r.err)}` : `redisKeys ${q(r.ok.stream)} ${q(r.ok.acceptance)}`;
+  },
   acceptTransition(hp, c) {
     const r = call(() => hp.acceptance.transition(acceptanceConfig(c), entryIn(c.entry), opIn(c.op, c.token ?? 0), big(c.now)));
     if (r.err !== undefined) return `acceptTransition err ${code(r.err)}`;

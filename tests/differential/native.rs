@@ -13,7 +13,7 @@ use common::{
     rate_steps, replay_steps, response_header, secrets, source_rate_steps, step_token, str_of,
     strings, to_hex, tolerance, u32_of, u64_of,
 };
-use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Enqueue, Entry, Op};
 use hookproof::classify::{Attempt, Outcome};
 use hookproof::{
     AcceptanceConfig, AcceptanceGuard, Credentials, Decision, ErrorCode, Event, EventTypeFilter,
@@ -296,6 +296,20 @@ fn run(c: &Value) -> Result<String, Bad> {
                 }
             }
         }
+        "redisKeys" => {
+            let id = acceptance_id(field(c, "id")?)?;
+            match hookproof::redis::Layout::new(str_of(c, "prefix")?, str_of(c, "scope")?) {
+                Err(e) => format!("redisKeys err {}", e.code()),
+                Ok(layout) => match acceptance::key(&id) {
+                    Ok(k) => format!(
+                        "redisKeys {} {}",
+                        q(&layout.stream_key()),
+                        q(&layout.acceptance_key(&k))
+                    ),
+                    Err(e) => format!("redisKeys err {}", e.code()),
+                },
+            }
+        }
         "acceptKey" => match acceptance::key(&acceptance_id(field(c, "id")?)?) {
             Ok(k) => format!("acceptKey {}", q(k.as_str())),
             Err(e) => format!("acceptKey err {}", e.code()),
@@ -364,6 +378,7 @@ fn accept_op_core(op: AcceptOpIn) -> Op {
         AcceptOpIn::Begin => Op::Begin,
         AcceptOpIn::Commit(token) => Op::Commit { token },
         AcceptOpIn::Abort(token) => Op::Abort { token },
+        AcceptOpIn::Enqueue(token) => Op::Enqueue { token },
     }
 }
 
@@ -378,6 +393,12 @@ fn answer_line(a: Answer) -> String {
         Answer::Commit(Commit::Late) => "late".to_owned(),
         Answer::Abort(Abort::Released) => "released".to_owned(),
         Answer::Abort(Abort::NotHeld) => "not_held".to_owned(),
+        Answer::Enqueue(Enqueue::Committed) => "committed".to_owned(),
+        Answer::Enqueue(Enqueue::Late) => "late".to_owned(),
+        Answer::Enqueue(Enqueue::Done) => "done".to_owned(),
+        Answer::Enqueue(Enqueue::InFlight { retry_after }) => {
+            accept_answer("in_flight", i64::try_from(retry_after).ok())
+        }
     }
 }
 

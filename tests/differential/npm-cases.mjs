@@ -342,6 +342,16 @@ Object.assign(NPM_CASES, {
       return r.error ? `acceptKey err ${r.error}` : `acceptKey ${q(r.value)}`;
     },
   },
+  redisKeys: {
+    uses: ["redisKeyLayout"],
+    run(api, c) {
+      const r = attempt(() => {
+        const layout = api.redisKeyLayout(c.scope, c.prefix);
+        return { stream: layout.stream, acceptance: layout.acceptanceKey(acceptanceId(c.id)) };
+      });
+      return r.error ? `redisKeys err ${r.error}` : `redisKeys ${q(r.value.stream)} ${q(r.value.acceptance)}`;
+    },
+  },
   acceptTransition: {
     uses: ["acceptanceTransition"],
     run(api, c) {

@@ -526,6 +526,28 @@ impl Host {
                 self.drop_resource(g)?;
                 line
             }
+            "redisKeys" => {
+                let id = acceptance_id(field(c, "id")?)?;
+                let (prefix, scope) = (
+                    str_of(c, "prefix")?.to_owned(),
+                    str_of(c, "scope")?.to_owned(),
+                );
+                let Loaded { store, webhooks } = &mut self.0;
+                match webhooks
+                    .hookproof_webhooks_acceptance()
+                    .call_redis_keys(store, &prefix, &scope, &id)?
+                {
+                    Ok(k) => format!("redisKeys {} {}", q(&k.stream), q(&k.acceptance)),
+                    Err(e) => format!(
+                        "redisKeys err {}",
+                        match e {
+                            acceptance::RedisKeyError::InvalidScope => "invalid_scope",
+                            acceptance::RedisKeyError::InvalidPrefix => "invalid_prefix",
+                            acceptance::RedisKeyError::InvalidId => "invalid_id",
+                        }
+                    ),
+                }
+            }
             "acceptKey" => {
                 let id = acceptance_id(field(c, "id")?)?;
                 let Loaded { store, webhooks } = &mut self.0;
@@ -636,6 +658,7 @@ fn wit_op(op: AcceptOpIn) -> acceptance::Op {
         AcceptOpIn::Begin => acceptance::Op::Begin,
         AcceptOpIn::Commit(t) => acceptance::Op::Commit(t),
         AcceptOpIn::Abort(t) => acceptance::Op::Abort(t),
+        AcceptOpIn::Enqueue(t) => acceptance::Op::Enqueue(t),
     }
 }
 

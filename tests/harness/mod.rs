@@ -173,12 +173,13 @@ pub trait Host {
     ) -> Result<Value, String>;
 }
 
-/// An acceptance operation, with the token for commit and abort.
+/// An acceptance operation, with the token for commit, abort and enqueue.
 #[derive(Debug, Clone, Copy)]
 pub enum AcceptOp {
     Begin,
     Commit(i64),
     Abort(i64),
+    Enqueue(i64),
 }
 
 /// A stored acceptance entry: in flight (lease deadline) or done (window end).
@@ -737,6 +738,7 @@ fn acceptance(host: &mut impl Host, t: &Value) -> Result<(), String> {
     let op = |t: &Value| match t["op"].as_str().unwrap() {
         "begin" => AcceptOp::Begin,
         "commit" => AcceptOp::Commit(t["token"].as_i64().unwrap()),
+        "enqueue" => AcceptOp::Enqueue(t["token"].as_i64().unwrap()),
         _ => AcceptOp::Abort(t["token"].as_i64().unwrap()),
     };
     match t["kind"].as_str().unwrap() {

@@ -317,7 +317,7 @@ test("the Codat module throws HookproofErrors it builds itself, and refuses a ma
   for (const entry of [{ state: "x", deadline: 1 }, { state: "done", deadline: 1.5 }, { state: "done", deadline: 2 ** 60 }, { state: "done" }, {}, "done", 7]) {
     assert.throws(() => api.acceptanceTransition(entry, "begin", ok), { code: "invalid_argument" }, JSON.stringify(entry));
   }
-  assert.throws(() => api.acceptanceTransition(null, "enqueue", ok), { code: "invalid_argument" });
+  assert.throws(() => api.acceptanceTransition(null, "add", ok), { code: "invalid_argument" });
   assert.deepEqual(new api.RateLimiter({ perSecond: 1 }).check(1), { allowed: true });
   assert.equal(new api.ReplayGuard().check("a", 1), "new");
 });

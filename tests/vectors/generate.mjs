@@ -1464,6 +1464,14 @@ function acceptanceStep({ window, lease }, entry, op, token, now) {
     const until = live?.state === "done" ? Math.max(live.deadline, now + window) : now + window;
     return { entry: { state: "done", deadline: until }, answer: { answer: "late" } };
   }
+  if (op === "enqueue") {
+    // Commit and the queue write in one atomic step: written (committed or late) only when the
+    // caller's lease is live or nothing live holds the id; otherwise nothing changes.
+    if (live?.state === "in_flight" && live.deadline === token) return { entry: { state: "done", deadline: now + window }, answer: { answer: "committed" } };
+    if (live?.state === "in_flight") return { entry, answer: { answer: "in_flight", retryAfter: Math.max(1, live.deadline - now) } };
+    if (live?.state === "done") return { entry, answer: { answer: "done" } };
+    return { entry: { state: "done", deadline: now + window }, answer: { answer: "late" } };
+  }
   if (live?.state === "in_flight" && live.deadline === token) return { entry: null, answer: { answer: "released" } };
   return { entry, answer: { answer: "not_held" } };
 }
@@ -1632,6 +1640,63 @@ for (const entry of [null, { state: "in_flight", deadline: 60 }, { state: "done"
   }
 }
 
+// The enqueue step (commit and the queue write as one atomic step, as the Redis script does
+// with XADD): hand-written expectations from the module docs, checked against the model.
+seq("enqueue: queued and done in one step; a retry of it and a redelivery write nothing", [
+  ["begin", "a", 0], ["enqueue", "a", 1, 60], ["begin", "a", 2], ["enqueue", "a", 3, 60], ["begin", "a", 1 + WINDOW - 1], ["begin", "a", 1 + WINDOW],
+], { check: [60, "committed", "done", "done", "done", 1 + WINDOW + 60] });
+seq("enqueue while another delivery holds the id writes nothing (503 with the lease's seconds)", [
+  ["begin", "a", 0], ["begin", "a", 60], ["enqueue", "a", 61, 60], ["begin", "a", 62], ["enqueue", "a", 63, 120], ["begin", "a", 64],
+], { check: [60, 120, "in_flight 59", "in_flight 58", "committed", "done"] });
+seq("enqueue after a lease expired untouched is late, and writes the event", [
+  ["begin", "a", 0], ["enqueue", "a", 60, 60], ["begin", "a", 61], ["enqueue", "a", 62, 60],
+], { check: [60, "late", "done", "done"] });
+seq("enqueue of an id never begun is late (written), then the id is done", [
+  ["enqueue", "a", 10, 5], ["begin", "a", 11], ["begin", "a", 10 + WINDOW],
+], { check: ["late", "done", 10 + WINDOW + 60] });
+seq("enqueue with a wrong token on the caller's own live lease writes nothing", [
+  ["begin", "a", 0], ["enqueue", "a", 1, 59], ["enqueue", "a", 2, 60], ["begin", "a", 3],
+], { check: [60, "in_flight 59", "committed", "done"] });
+seq("abort after enqueue changes nothing; commit after enqueue is late", [
+  ["begin", "a", 0], ["enqueue", "a", 1, 60], ["abort", "a", 2, 60], ["commit", "a", 3, 60], ["begin", "a", 4],
+], { check: [60, "committed", "not_held", "late", "done"] });
+seq("enqueue after an abort is late: nobody holds the id", [
+  ["begin", "a", 0], ["abort", "a", 1, 60], ["enqueue", "a", 2, 60], ["begin", "a", 3],
+], { check: [60, "released", "late", "done"] });
+seq("enqueue with a clock behind the commit writes nothing", [
+  ["begin", "y", 1000], ["enqueue", "y", 1001, 1060], ["enqueue", "y", 500, 1060], ["begin", "y", 1002],
+], { check: [1060, "committed", "done", "done"] });
+seq("enqueue: the lease is live while now < deadline", [
+  ["begin", "a", 100], ["begin", "b", 100], ["enqueue", "a", 159, 160], ["enqueue", "b", 160, 160], ["begin", "b", 161],
+], { check: [160, 160, "committed", "late", "done"] });
+seq("enqueue of an empty id is refused", [["enqueue", "", 0, 60], ["begin", "", 0]], { check: ["invalid_id", "invalid_id"] });
+seq("a full memory store refuses an enqueue of a new id", [
+  ["begin", "a", 0], ["enqueue", "b", 0, 60], ["enqueue", "a", 1, 60], ["enqueue", "b", 2, 60],
+], { capacity: 1, check: [60, "store_full", "committed", "store_full"] });
+{
+  // A second random walk, with enqueue among the operations (the first walk is kept as it was).
+  const ids = ["msg_1", "msg_2", "msg_3"];
+  const tokens = [0];
+  const steps = [];
+  let now = 5_000;
+  for (let i = 0; i < 400; i++) {
+    now += [0, 1, 1, 3, 7, 19, 31, 60, 200][rand(9)];
+    const op = ["begin", "begin", "begin", "enqueue", "enqueue", "commit", "abort"][rand(7)];
+    const token = tokens[rand(tokens.length)];
+    steps.push([op, ids[rand(3)], now, token]);
+    if (op === "begin") tokens.push(now + 90);
+  }
+  seq("a random walk with enqueue over three ids (window 300 s, lease 90 s)", steps, { window: 300, lease: 90 });
+}
+for (const entry of [null, { state: "in_flight", deadline: 60 }, { state: "done", deadline: 100 }]) {
+  for (const token of [60, 59]) {
+    for (const now of [0, 59, 60, 99, 100, 101]) {
+      const expected = acceptanceStep({ window: 1000, lease: 60 }, entry, "enqueue", token, now);
+      ac.push({ kind: "transition", comment: `${entry ? `${entry.state} until ${entry.deadline}` : "absent"}, enqueue ${token} at ${now}`, window: 1000, lease: 60, entry, op: "enqueue", token, now, expected });
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const files = {
@@ -1678,7 +1743,7 @@ const files = {
   },
   "acceptance.json": {
     description:
-      "Two-phase acceptance (src/acceptance.rs). kind key: `id` (a string, or {repeat, times}) → `key` or `error`. kind config: `window`/`lease` seconds (+ memory `capacity`) refused with `error`. kind sequence: a fresh store with `window`, `lease` (and, for the memory store only, `capacity`: stores without one skip these cases); `steps` of {op: begin|commit|abort, id, now (Unix seconds), token (commit/abort)} with `expected` {answer: new (+ token) | in_flight (+ retryAfter) | done | committed | late | released | not_held} or {error}. kind transition: the pure function on one `entry` ({state: in_flight|done, deadline} or null) → `expected` {entry, answer}.",
+      "Two-phase acceptance (src/acceptance.rs). kind key: `id` (a string, or {repeat, times}) → `key` or `error`. kind config: `window`/`lease` seconds (+ memory `capacity`) refused with `error`. kind sequence: a fresh store with `window`, `lease` (and, for the memory store only, `capacity`: stores without one skip these cases); `steps` of {op: begin|commit|abort|enqueue, id, now (Unix seconds), token (commit/abort/enqueue)} with `expected` {answer: new (+ token) | in_flight (+ retryAfter) | done | committed | late | released | not_held} or {error}. enqueue is commit and the queue write in one atomic step: committed or late mean the event is written, done or in_flight (+ retryAfter) that nothing is written and nothing changed. kind transition: the pure function on one `entry` ({state: in_flight|done, deadline} or null) → `expected` {entry, answer}.",
     tests: ac,
   },
   "filters.json": {

@@ -562,11 +562,12 @@ fn acceptance_op(op: acceptance::Op) -> hookproof::acceptance::Op {
         acceptance::Op::Begin => Op::Begin,
         acceptance::Op::Commit(token) => Op::Commit { token },
         acceptance::Op::Abort(token) => Op::Abort { token },
+        acceptance::Op::Enqueue(token) => Op::Enqueue { token },
     }
 }
 
 fn acceptance_answer(a: hookproof::acceptance::Answer) -> acceptance::Answer {
-    use hookproof::acceptance::{Abort, Answer, Begin, Commit};
+    use hookproof::acceptance::{Abort, Answer, Begin, Commit, Enqueue};
     match a {
         Answer::Begin(Begin::New { token }) => acceptance::Answer::New(token),
         Answer::Begin(Begin::InFlight { retry_after }) => acceptance::Answer::InFlight(retry_after),
@@ -575,6 +576,12 @@ fn acceptance_answer(a: hookproof::acceptance::Answer) -> acceptance::Answer {
         Answer::Commit(Commit::Late) => acceptance::Answer::Late,
         Answer::Abort(Abort::Released) => acceptance::Answer::Released,
         Answer::Abort(Abort::NotHeld) => acceptance::Answer::NotHeld,
+        Answer::Enqueue(Enqueue::Committed) => acceptance::Answer::Committed,
+        Answer::Enqueue(Enqueue::Late) => acceptance::Answer::Late,
+        Answer::Enqueue(Enqueue::Done) => acceptance::Answer::Done,
+        Answer::Enqueue(Enqueue::InFlight { retry_after }) => {
+            acceptance::Answer::InFlight(retry_after)
+        }
     }
 }
 
@@ -617,6 +624,24 @@ impl acceptance::Guest for Component {
         hookproof::acceptance::key(&id)
             .map(|k| k.as_str().to_owned())
             .map_err(acceptance_error)
+    }
+
+    fn redis_keys(
+        prefix: String,
+        scope: String,
+        id: String,
+    ) -> Result<acceptance::RedisLayout, acceptance::RedisKeyError> {
+        use hookproof::redis::{Layout, RedisError};
+        let layout = Layout::new(&prefix, &scope).map_err(|e| match e {
+            RedisError::InvalidPrefix => acceptance::RedisKeyError::InvalidPrefix,
+            _ => acceptance::RedisKeyError::InvalidScope,
+        })?;
+        let key =
+            hookproof::acceptance::key(&id).map_err(|_| acceptance::RedisKeyError::InvalidId)?;
+        Ok(acceptance::RedisLayout {
+            stream: layout.stream_key(),
+            acceptance: layout.acceptance_key(&key),
+        })
     }
 
     fn transition(

@@ -3,7 +3,7 @@
 //! `"abort"`); answers and entries cross as the plain objects of `tests/vectors/acceptance.json`
 //! (`{ answer: "new", token }`, `{ state: "in_flight", deadline }`), in both directions.
 
-use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Entry, Op};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Enqueue, Entry, Op};
 use hookproof::store::MemoryStore;
 use hookproof::{AcceptanceConfig, AcceptanceGuard};
 use serde::Serialize;
@@ -37,6 +37,12 @@ impl From<Answer> for AnswerJs {
             Answer::Commit(Commit::Late) => ("late", None, None),
             Answer::Abort(Abort::Released) => ("released", None, None),
             Answer::Abort(Abort::NotHeld) => ("not_held", None, None),
+            Answer::Enqueue(Enqueue::Committed) => ("committed", None, None),
+            Answer::Enqueue(Enqueue::Late) => ("late", None, None),
+            Answer::Enqueue(Enqueue::Done) => ("done", None, None),
+            Answer::Enqueue(Enqueue::InFlight { retry_after }) => {
+                ("in_flight", None, Some(retry_after as f64))
+            }
         };
         AnswerJs {
             answer,
@@ -102,9 +108,10 @@ fn op(name: &str, token: f64) -> JsResult<Op> {
         "begin" => Ok(Op::Begin),
         "commit" => Ok(Op::Commit { token }),
         "abort" => Ok(Op::Abort { token }),
+        "enqueue" => Ok(Op::Enqueue { token }),
         _ => Err(usage(
             "invalid_argument",
-            "op must be begin, commit or abort",
+            "op must be begin, commit, abort or enqueue",
         )),
     }
 }
@@ -177,4 +184,19 @@ pub fn acceptance_transition(
         }),
         answer: t.answer.into(),
     })
+}
+
+/// The Redis key of a webhook id in `scope` under `prefix` (`hookproof::redis::Layout`).
+#[wasm_bindgen]
+pub fn redis_acceptance_key(prefix: &str, scope: &str, id: &str) -> JsResult<String> {
+    let layout = hookproof::redis::Layout::new(prefix, scope).map_err(fail)?;
+    Ok(layout.acceptance_key(&acceptance::key(id).map_err(fail)?))
+}
+
+/// The Redis stream of `scope` under `prefix` (`hookproof::redis::Layout`).
+#[wasm_bindgen]
+pub fn redis_stream_key(prefix: &str, scope: &str) -> JsResult<String> {
+    hookproof::redis::Layout::new(prefix, scope)
+        .map(|l| l.stream_key())
+        .map_err(fail)
 }

@@ -24,8 +24,9 @@ export const DEFAULT_UNAUTHENTICATED_BURST = 20;
 
 /**
  * `command(args)` sends one Redis command (see hookproof/redis). Options: `secrets` (whsec_…,
- * one or more), `stream` (default "codat-events"), `dedupeScope` (default: the stream; Svix
- * reuses a message id on every endpoint, so consumers on one Redis de-duplicate apart),
+ * one or more), `stream` (default "codat-events": events go to the Redis stream
+ * `<prefix>stream:{<dedupeScope>}`), `dedupeScope` (default: the stream; Svix reuses a
+ * message id on every endpoint, so consumers on one Redis de-duplicate apart),
  * `eventTypes`, `companyTags`, `ratePerSecond` + `rateBurst` (the global limit, charged only
  * after a request authenticated), `unauthenticatedPerSecond` + `unauthenticatedBurst` (per
  * source address, in memory, charged only when authentication failed), `maxBodyBytes`,
@@ -55,7 +56,7 @@ export function createConsumer(command, options) {
   const webhook = new Webhook(secrets, { toleranceInSeconds: toleranceSeconds });
   const types = new EventTypeFilter(eventTypes);
   const tags = new TagFilter(companyTags);
-  const acceptance = redisAcceptance(command, { prefix: `${prefix}acceptance:`, scope: dedupeScope, windowSeconds, leaseSeconds });
+  const acceptance = redisAcceptance(command, { prefix, scope: dedupeScope, windowSeconds, leaseSeconds });
   const limiter = ratePerSecond > 0 ? redisRateLimiter(command, { key: `${prefix}rate-limit`, perSecond: ratePerSecond, burst: rateBurst }) : undefined;
   const unauthenticated = new SourceRateLimiter({ perSecond: unauthenticatedPerSecond, burst: unauthenticatedBurst });
 
@@ -130,7 +131,7 @@ export function createConsumer(command, options) {
     const fields = { webhookId: id, eventType, companyId: companyId ?? "", body: Buffer.from(read.bytes).toString("utf8") };
     let added;
     try {
-      added = await acceptance.commitAndAdd(id, begun.token, stream, fields, now());
+      added = await acceptance.enqueue(id, begun.token, fields, now());
     } catch {
       // Unknown whether the script ran: release our lease if it did not (if it did, the id is
       // done and this changes nothing), and let the sender retry.

@@ -568,6 +568,7 @@ fn accept_op(op: AcceptOp) -> acceptance::Op {
         AcceptOp::Begin => acceptance::Op::Begin,
         AcceptOp::Commit(t) => acceptance::Op::Commit(t),
         AcceptOp::Abort(t) => acceptance::Op::Abort(t),
+        AcceptOp::Enqueue(t) => acceptance::Op::Enqueue(t),
     }
 }
 
