@@ -40,8 +40,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::error::ErrorCode;
 use crate::acceptance::{Abort, AcceptanceConfig, Answer, Begin, Commit, Enqueue, Key, Op};
+use crate::error::ErrorCode;
 use crate::rate_limit::{RateDecision, RateLimiter};
 
 /// The acceptance script (`src/redis/acceptance.lua`).
