@@ -425,7 +425,7 @@ pub enum Delivered<'a> {
 enum Stage {
     ReadBody,
     Source(Answer),
-    Rate,
+    Rate(Option<Answer>),
     Begin,
     Deliver,
     Settle(Answer),
@@ -658,7 +658,7 @@ impl Exchange {
     pub fn timeout(&mut self, c: &Consumer, now_ms: u64) -> Result<Step, ConsumerError> {
         match &self.stage {
             Stage::ReadBody => Ok(self.answer(c, 408, "body_timeout", [None; 4], None)),
-            Stage::Source(_) | Stage::Rate => self.rate(c, None, now_ms),
+            Stage::Source(_) | Stage::Rate(_) => self.rate(c, None, now_ms),
             Stage::Begin => self.begun(c, Err(AcceptanceError::StoreUnavailable), now_ms),
             Stage::Deliver => Ok(self.abort(c, "delivery_timeout", now_ms)),
             Stage::Settle(_) => self.settled(),
@@ -704,34 +704,45 @@ impl Exchange {
         {
             return Ok(self.answer(c, 200, "ignored", [None, Some(e.code()), None, None], None));
         }
+        // Parsed now, decided after the global limiter: a request is charged before its event
+        // is judged (the body is not kept).
+        let unwanted = self.event(c, body);
+        if c.rate_limited {
+            self.stage = Stage::Rate(unwanted);
+            return Ok(Step::CheckRate {
+                wait_ms: self.left(now_ms),
+            });
+        }
+        Ok(self.wanted(c, unwanted, now_ms))
+    }
+
+    /// Parses the event and keeps its facts; the answer when it is not to be delivered.
+    fn event(&mut self, c: &Consumer, body: &[u8]) -> Option<Answer> {
+        let plain = |status, what, values: [Option<&str>; 4]| {
+            let [a, b, d, e] = FIELDS;
+            let [va, vb, vd, ve] = values;
+            let body = Body {
+                status: what,
+                fields: [(a, va), (b, vb), (d, vd), (e, ve)],
+            };
+            c.answer(status, &body, None)
+        };
         let event = match parse_event(body) {
             Ok(event) => event,
-            Err(e) => {
-                return Ok(self.answer(
-                    c,
-                    400,
-                    "bad_event",
-                    [Some(e.code()), None, None, None],
-                    None,
-                ));
-            }
+            Err(e) => return Some(plain(400, "bad_event", [Some(e.code()), None, None, None])),
         };
         if !c.event_types.matches(event.event_type()) {
-            return Ok(self.answer(
-                c,
+            return Some(plain(
                 200,
                 "ignored",
                 [None, Some("event_type"), None, None],
-                None,
             ));
         }
         if !c.tags.matches(event.company_tags()) {
-            return Ok(self.answer(
-                c,
+            return Some(plain(
                 200,
                 "ignored",
                 [None, Some("company_tags"), None, None],
-                None,
             ));
         }
         self.event_type = String::from(event.event_type());
@@ -744,13 +755,17 @@ impl Exchange {
             }
             .filter(|id| !id.is_empty());
         }
-        if c.rate_limited {
-            self.stage = Stage::Rate;
-            return Ok(Step::CheckRate {
-                wait_ms: self.left(now_ms),
-            });
+        None
+    }
+
+    fn wanted(&mut self, c: &Consumer, unwanted: Option<Answer>, now_ms: u64) -> Step {
+        match unwanted {
+            Some(answer) => {
+                self.stage = Stage::Over;
+                Step::Answer(answer)
+            }
+            None => self.begin(c, now_ms),
         }
-        Ok(self.begin(c, now_ms))
     }
 
     fn refused(&mut self, c: &Consumer, status: u16, what: &str, code: &str) -> Step {
@@ -821,11 +836,11 @@ impl Exchange {
                 }
                 _ => Step::Answer(answer),
             }),
-            Stage::Rate => Ok(match decision {
+            Stage::Rate(unwanted) => Ok(match decision {
                 Some(RateDecision::RetryAfter(s)) => {
                     self.answer(c, 429, "rate_limited", [None; 4], Some(s))
                 }
-                _ => self.begin(c, now_ms),
+                _ => self.wanted(c, unwanted, now_ms),
             }),
             other => {
                 self.stage = other;
