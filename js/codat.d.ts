@@ -182,9 +182,9 @@ export type ConsumerStep =
   | { step: "read_body"; maxBytes: number; waitMs: number }
   | { step: "check_source" }
   | { step: "check_rate"; waitMs: number }
-  | { step: "begin"; key: string; waitMs: number }
+  | { step: "begin"; id: string; key: string; waitMs: number }
   | { step: "deliver"; id: string | null; token: number | null; eventType: string; companyId: string | null; waitMs: number }
-  | { step: "commit" | "abort"; key: string; token: number; waitMs: number }
+  | { step: "commit" | "abort"; id: string; key: string; token: number; waitMs: number }
   | {
       step: "answer";
       status: number;
