@@ -338,7 +338,9 @@ export class Consumer {
   #inner;
 
   constructor(settings = {}) {
-    this.#inner = consumerCall(() => new (codat().Consumer)(settings));
+    // An option left undefined takes the core's default.
+    const given = Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined));
+    this.#inner = consumerCall(() => new (codat().Consumer)(given));
   }
 
   /** `request`: `{ method, source?, contentLength?, now? }` (`now`: Date or Unix seconds). */
