@@ -583,7 +583,8 @@ impl Consumer {
             event_type: String::new(),
             company_id: None,
         };
-        let step = if !head.method.eq_ignore_ascii_case("POST") {
+        // Method names are case-sensitive (RFC 9110 §9.1): `post` is not `POST`.
+        let step = if head.method != "POST" {
             exchange.answer(self, 405, "method_not_allowed", [None; 4], None)
         } else if head.content_length.is_some_and(|n| n > self.max_body_bytes) {
             exchange.answer(self, 413, "too_large", [None; 4], None)

@@ -1761,6 +1761,7 @@ for (const policy of ["current", "legacy"]) {
   csCase(`${policy}: a declared Content-Length over the cap: 413 before reading`, { ...S, policy }, { contentLength: C_MAX + 1 }, [], [answerOf(policy, 413, { status: "too_large" })]);
   csCase(`${policy}: the body stalls: 408 and the connection closes`, { ...S, policy }, {}, [{ feed: "timeout", now: C_NOW + 10_000 }], [readBody(), answerOf(policy, 408, { status: "body_timeout" })]);
 }
+csCase("methods are case-sensitive (RFC 9110 §9.1): post is not POST", S, { method: "post" }, [], [answerOf("current", 405, { status: "method_not_allowed" })]);
 csCase("Content-Length exactly the cap is read", S, { contentLength: C_MAX }, [], [readBody()]);
 csCase("a configured cap", { ...S, maxBodyBytes: 1000, bodyTimeoutMs: 2000 }, { contentLength: 1001 }, [], [answerOf("current", 413, { status: "too_large" })]);
 csCase("a body that grows past the cap while read: 413", S, {}, [{ feed: "too_large", now: C_NOW }], [readBody(), answerOf("current", 413, { status: "too_large" })]);
