@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
+use hookproof::consumer::ConsumerError;
 use hookproof::redis::RedisError;
 use hookproof::tags::TagProblem;
 use hookproof::{
@@ -111,6 +112,14 @@ fn every_variant() -> Vec<Case> {
     }
     cases.push(case("RateLimitError", RateLimitError::InvalidRate));
     cases.push(case("ReplayError", ReplayError::InvalidCapacity));
+    // Its other variants carry another type's error, code and message.
+    for e in [
+        ConsumerError::NoCredentials,
+        ConsumerError::InvalidSetting,
+        ConsumerError::UnexpectedResult,
+    ] {
+        cases.push(case("ConsumerError", e));
+    }
     for e in [
         RedisError::InvalidScope,
         RedisError::InvalidPrefix,

@@ -13,7 +13,7 @@ if (imports.length > 0) {
   console.error(`the component imports:\n${imports.join("\n")}`);
   process.exit(1);
 }
-const EXPORTS = ["signatures", "authorization", "delivery", "routing", "guards", "acceptance"];
+const EXPORTS = ["signatures", "authorization", "delivery", "routing", "guards", "acceptance", "consumer"];
 for (const name of EXPORTS) {
   if (!new RegExp(`export hookproof:webhooks/${name}@0\\.1\\.0;`).test(wit)) {
     console.error(`the component does not export ${name}:\n${wit}`);

@@ -282,3 +282,90 @@ test("acceptance vectors through jco", () => {
   assert.deepEqual(failed, []);
   assert.ok(total >= 130);
 });
+
+// ---------------------------------------------------------------------------------------------
+// consumer.json (the request decision), all of it, through the component's `consumer`.
+
+const num = (v) => (v === undefined || v === null ? undefined : BigInt(v));
+const opt = (v) => (v === undefined || v === null ? undefined : v);
+function settingsIn(s) {
+  const a = s.authorization;
+  return {
+    keys: s.keys ?? [],
+    authorization: a === undefined ? undefined : a.bearer !== undefined ? { tag: "bearer", val: a.bearer } : { tag: "basic", val: [a.basic.username, a.basic.password] },
+    policy: opt(s.policy),
+    toleranceSeconds: num(s.toleranceSeconds),
+    clientId: opt(s.clientId),
+    sources: opt(s.sources),
+    eventTypes: opt(s.eventTypes),
+    companyTags: opt(s.companyTags),
+    maxBodyBytes: num(s.maxBodyBytes),
+    bodyTimeoutMs: num(s.bodyTimeoutMs),
+    budgetMs: num(s.budgetMs),
+    retryAfterSeconds: num(s.retryAfterSeconds),
+    rateLimited: s.rateLimited ?? false,
+    sourceLimited: opt(s.sourceLimited),
+    backendClientError: opt(s.backend4xx),
+  };
+}
+const bigs = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v === undefined ? null : v]));
+function stepOut(s) {
+  switch (s.tag) {
+    case "read-body":
+      return { step: "read_body", ...bigs(s.val) };
+    case "check-source":
+      return { step: "check_source" };
+    case "check-rate":
+      return { step: "check_rate", waitMs: Number(s.val) };
+    case "answer":
+      return { step: "answer", ...bigs(s.val), body: JSON.parse(s.val.body), sender: s.val.sender };
+    default:
+      return { step: s.tag, ...bigs(s.val) };
+  }
+}
+function feedIn(ex, f) {
+  const now = BigInt(f.now ?? 0);
+  switch (f.feed) {
+    case "body":
+      return ex.body(f.headers, new TextEncoder().encode(f.body), now);
+    case "too_large":
+      return ex.tooLarge();
+    case "timeout":
+      return ex.timeout(now);
+    case "settled":
+      return ex.settled();
+    case "rate":
+      return ex.rate(f.decision === null ? { tag: "unavailable" } : f.decision === "allow" ? { tag: "allow" } : { tag: "retry-after", val: BigInt(f.decision) }, now);
+    case "begun": {
+      const a = f.answer;
+      const b = a.answer === "new" ? { tag: "new", val: BigInt(a.token) } : a.answer === "in_flight" ? { tag: "in-flight", val: BigInt(a.retryAfter) } : a.answer === "done" ? { tag: "done" } : { tag: a.error === "store_full" ? "store-full" : "store-unavailable" };
+      return ex.begun(b, now);
+    }
+    case "delivered": {
+      const r = f.result;
+      const d = typeof r === "string" ? { tag: r } : r.inFlight !== undefined ? { tag: "in-flight", val: BigInt(r.inFlight) } : { tag: "backend", val: { status: r.backend, retryAfter: opt(r.retryAfter) } };
+      return ex.delivered(d, now);
+    }
+  }
+  throw new Error(`unknown feed ${f.feed}`);
+}
+const canon = (v) => (Array.isArray(v) ? v.map(canon) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
+
+test("consumer vectors through jco", () => {
+  const { consumer } = hp;
+  const { failed, total } = failures("consumer.json", (t) => {
+    const made = call(() => consumer.Consumer.create(settingsIn(t.settings)));
+    if (t.error !== undefined) return assert.equal(code(made.err ?? "accepted"), t.error);
+    assert.equal(made.err, undefined);
+    const r = t.request;
+    const [ex, first] = made.ok.start(BigInt(r.now), { method: r.method, source: opt(r.source), contentLength: num(r.contentLength) });
+    const got = [stepOut(first)];
+    for (const f of t.feeds) {
+      const fed = call(() => feedIn(ex, f));
+      got.push(fed.err !== undefined ? { error: code(fed.err) } : stepOut(fed.ok));
+    }
+    assert.deepEqual(canon(got), canon(t.expected));
+  });
+  assert.deepEqual(failed, []);
+  assert.ok(total >= 100);
+});

@@ -866,3 +866,51 @@ pub fn accept_entry_line(entry: Option<(bool, i64)>) -> String {
         Some((false, d)) => format!("done:{}", int_i64(d)),
     }
 }
+
+/// The canonical line of a consumer case (steps in the vectors' shape, an answer's body as its
+/// JSON text). Twin of `consumerLine` in lib.mjs.
+pub fn consumer_line(steps: &[Value]) -> String {
+    let o = |v: &Value| v.as_str().map_or_else(|| "null".to_owned(), q);
+    let n = |v: &Value| match v {
+        Value::Null => "null".to_owned(),
+        v => v.to_string(),
+    };
+    let text = |s: &Value| -> String {
+        if let Some(e) = s.get("error") {
+            return format!("error {}", e.as_str().unwrap_or("?"));
+        }
+        match s["step"].as_str().unwrap_or("") {
+            "read_body" => format!("read_body {} {}", n(&s["maxBytes"]), n(&s["waitMs"])),
+            "check_source" => "check_source".to_owned(),
+            "check_rate" => format!("check_rate {}", n(&s["waitMs"])),
+            "begin" => format!("begin {} {} {}", o(&s["id"]), o(&s["key"]), n(&s["waitMs"])),
+            "deliver" => format!(
+                "deliver {} {} {} {} {}",
+                o(&s["id"]),
+                n(&s["token"]),
+                o(&s["eventType"]),
+                o(&s["companyId"]),
+                n(&s["waitMs"])
+            ),
+            step @ ("commit" | "abort") => format!(
+                "{step} {} {} {} {}",
+                o(&s["id"]),
+                o(&s["key"]),
+                n(&s["token"]),
+                n(&s["waitMs"])
+            ),
+            "answer" => format!(
+                "answer {} {} {} {} {} {}",
+                n(&s["status"]),
+                o(&s["body"]),
+                n(&s["retryAfter"]),
+                o(&s["allow"]),
+                s["close"].as_bool().unwrap_or(false),
+                s["sender"].as_str().unwrap_or("?")
+            ),
+            other => format!("!step={}", q(other)),
+        }
+    };
+    let parts: Vec<String> = steps.iter().map(text).collect();
+    format!("consumer {}", parts.join(" | "))
+}

@@ -723,6 +723,61 @@ function rateCase(r) {
   return { k: "rate", perSecond, burst, steps };
 }
 
+/** One request's decision (src/consumer.rs): settings, a request, a signed (or spoiled) body and a
+ * random sequence of fed results, in order or not. */
+function consumerCase(r) {
+  const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  const CLIENT = "bae71d36-ff47-420a-b4a6-f8c9ddf41140";
+  const settings = {};
+  if (r.chance(0.85)) settings.keys = r.chance(0.95) ? [SECRET] : [r.pick(["whsec_", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])];
+  if (r.chance(0.25)) settings.authorization = r.chance(0.6) ? { bearer: r.pick(["tok_a", "tok_a", "", "a b"]) } : { basic: { username: r.pick(["codat", "codat", "", "a:b"]), password: r.pick(["pw", "pw", ""]) } };
+  if (r.chance(0.4)) settings.policy = r.pick(["current", "legacy"]);
+  if (r.chance(0.2)) settings.toleranceSeconds = r.pick([0, 10, 300]);
+  if (r.chance(0.2)) settings.clientId = CLIENT;
+  if (r.chance(0.2)) settings.sources = r.pick([["203.0.113.0/24"], ["4.159.114.108", "20.117.190.191"], ["not an address"]]);
+  if (r.chance(0.3)) settings.eventTypes = r.pick(["read.*", "connection.connected, company.*", "read.*.x", ""]);
+  if (r.chance(0.3)) settings.companyTags = r.pick(["region:us", "region:uk", "region", ""]);
+  for (const [name, values] of [["maxBodyBytes", [0, 16, 1024, 1 << 20, (1 << 20) + 1]], ["bodyTimeoutMs", [0, 1, 5000, 15_000, 15_001]], ["budgetMs", [0, 1, 3000, 15_000, 15_001]], ["retryAfterSeconds", [0, 1, 30, 3600, 3601]]]) {
+    if (r.chance(0.12)) settings[name] = r.pick(values);
+  }
+  if (r.chance(0.4)) settings.rateLimited = true;
+  if (r.chance(0.2)) settings.sourceLimited = false;
+  if (r.chance(0.3)) settings.backend4xx = r.pick(["retry", "reject", "acknowledge"]);
+  const start = 1_700_000_000_000 + r.int(1_000_000);
+  const request = {
+    method: r.weighted([[10, "POST"], [1, "GET"], [1, "post"], [1, ""]]),
+    source: r.pick([null, "203.0.113.7", "4.159.114.108", "junk"]),
+    contentLength: r.weighted([[6, null], [2, 300], [1, 2_000_000], [1, 0]]),
+    now: start,
+  };
+  const company = r.pick([{ id: "c1", tags: { region: "us" } }, { id: "c2", tags: { region: "uk" } }, null]);
+  const body = r.weighted([
+    [6, () => JSON.stringify({ id: r.pick(["e1", "743ec94a-8aa4-44bb-8bd4-e1855ee0e74b", undefined]), eventType: r.pick(["read.completed", "connection.connected", "company.created"]), payload: company ? { referenceCompany: company } : {} })],
+    [2, () => JSON.stringify({ RuleType: "DataConnectionStatusChanged", CompanyId: "c3", ClientId: CLIENT, ...(r.chance(0.6) ? { AlertId: r.pick(["a9367074-b5c3-42c4-9be4-be129f43577e", "alert 1"]) } : {}) })],
+    [1, () => r.pick(["not json", "[1]", "", `{"eventType":"x","pad":"${"y".repeat(2000)}"}`])],
+  ])();
+  const id = r.pick(["msg_1", "msg_2", "msg é", "x".repeat(200)]);
+  const ts = Math.floor(start / 1000) + r.pick([0, 0, -10, -400, 400]);
+  const sig = r.chance(0.8) ? `v1,${mac(Buffer.from(SECRET.slice(6), "base64"), id, ts, Buffer.from(body, "utf8")).toString("base64")}` : "v1,AAAA";
+  const headers = [];
+  if (r.chance(0.9)) headers.push(["webhook-id", id], ["webhook-timestamp", String(ts)], ["webhook-signature", sig]);
+  if (r.chance(0.3)) headers.push(["authorization", r.pick(["Bearer tok_a", "Bearer nope", `Basic ${Buffer.from("codat:pw").toString("base64")}`, ""])]);
+  if (r.chance(0.3)) headers.push(["X-Codat-ClientId", r.pick([CLIENT, CLIENT.toUpperCase(), "other", ""])]);
+  let now = start;
+  const feeds = [];
+  const count = r.int(8);
+  for (let i = 0; i < count; i++) {
+    now += r.pick([0, 1, 100, 2000, 9000]);
+    const kind = i === 0 && r.chance(0.8) ? "body" : r.pick(["body", "rate", "rate", "begun", "begun", "delivered", "delivered", "delivered", "settled", "settled", "timeout", "too_large"]);
+    if (kind === "body") feeds.push({ feed: "body", headers, body, now });
+    else if (kind === "rate") feeds.push({ feed: "rate", decision: r.pick(["allow", "allow", null, 1, 30]), now });
+    else if (kind === "begun") feeds.push({ feed: "begun", answer: r.pick([{ answer: "new", token: Math.floor(now / 1000) + 60 }, { answer: "new", token: Math.floor(now / 1000) + 60 }, { answer: "in_flight", retryAfter: 1 + r.int(60) }, { answer: "done" }, { error: "store_unavailable" }, { error: "store_full" }]), now });
+    else if (kind === "delivered") feeds.push({ feed: "delivered", result: r.pick(["accepted", "accepted", "committed", "duplicate", "unreachable", "pending", { inFlight: 1 + r.int(60) }, { backend: r.pick([200, 204, 400, 409, 422, 429, 500, 503]), ...(r.chance(0.5) ? { retryAfter: r.pick(["30", "0", "172800", "junk", new Date(now + 90_000).toUTCString()]) } : {}) }]), now });
+    else feeds.push({ feed: kind, now });
+  }
+  return { k: "consumer", settings, request, feeds };
+}
+
 /** Per-source limiting: the rate case's shape, each step from one of a few sources. */
 function sourceRateCase(r) {
   const { perSecond, burst, steps } = rateCase(r);
@@ -864,6 +919,7 @@ const KINDS = [
   [1, "acceptKey"],
   [1, "redisKeys"],
   [2, "ed25519"],
+  [3, "consumer"],
 ];
 
 /** The abstract case number `index` of the run with `seed`. */
@@ -935,6 +991,8 @@ export function generate(seed, index) {
         scope: r.weighted([[6, `endpoint-${word(r, 2)}`], [1, ""], [1, "a{b}"], [1, "}"], [1, "s".repeat(r.pick([256, 257]))]]),
         id: acceptanceIdOf(r),
       };
+    case "consumer":
+      return consumerCase(r);
     case "ed25519":
       return ed25519Case(r);
     default:

@@ -2,7 +2,7 @@
 // (`hp` is the transpiled module: `hp.signatures`, `hp.delivery`, …, the WIT interfaces).
 // Same kinds and canonical lines as npm-cases.mjs and native.rs; WIT's kebab-case names map to
 // the snake_case codes and nothing else.
-import { badcase, bytesToHex, canon, expand, int, q } from "./lib.mjs";
+import { badcase, bytesToHex, canon, consumerLine, expand, int, q } from "./lib.mjs";
 
 const code = (name) => name.replaceAll("-", "_");
 
@@ -213,6 +213,77 @@ export const JCO_CASES = {
       });
       return ["rate", ...steps].join(" ");
     });
+  },
+  consumer(hp, c) {
+    const num = (v) => (v === undefined || v === null ? undefined : BigInt(v));
+    const opt = (v) => (v === undefined || v === null ? undefined : v);
+    const s = c.settings;
+    const a = s.authorization;
+    const made = call(() =>
+      hp.consumer.Consumer.create({
+        keys: s.keys ?? [],
+        authorization: a === undefined ? undefined : a.bearer !== undefined ? { tag: "bearer", val: a.bearer } : { tag: "basic", val: [a.basic.username, a.basic.password] },
+        policy: opt(s.policy),
+        toleranceSeconds: num(s.toleranceSeconds),
+        clientId: opt(s.clientId),
+        sources: opt(s.sources),
+        eventTypes: opt(s.eventTypes),
+        companyTags: opt(s.companyTags),
+        maxBodyBytes: num(s.maxBodyBytes),
+        bodyTimeoutMs: num(s.bodyTimeoutMs),
+        budgetMs: num(s.budgetMs),
+        retryAfterSeconds: num(s.retryAfterSeconds),
+        rateLimited: s.rateLimited ?? false,
+        sourceLimited: opt(s.sourceLimited),
+        backendClientError: opt(s.backend4xx),
+      }),
+    );
+    if (made.err !== undefined) return `consumer err ${code(made.err)}`;
+    const flat = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v === undefined ? null : v]));
+    const out = (st) => {
+      switch (st.tag) {
+        case "read-body":
+          return { step: "read_body", ...flat(st.val) };
+        case "check-source":
+          return { step: "check_source" };
+        case "check-rate":
+          return { step: "check_rate", waitMs: Number(st.val) };
+        default:
+          return { step: st.tag, ...flat(st.val) };
+      }
+    };
+    const r = c.request;
+    const [ex, first] = made.ok.start(BigInt(r.now), { method: r.method, source: opt(r.source), contentLength: num(r.contentLength) });
+    const steps = [out(first)];
+    for (const f of c.feeds) {
+      const now = BigInt(f.now);
+      const fed = call(() => {
+        switch (f.feed) {
+          case "body":
+            return ex.body(f.headers, new TextEncoder().encode(f.body), now);
+          case "too_large":
+            return ex.tooLarge();
+          case "timeout":
+            return ex.timeout(now);
+          case "settled":
+            return ex.settled();
+          case "rate":
+            return ex.rate(f.decision === null ? { tag: "unavailable" } : f.decision === "allow" ? { tag: "allow" } : { tag: "retry-after", val: BigInt(f.decision) }, now);
+          case "begun": {
+            const b = f.answer;
+            return ex.begun(b.answer === "new" ? { tag: "new", val: BigInt(b.token) } : b.answer === "in_flight" ? { tag: "in-flight", val: BigInt(b.retryAfter) } : b.answer === "done" ? { tag: "done" } : { tag: b.error === "store_full" ? "store-full" : "store-unavailable" }, now);
+          }
+          default: {
+            const d = f.result;
+            return ex.delivered(typeof d === "string" ? { tag: d } : d.inFlight !== undefined ? { tag: "in-flight", val: BigInt(d.inFlight) } : { tag: "backend", val: { status: d.backend, retryAfter: opt(d.retryAfter) } }, now);
+          }
+        }
+      });
+      steps.push(fed.err !== undefined ? { error: code(fed.err) } : out(fed.ok));
+    }
+    ex[Symbol.dispose]?.();
+    made.ok[Symbol.dispose]?.();
+    return consumerLine(steps);
   },
   sourceRate(hp, c) {
     const made = call(() => hp.guards.SourceLimiter.create(c.perSecond, c.burst, c.capacity));

@@ -153,3 +153,33 @@ export function canon(value) {
 
 /** A host's answer to a case it cannot read: never equal to a real answer. */
 export const badcase = (why) => `badcase ${why}`;
+
+/** The canonical line of a consumer case: its steps in the vectors' shape (an answer's body as
+ * its JSON text), or the settings' error. Twin of `consumer_line` in common.rs. */
+export function consumerLine(steps) {
+  const o = (v) => (v === null || v === undefined ? "null" : q(v));
+  const n = (v) => (v === null || v === undefined ? "null" : String(v));
+  const text = (s) => {
+    if (s.error !== undefined) return `error ${s.error}`;
+    switch (s.step) {
+      case "read_body":
+        return `read_body ${n(s.maxBytes)} ${n(s.waitMs)}`;
+      case "check_source":
+        return "check_source";
+      case "check_rate":
+        return `check_rate ${n(s.waitMs)}`;
+      case "begin":
+        return `begin ${o(s.id)} ${o(s.key)} ${n(s.waitMs)}`;
+      case "deliver":
+        return `deliver ${o(s.id)} ${n(s.token)} ${o(s.eventType)} ${o(s.companyId)} ${n(s.waitMs)}`;
+      case "commit":
+      case "abort":
+        return `${s.step} ${o(s.id)} ${o(s.key)} ${n(s.token)} ${n(s.waitMs)}`;
+      case "answer":
+        return `answer ${n(s.status)} ${o(s.body)} ${n(s.retryAfter)} ${o(s.allow)} ${s.close} ${s.sender}`;
+      default:
+        return `!step=${q(String(s.step))}`;
+    }
+  };
+  return `consumer ${steps.map(text).join(" | ")}`;
+}

@@ -258,6 +258,7 @@ fn run(c: &Value) -> Result<String, Bad> {
                 line
             }
         },
+        "consumer" => consumer_case(c)?,
         "sourceRate" => match SourceLimiter::new(
             u32_of(c, "perSecond")?,
             u32_of(c, "burst")?,
@@ -458,6 +459,180 @@ fn event_out(ev: &Event) -> EventOut {
             payload: None,
         },
     }
+}
+
+/// A consumer case: the core's `Consumer` driven by the case's feeds, steps in the vectors' shape.
+fn consumer_case(c: &Value) -> Result<String, Bad> {
+    use hookproof::consumer::{
+        AuthorizationSetting, Backend4xx, Consumer, ConsumerSettings, Delivered, Head, Step,
+    };
+    use serde_json::json;
+    let settings = field(c, "settings")?;
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let d = ConsumerSettings::default();
+    let a = &settings["authorization"];
+    let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let s = ConsumerSettings {
+        keys: list(&settings["keys"]),
+        authorization: if a["bearer"].is_string() {
+            Some(AuthorizationSetting::Bearer(text(&a["bearer"])))
+        } else if a["basic"].is_object() {
+            Some(AuthorizationSetting::Basic {
+                username: text(&a["basic"]["username"]),
+                password: text(&a["basic"]["password"]),
+            })
+        } else {
+            None
+        },
+        policy: match settings["policy"].as_str() {
+            Some("legacy") => Policy::Legacy,
+            _ => Policy::Current,
+        },
+        tolerance_seconds: settings["toleranceSeconds"].as_u64(),
+        client_id: settings["clientId"].as_str().map(str::to_owned),
+        sources: settings["sources"]
+            .is_array()
+            .then(|| list(&settings["sources"])),
+        event_types: text(&settings["eventTypes"]),
+        company_tags: text(&settings["companyTags"]),
+        max_body_bytes: settings["maxBodyBytes"]
+            .as_u64()
+            .unwrap_or(d.max_body_bytes),
+        body_timeout_ms: settings["bodyTimeoutMs"]
+            .as_u64()
+            .unwrap_or(d.body_timeout_ms),
+        budget_ms: settings["budgetMs"].as_u64().unwrap_or(d.budget_ms),
+        retry_after_seconds: settings["retryAfterSeconds"]
+            .as_u64()
+            .unwrap_or(d.retry_after_seconds),
+        rate_limited: settings["rateLimited"].as_bool().unwrap_or(false),
+        source_limited: settings["sourceLimited"].as_bool().unwrap_or(true),
+        backend_4xx: match settings["backend4xx"].as_str() {
+            Some("reject") => Backend4xx::Reject,
+            Some("acknowledge") => Backend4xx::Acknowledge,
+            _ => Backend4xx::Retry,
+        },
+    };
+    let consumer = match Consumer::new(&s) {
+        Ok(consumer) => consumer,
+        Err(e) => return Ok(format!("consumer err {}", e.code())),
+    };
+    let step_json = |step: Step| -> Value {
+        match step {
+            Step::ReadBody { max_bytes, wait_ms } => {
+                json!({"step": "read_body", "maxBytes": max_bytes, "waitMs": wait_ms})
+            }
+            Step::CheckSource => json!({"step": "check_source"}),
+            Step::CheckRate { wait_ms } => json!({"step": "check_rate", "waitMs": wait_ms}),
+            Step::Begin { id, key, wait_ms } => {
+                json!({"step": "begin", "id": id, "key": key, "waitMs": wait_ms})
+            }
+            Step::Deliver {
+                id,
+                token,
+                event_type,
+                company_id,
+                wait_ms,
+            } => json!({"step": "deliver", "id": id, "token": token, "eventType": event_type,
+                "companyId": company_id, "waitMs": wait_ms}),
+            Step::Commit {
+                id,
+                key,
+                token,
+                wait_ms,
+            } => json!({"step": "commit", "id": id, "key": key, "token": token, "waitMs": wait_ms}),
+            Step::Abort {
+                id,
+                key,
+                token,
+                wait_ms,
+            } => json!({"step": "abort", "id": id, "key": key, "token": token, "waitMs": wait_ms}),
+            Step::Answer(a) => json!({"step": "answer", "status": a.status, "body": a.body,
+                "retryAfter": a.retry_after, "allow": a.allow, "close": a.close,
+                "sender": a.sender.name()}),
+        }
+    };
+    let request = field(c, "request")?;
+    let head = Head {
+        method: request["method"].as_str().unwrap_or(""),
+        source: request["source"].as_str(),
+        content_length: request["contentLength"].as_u64(),
+    };
+    let (mut exchange, first) = consumer.exchange(u64_of(request, "now")?, &head);
+    let mut steps = vec![step_json(first)];
+    for f in field(c, "feeds")?.as_array().ok_or("feeds")? {
+        let now = u64_of(f, "now")?;
+        let fed = match str_of(f, "feed")? {
+            "body" => {
+                let headers = header_pairs(f, "headers")?;
+                exchange.body(
+                    &consumer,
+                    headers.as_slice(),
+                    str_of(f, "body")?.as_bytes(),
+                    now,
+                )
+            }
+            "too_large" => exchange.too_large(&consumer),
+            "timeout" => exchange.timeout(&consumer, now),
+            "settled" => exchange.settled(),
+            "rate" => {
+                let decision = match &f["decision"] {
+                    Value::Null => None,
+                    Value::String(_) => Some(RateDecision::Allow),
+                    n => Some(RateDecision::RetryAfter(n.as_u64().ok_or("decision")?)),
+                };
+                exchange.rate(&consumer, decision, now)
+            }
+            "begun" => {
+                let a = &f["answer"];
+                let begun = match (a["answer"].as_str(), a["error"].as_str()) {
+                    (Some("new"), _) => Ok(Begin::New {
+                        token: a["token"].as_i64().ok_or("token")?,
+                    }),
+                    (Some("in_flight"), _) => Ok(Begin::InFlight {
+                        retry_after: a["retryAfter"].as_u64().ok_or("retryAfter")?,
+                    }),
+                    (Some("done"), _) => Ok(Begin::Done),
+                    (_, Some("store_full")) => Err(hookproof::AcceptanceError::StoreFull),
+                    _ => Err(hookproof::AcceptanceError::StoreUnavailable),
+                };
+                exchange.begun(&consumer, begun, now)
+            }
+            "delivered" => {
+                let r = &f["result"];
+                let d = match r.as_str() {
+                    Some("accepted") => Delivered::Accepted,
+                    Some("committed") => Delivered::Committed,
+                    Some("duplicate") => Delivered::Duplicate,
+                    Some("pending") => Delivered::Pending,
+                    Some(_) => Delivered::Unreachable,
+                    None if r["inFlight"].is_u64() => Delivered::InFlight {
+                        retry_after: r["inFlight"].as_u64().ok_or("inFlight")?,
+                    },
+                    None => Delivered::Backend {
+                        status: u16::try_from(r["backend"].as_u64().ok_or("backend")?)
+                            .map_err(|_| "backend")?,
+                        retry_after: r["retryAfter"].as_str(),
+                    },
+                };
+                exchange.delivered(&consumer, d, now)
+            }
+            other => return Err(format!("feed {other}")),
+        };
+        steps.push(match fed {
+            Ok(step) => step_json(step),
+            Err(e) => json!({"error": e.code()}),
+        });
+    }
+    Ok(common::consumer_line(&steps))
 }
 
 fn main() {

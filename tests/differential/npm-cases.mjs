@@ -8,7 +8,7 @@
 // A case also goes through the API's other doors where they exist (verifySignature besides
 // safeVerify, a Map besides pairs, …); a door that answers differently appends `!door…` to
 // the line, which then differs from the native line.
-import { badcase, bytesToHex, canon, expand, int, q, utf8 } from "./lib.mjs";
+import { badcase, bytesToHex, canon, consumerLine, expand, int, q, utf8 } from "./lib.mjs";
 
 /** An error code as a token; anything else (a host bug) quoted, so it stays on one line. */
 const token = (code) => (typeof code === "string" && /^[a-z0-9_]+$/.test(code) ? code : `!code=${q(String(code))}`);
@@ -292,6 +292,20 @@ export const NPM_CASES = {
         return r.allowed ? "allow" : int(r.retryAfter);
       });
       return ["rate", ...steps].join(" ");
+    },
+  },
+  consumer: {
+    uses: ["Consumer"],
+    run(api, c) {
+      const made = attempt(() => new api.Consumer(c.settings));
+      if (made.error) return `consumer err ${made.error}`;
+      const exchange = made.value.exchange({ ...c.request, now: c.request.now / 1000 });
+      const steps = [exchange.step];
+      for (const f of c.feeds) {
+        const fed = attempt(() => exchange.feed({ ...f, now: f.now / 1000 }));
+        steps.push(fed.error ? { error: fed.error } : fed.value);
+      }
+      return consumerLine(steps);
     },
   },
   sourceRate: {

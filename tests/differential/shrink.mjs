@@ -197,6 +197,7 @@ export function vectorOf(c, native, other, hostName) {
     source: () => ["filters.json", { comment, kind: "source", allowlist: c.allowlist, address: c.address, allowed: "?" }],
     rate: () => ["guards.json", { comment, kind: "rate_limit", perSecond: c.perSecond, burst: c.burst, steps: c.steps.map((ms) => [ms, "?"]) }],
     sourceRate: () => ["guards.json", { comment, kind: "source_limit", perSecond: c.perSecond, burst: c.burst, capacity: c.capacity, steps: c.steps.map(([s, ms]) => [s, ms, "?"]) }],
+    consumer: () => ["consumer.json", { comment, settings: c.settings, request: c.request, feeds: c.feeds, expected: "?" }],
     replay: () => ["guards.json", { comment, kind: "replay", capacity: c.capacity, ttl: c.ttl, steps: c.steps.map(([id, now]) => (now === undefined ? [id, 0, "forget"] : [id, now, "?"])) }],
   };
   const shape = shapes[c.k];

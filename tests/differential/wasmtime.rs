@@ -16,7 +16,7 @@ use common::{
     strings, to_hex, tolerance, u32_of, u64_of,
 };
 use hookproof_wasmtime_host::exports::hookproof::webhooks::{
-    acceptance, authorization, delivery, guards, routing, signatures,
+    acceptance, authorization, consumer, delivery, guards, routing, signatures,
 };
 use hookproof_wasmtime_host::{Loaded, load};
 use serde_json::Value;
@@ -122,6 +122,173 @@ impl Host {
             .verifier()
             .call_create(store, &list, options)?;
         Ok(made.map_err(|e| secret_code(e).to_owned()))
+    }
+
+    /// A consumer case through the component's `consumer` interface.
+    fn consumer_case(&mut self, c: &Value) -> Result<String, Failure> {
+        use serde_json::json;
+        let settings = field(c, "settings")?;
+        let list = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let a = &settings["authorization"];
+        let s = consumer::Settings {
+            keys: list(&settings["keys"]),
+            authorization: if a["bearer"].is_string() {
+                Some(consumer::AuthorizationSetting::Bearer(
+                    text(&a["bearer"]).unwrap_or_default(),
+                ))
+            } else if a["basic"].is_object() {
+                Some(consumer::AuthorizationSetting::Basic((
+                    text(&a["basic"]["username"]).unwrap_or_default(),
+                    text(&a["basic"]["password"]).unwrap_or_default(),
+                )))
+            } else {
+                None
+            },
+            policy: settings["policy"].as_str().map(|p| {
+                if p == "legacy" {
+                    delivery::Policy::Legacy
+                } else {
+                    delivery::Policy::Current
+                }
+            }),
+            tolerance_seconds: settings["toleranceSeconds"].as_u64(),
+            client_id: text(&settings["clientId"]),
+            sources: settings["sources"]
+                .is_array()
+                .then(|| list(&settings["sources"])),
+            event_types: text(&settings["eventTypes"]),
+            company_tags: text(&settings["companyTags"]),
+            max_body_bytes: settings["maxBodyBytes"].as_u64(),
+            body_timeout_ms: settings["bodyTimeoutMs"].as_u64(),
+            budget_ms: settings["budgetMs"].as_u64(),
+            retry_after_seconds: settings["retryAfterSeconds"].as_u64(),
+            rate_limited: settings["rateLimited"].as_bool().unwrap_or(false),
+            source_limited: settings["sourceLimited"].as_bool(),
+            backend_client_error: settings["backend4xx"].as_str().map(|b| match b {
+                "reject" => consumer::BackendClientError::Reject,
+                "acknowledge" => consumer::BackendClientError::Acknowledge,
+                _ => consumer::BackendClientError::Retry,
+            }),
+        };
+        let code = |e: consumer::ConsumerError| e.name().replace('-', "_");
+        let step_json = |st: consumer::Step| -> Value {
+            use consumer::Step;
+            match st {
+                Step::ReadBody(r) => {
+                    json!({"step": "read_body", "maxBytes": r.max_bytes, "waitMs": r.wait_ms})
+                }
+                Step::CheckSource => json!({"step": "check_source"}),
+                Step::CheckRate(w) => json!({"step": "check_rate", "waitMs": w}),
+                Step::Begin(b) => {
+                    json!({"step": "begin", "id": b.id, "key": b.key, "waitMs": b.wait_ms})
+                }
+                Step::Deliver(d) => json!({"step": "deliver", "id": d.id, "token": d.token,
+                    "eventType": d.event_type, "companyId": d.company_id, "waitMs": d.wait_ms}),
+                Step::Commit(x) => json!({"step": "commit", "id": x.id, "key": x.key,
+                    "token": x.token, "waitMs": x.wait_ms}),
+                Step::Abort(x) => json!({"step": "abort", "id": x.id, "key": x.key,
+                    "token": x.token, "waitMs": x.wait_ms}),
+                Step::Answer(x) => json!({"step": "answer", "status": x.status, "body": x.body,
+                    "retryAfter": x.retry_after, "allow": x.allow, "close": x.close,
+                    "sender": classification(x.sender)}),
+            }
+        };
+        let request = field(c, "request")?;
+        let head = consumer::Head {
+            method: request["method"].as_str().unwrap_or("").to_owned(),
+            source: text(&request["source"]),
+            content_length: request["contentLength"].as_u64(),
+        };
+        let feeds = field(c, "feeds")?.as_array().ok_or("feeds")?;
+        let Loaded { store, webhooks } = &mut self.0;
+        let iface = webhooks.hookproof_webhooks_consumer();
+        let made = match iface.consumer().call_create(&mut *store, &s)? {
+            Ok(made) => made,
+            Err(e) => return Ok(format!("consumer err {}", code(e))),
+        };
+        let (ex, first) =
+            iface
+                .consumer()
+                .call_start(&mut *store, made, u64_of(request, "now")?, &head)?;
+        let mut steps = vec![step_json(first)];
+        let guest = iface.exchange();
+        for f in feeds {
+            let now = u64_of(f, "now")?;
+            let fed = match str_of(f, "feed")? {
+                "body" => {
+                    let headers = header_pairs(f, "headers")?;
+                    guest.call_body(
+                        &mut *store,
+                        ex,
+                        &headers,
+                        str_of(f, "body")?.as_bytes(),
+                        now,
+                    )?
+                }
+                "too_large" => guest.call_too_large(&mut *store, ex)?,
+                "timeout" => guest.call_timeout(&mut *store, ex, now)?,
+                "settled" => guest.call_settled(&mut *store, ex)?,
+                "rate" => {
+                    let r = match &f["decision"] {
+                        Value::Null => consumer::RateResult::Unavailable,
+                        Value::String(_) => consumer::RateResult::Allow,
+                        n => consumer::RateResult::RetryAfter(n.as_u64().ok_or("decision")?),
+                    };
+                    guest.call_rate(&mut *store, ex, r, now)?
+                }
+                "begun" => {
+                    let a = &f["answer"];
+                    let b = match (a["answer"].as_str(), a["error"].as_str()) {
+                        (Some("new"), _) => {
+                            consumer::Begun::New(a["token"].as_i64().ok_or("token")?)
+                        }
+                        (Some("in_flight"), _) => {
+                            consumer::Begun::InFlight(a["retryAfter"].as_u64().ok_or("retryAfter")?)
+                        }
+                        (Some("done"), _) => consumer::Begun::Done,
+                        (_, Some("store_full")) => consumer::Begun::StoreFull,
+                        _ => consumer::Begun::StoreUnavailable,
+                    };
+                    guest.call_begun(&mut *store, ex, b, now)?
+                }
+                "delivered" => {
+                    let r = &f["result"];
+                    let d = match r.as_str() {
+                        Some("accepted") => consumer::Delivered::Accepted,
+                        Some("committed") => consumer::Delivered::Committed,
+                        Some("duplicate") => consumer::Delivered::Duplicate,
+                        Some("pending") => consumer::Delivered::Pending,
+                        Some(_) => consumer::Delivered::Unreachable,
+                        None if r["inFlight"].is_u64() => {
+                            consumer::Delivered::InFlight(r["inFlight"].as_u64().ok_or("inFlight")?)
+                        }
+                        None => consumer::Delivered::Backend(consumer::BackendAnswer {
+                            status: u16::try_from(r["backend"].as_u64().ok_or("backend")?)
+                                .map_err(|_| "backend")?,
+                            retry_after: text(&r["retryAfter"]),
+                        }),
+                    };
+                    guest.call_delivered(&mut *store, ex, &d, now)?
+                }
+                other => return Err(format!("feed {other}").into()),
+            };
+            steps.push(match fed {
+                Ok(st) => step_json(st),
+                Err(e) => json!({"error": code(e)}),
+            });
+        }
+        ex.resource_drop(&mut *store)?;
+        made.resource_drop(&mut *store)?;
+        Ok(common::consumer_line(&steps))
     }
 
     fn run(&mut self, c: &Value) -> Result<String, Failure> {
@@ -478,6 +645,7 @@ impl Host {
                 self.drop_resource(l)?;
                 line
             }
+            "consumer" => self.consumer_case(c)?,
             "sourceRate" => {
                 let (per_second, burst) = (u32_of(c, "perSecond")?, u32_of(c, "burst")?);
                 let capacity = u32_of(c, "capacity")?;

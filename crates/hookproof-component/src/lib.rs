@@ -12,12 +12,14 @@ mod bindings {
 
 use std::cell::RefCell;
 
+mod consumer;
+
 use bindings::exports::hookproof::webhooks::{
     acceptance, authorization, delivery, guards, routing, signatures,
 };
 use hookproof::classify::{Attempt, Outcome};
 
-struct Component;
+pub(crate) struct Component;
 
 bindings::export!(Component with_types_in bindings);
 

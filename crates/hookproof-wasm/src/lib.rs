@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::{JsResult, fail, fail_at, to_js, usage};
 
 mod acceptance;
+mod consumer;
 mod error;
 
 fn policy(name: &str) -> JsResult<Policy> {

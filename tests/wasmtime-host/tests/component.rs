@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use harness::{AcceptEntry, AcceptOp, AcceptStep, Coded, Config, Filter, Host, SecretIn, Tol};
 use hookproof_wasmtime_host::exports::hookproof::webhooks::{
-    acceptance, authorization, delivery, guards, routing, signatures,
+    acceptance, authorization, consumer, delivery, guards, routing, signatures,
 };
 use hookproof_wasmtime_host::{Loaded, load};
 use serde_json::{Map, Value, json};
@@ -451,6 +451,145 @@ impl Host for Wasm {
         Ok(out)
     }
 
+    fn consumer(
+        &mut self,
+        settings: &Value,
+        request: &Value,
+        feeds: &[Value],
+    ) -> Result<Vec<Value>, String> {
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        let a = &settings["authorization"];
+        let authorization = if let Some(token) = a["bearer"].as_str() {
+            Some(consumer::AuthorizationSetting::Bearer(token.to_owned()))
+        } else if a["basic"].is_object() {
+            Some(consumer::AuthorizationSetting::Basic((
+                a["basic"]["username"].as_str().unwrap().to_owned(),
+                a["basic"]["password"].as_str().unwrap().to_owned(),
+            )))
+        } else {
+            None
+        };
+        let text = |k: &str| settings[k].as_str().map(str::to_owned);
+        let s = consumer::Settings {
+            keys: strings(&settings["keys"]),
+            authorization,
+            policy: settings["policy"].as_str().map(policy),
+            tolerance_seconds: settings["toleranceSeconds"].as_u64(),
+            client_id: text("clientId"),
+            sources: settings["sources"]
+                .is_array()
+                .then(|| strings(&settings["sources"])),
+            event_types: text("eventTypes"),
+            company_tags: text("companyTags"),
+            max_body_bytes: settings["maxBodyBytes"].as_u64(),
+            body_timeout_ms: settings["bodyTimeoutMs"].as_u64(),
+            budget_ms: settings["budgetMs"].as_u64(),
+            retry_after_seconds: settings["retryAfterSeconds"].as_u64(),
+            rate_limited: settings["rateLimited"].as_bool().unwrap_or(false),
+            source_limited: settings["sourceLimited"].as_bool(),
+            backend_client_error: match settings["backend4xx"].as_str() {
+                Some("reject") => Some(consumer::BackendClientError::Reject),
+                Some("acknowledge") => Some(consumer::BackendClientError::Acknowledge),
+                Some(_) => Some(consumer::BackendClientError::Retry),
+                None => None,
+            },
+        };
+        let code = |e: consumer::ConsumerError| e.name().replace('-', "_");
+        let Loaded { store, webhooks } = &mut self.0;
+        let iface = webhooks.hookproof_webhooks_consumer();
+        let made = iface
+            .consumer()
+            .call_create(&mut *store, &s)
+            .unwrap()
+            .map_err(code)?;
+        let head = consumer::Head {
+            method: request["method"].as_str().unwrap().to_owned(),
+            source: request["source"].as_str().map(str::to_owned),
+            content_length: request["contentLength"].as_u64(),
+        };
+        let (exchange, first) = iface
+            .consumer()
+            .call_start(&mut *store, made, request["now"].as_u64().unwrap(), &head)
+            .unwrap();
+        let mut out = vec![wit_step(first)];
+        let ex = iface.exchange();
+        for f in feeds {
+            let now = f["now"].as_u64().unwrap_or(0);
+            let got = match f["feed"].as_str().unwrap() {
+                "body" => {
+                    let headers: Vec<(String, String)> = f["headers"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| {
+                            (
+                                p[0].as_str().unwrap().to_owned(),
+                                p[1].as_str().unwrap().to_owned(),
+                            )
+                        })
+                        .collect();
+                    let body = f["body"].as_str().unwrap().as_bytes();
+                    ex.call_body(&mut *store, exchange, &headers, body, now)
+                }
+                "too_large" => ex.call_too_large(&mut *store, exchange),
+                "timeout" => ex.call_timeout(&mut *store, exchange, now),
+                "settled" => ex.call_settled(&mut *store, exchange),
+                "rate" => {
+                    let r = match &f["decision"] {
+                        Value::Null => consumer::RateResult::Unavailable,
+                        Value::String(_) => consumer::RateResult::Allow,
+                        n => consumer::RateResult::RetryAfter(n.as_u64().unwrap()),
+                    };
+                    ex.call_rate(&mut *store, exchange, r, now)
+                }
+                "begun" => {
+                    let a = &f["answer"];
+                    let b = match (a["answer"].as_str(), a["error"].as_str()) {
+                        (Some("new"), _) => consumer::Begun::New(a["token"].as_i64().unwrap()),
+                        (Some("in_flight"), _) => {
+                            consumer::Begun::InFlight(a["retryAfter"].as_u64().unwrap())
+                        }
+                        (Some("done"), _) => consumer::Begun::Done,
+                        (_, Some("store_full")) => consumer::Begun::StoreFull,
+                        _ => consumer::Begun::StoreUnavailable,
+                    };
+                    ex.call_begun(&mut *store, exchange, b, now)
+                }
+                "delivered" => {
+                    let r = &f["result"];
+                    let d = match r.as_str() {
+                        Some("accepted") => consumer::Delivered::Accepted,
+                        Some("committed") => consumer::Delivered::Committed,
+                        Some("duplicate") => consumer::Delivered::Duplicate,
+                        Some("pending") => consumer::Delivered::Pending,
+                        Some(_) => consumer::Delivered::Unreachable,
+                        None if r["inFlight"].is_u64() => {
+                            consumer::Delivered::InFlight(r["inFlight"].as_u64().unwrap())
+                        }
+                        None => consumer::Delivered::Backend(consumer::BackendAnswer {
+                            status: r["backend"].as_u64().unwrap() as u16,
+                            retry_after: r["retryAfter"].as_str().map(str::to_owned),
+                        }),
+                    };
+                    ex.call_delivered(&mut *store, exchange, &d, now)
+                }
+                other => panic!("unknown feed {other}"),
+            }
+            .unwrap();
+            out.push(match got {
+                Ok(step) => wit_step(step),
+                Err(e) => json!({"error": code(e)}),
+            });
+        }
+        exchange.resource_drop(&mut *store).unwrap();
+        made.resource_drop(&mut *store).unwrap();
+        Ok(out)
+    }
+
     fn replay(
         &mut self,
         capacity: u32,
@@ -820,4 +959,32 @@ fn classify_status_answers_the_classify_vectors() {
         );
     }
     assert!(ran >= 70, "only {ran} vectors have classify-status's shape");
+}
+
+fn wit_step(s: consumer::Step) -> Value {
+    use consumer::Step;
+    match s {
+        Step::ReadBody(r) => {
+            json!({"step": "read_body", "maxBytes": r.max_bytes, "waitMs": r.wait_ms})
+        }
+        Step::CheckSource => json!({"step": "check_source"}),
+        Step::CheckRate(w) => json!({"step": "check_rate", "waitMs": w}),
+        Step::Begin(b) => json!({"step": "begin", "id": b.id, "key": b.key, "waitMs": b.wait_ms}),
+        Step::Deliver(d) => json!({"step": "deliver", "id": d.id, "token": d.token,
+            "eventType": d.event_type, "companyId": d.company_id, "waitMs": d.wait_ms}),
+        Step::Commit(c) => {
+            json!({"step": "commit", "id": c.id, "key": c.key, "token": c.token, "waitMs": c.wait_ms})
+        }
+        Step::Abort(c) => {
+            json!({"step": "abort", "id": c.id, "key": c.key, "token": c.token, "waitMs": c.wait_ms})
+        }
+        Step::Answer(a) => json!({"step": "answer", "status": a.status, "body": a.body,
+        "retryAfter": a.retry_after, "allow": a.allow, "close": a.close,
+        "sender": match a.sender {
+            delivery::Classification::Delivered => "delivered",
+            delivery::Classification::Redirect => "redirect",
+            delivery::Classification::Retry => "retry",
+            delivery::Classification::Failed => "failed",
+        }}),
+    }
 }
