@@ -15,6 +15,7 @@ retries. Run:
 import json
 import os
 import threading
+import time
 
 from flask import Flask, jsonify, request
 
@@ -23,6 +24,7 @@ _lock = threading.Lock()
 _seen = set()  # webhook-ids already handled (use your database in a real service)
 _received = []  # every delivery, in order (for the example's tests)
 _fail = {"count": 0, "status": 503, "retry_after": None}
+_slow = {"delay_ms": 0}
 
 
 @app.post("/webhooks")
@@ -30,6 +32,8 @@ def webhooks():
     webhook_id = request.headers.get("hookproof-webhook-id") or request.headers.get("webhook-id")
     event_type = request.headers.get("hookproof-event-type")
     body = request.get_data()
+    if _slow["delay_ms"]:
+        time.sleep(_slow["delay_ms"] / 1000)
     with _lock:
         _received.append(
             {
@@ -70,6 +74,11 @@ if os.environ.get("GATEWAY_EXAMPLE_TEST_HOOKS") == "1":
             _fail["count"] = int(settings.get("count", 1))
             _fail["status"] = int(settings.get("status", 503))
             _fail["retry_after"] = settings.get("retry_after")
+        return jsonify(status="ok")
+
+    @app.post("/_test/slow")
+    def slow():
+        _slow["delay_ms"] = int(request.get_json(force=True).get("delay_ms", 0))
         return jsonify(status="ok")
 
 

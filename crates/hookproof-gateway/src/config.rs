@@ -667,12 +667,12 @@ fn compile_route(
         .as_ref()
         .map_or(Tolerance::default(), |t| Tolerance::Seconds(*t.get_ref()));
     if let Some(t) = &raw.tolerance_secs
-        && (*t.get_ref() == 0 || *t.get_ref() > 86_400)
+        && *t.get_ref() > 86_400
     {
         errors.push(
             format!("{prefix}.tolerance_secs"),
             &t.span(),
-            "must be from 1 to 86400 seconds",
+            "must be from 0 to 86400 seconds",
         );
     }
     let mut verifier = None;

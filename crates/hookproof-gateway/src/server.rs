@@ -42,9 +42,26 @@ pub const DRAIN_LIMIT_BYTES: u64 = 128 * 1024 * 1024;
 /// Largest request head (request line and headers) read, in bytes.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// The wall clock, Unix milliseconds (a parameter so tests can run the vector suite's times).
+#[derive(Clone)]
+pub struct Clock(pub Arc<dyn Fn() -> u64 + Send + Sync>);
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock(Arc::new(unix_ms))
+    }
+}
+
 /// Everything the exchanges share.
 #[derive(Debug)]
 pub struct Gateway {
+    clock: Clock,
     config: Config,
     sinks: Vec<Sink>,
     store: Store,
@@ -82,6 +99,7 @@ impl Gateway {
         let limits = Limits::new(config.unauthenticated.clone(), &config.routes);
         let metrics = Metrics::new(config.routes.iter().map(|r| r.path.clone()).collect());
         Ok(Gateway {
+            clock: Clock::default(),
             requests: Arc::new(Semaphore::new(config.max_concurrent_requests)),
             connections: Arc::new(Semaphore::new(config.max_connections)),
             sinks,
@@ -91,6 +109,17 @@ impl Gateway {
             ready: AtomicBool::new(false),
             config,
         })
+    }
+
+    /// Replaces the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Gateway {
+        self.clock = clock;
+        self
+    }
+
+    fn now_ms(&self) -> u64 {
+        (self.clock.0)()
     }
 
     /// The metrics.
@@ -251,7 +280,7 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
         &parts.headers,
         &bytes,
         peer.ip(),
-        unix_ms(),
+        gateway.now_ms(),
     )
     .await;
     let accepted = match step {
@@ -285,7 +314,7 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
             matches!(result, SinkResult::Accepted { .. }),
         );
         let (answer, settled) =
-            decide::finish(route, &state.store, &accepted, &result, unix_ms()).await;
+            decide::finish(route, &state.store, &accepted, &result, state.now_ms()).await;
         match settled {
             Settled::Aborted => state.metrics.abort(index),
             Settled::LateCommit => {

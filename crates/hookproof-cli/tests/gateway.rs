@@ -1,0 +1,661 @@
+//! `hookproof gateway` as users run it: the built binary in front of the Python backend of
+//! `examples/gateway-python` (Flask, from `make setup-python`), both on 127.0.0.1, started and
+//! stopped by each test (children are killed and reaped on drop, also when an assertion fails).
+//! Requests are written byte by byte on raw sockets, so oversized, chunked and stalled bodies
+//! are exactly what the test says; signatures are made with `hookproof sign`'s code path.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hookproof");
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OTHER_SECRET: &str = "whsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldCEh";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A child process killed and reaped when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// Reads one response (headers, then a Content-Length body) from `reader`.
+fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h)?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap();
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body)?;
+    Ok(Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn connect(port: u16) -> TcpStream {
+    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
+}
+
+fn request_bytes(method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn send(port: u16, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Response {
+    let mut stream = connect(port);
+    stream
+        .write_all(&request_bytes(method, path, headers, body))
+        .unwrap();
+    read_response(&mut BufReader::new(stream)).unwrap()
+}
+
+fn get(port: u16, path: &str) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").as_bytes())?;
+    read_response(&mut BufReader::new(stream))
+}
+
+fn post_json(port: u16, path: &str, body: &str) -> Response {
+    send(
+        port,
+        "POST",
+        path,
+        &[("content-type", "application/json".into())],
+        body.as_bytes(),
+    )
+}
+
+/// The three `webhook-*` headers for `body`, signed with `secret` at `timestamp`.
+fn signed(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
+    let secret = hookproof::Secret::parse(secret).unwrap();
+    vec![
+        ("content-type", "application/json".into()),
+        ("webhook-id", id.into()),
+        ("webhook-timestamp", timestamp.to_string()),
+        (
+            "webhook-signature",
+            hookproof::sign(&secret, id, timestamp, body),
+        ),
+    ]
+}
+
+fn event(event_type: &str) -> Vec<u8> {
+    format!(
+        r#"{{"id":"{}","eventType":"{event_type}","generatedDate":"2026-12-06T10:00:00Z","payload":{{"referenceCompany":{{"id":"8a210b68","tags":{{"region":"us"}}}}}}}}"#,
+        "5e2d5c1f-1111-4a4a-9c9c-0123456789ab"
+    )
+    .into_bytes()
+}
+
+fn python() -> PathBuf {
+    let python = root().join("target/tools/python/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `make setup-python` (it installs examples/gateway-python/requirements.txt)",
+        python.display()
+    );
+    python
+}
+
+fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < limit,
+            "{what} not ready within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The example backend, with its test hooks on.
+fn start_backend() -> (Proc, u16) {
+    let port = free_port();
+    let child = Command::new(python())
+        .arg(root().join("examples/gateway-python/app.py"))
+        .env("GATEWAY_BACKEND_PORT", port.to_string())
+        .env("GATEWAY_EXAMPLE_TEST_HOOKS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let proc = Proc(child);
+    wait_until("the Python backend", Duration::from_secs(30), || {
+        get(port, "/_test/received").is_ok_and(|r| r.status == 200)
+    });
+    (proc, port)
+}
+
+fn received(backend: u16) -> Vec<Value> {
+    get(backend, "/_test/received")
+        .unwrap()
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hookproof-gateway-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `hookproof gateway --config` with `config`, once `/readyz` answers 200.
+fn start_gateway(name: &str, config: &str) -> (Proc, u16, PathBuf) {
+    let port = free_port();
+    let config = config.replace("{port}", &port.to_string());
+    let path = temp_file(name, &config);
+    let log = path.with_extension("log");
+    let child = Command::new(BIN)
+        .args(["gateway", "--config"])
+        .arg(&path)
+        .env("GATEWAY_TEST_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let proc = Proc(child);
+    wait_until("the gateway", Duration::from_secs(20), || {
+        get(port, "/readyz").is_ok_and(|r| r.status == 200)
+    });
+    (proc, port, log)
+}
+
+fn config(backend: u16) -> String {
+    format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+max_body_bytes = 65536
+body_timeout_ms = 1000
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+event_types = ["read.completed", "connection.*"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks", timeout_ms = 3000 }}
+
+[[routes]]
+path = "/down"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{down}/webhooks", timeout_ms = 1000 }}
+"#,
+        down = free_port()
+    )
+}
+
+#[test]
+fn gateway_delivers_once_and_refuses_what_it_must() {
+    let (_backend, backend) = start_backend();
+    let (_gateway, port, log) = start_gateway("main.toml", &config(backend));
+    let body = event("read.completed");
+
+    // Delivered once, byte for byte, with the original headers and what was verified.
+    let headers = signed(SECRET, "msg_one", now(), &body);
+    let r = send(port, "POST", "/codat", &headers, &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["status"], "delivered");
+    let got = received(backend);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["id"], "msg_one");
+    assert_eq!(got[0]["body"], String::from_utf8(body.clone()).unwrap());
+    assert_eq!(got[0]["verified"], "standard-webhooks");
+    assert_eq!(got[0]["event_type"], "read.completed");
+    assert_eq!(got[0]["webhook_signature"], headers[3].1.as_str());
+
+    // A redelivery (same id, fresh signature): acknowledged, not delivered again.
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_one", now() + 1, &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into())
+    );
+    assert_eq!(received(backend).len(), 1);
+
+    // Tampered, stale, wrong secret, missing headers: refused, not delivered.
+    let mut tampered = body.clone();
+    tampered[10] ^= 1;
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_t", now(), &body),
+        &tampered,
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "no_matching_signature".into())
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_s", now() - 3600, &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "timestamp_too_old".into())
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(OTHER_SECRET, "msg_w", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "no_matching_signature".into())
+    );
+    let r = send(port, "POST", "/codat", &[], &body);
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "missing_header".into())
+    );
+    assert_eq!(received(backend).len(), 1);
+
+    // A verified event of an unwanted type: acknowledged, not delivered.
+    let other = event("company.created");
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_u", now(), &other),
+        &other,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "ignored".into())
+    );
+    assert_eq!(received(backend).len(), 1);
+
+    // Backend 503 with its own Retry-After: 503 + that Retry-After, released, then delivered
+    // on the sender's retry.
+    post_json(
+        backend,
+        "/_test/fail",
+        r#"{"count":1,"status":503,"retry_after":7}"#,
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_retry", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("7")),
+        "{}",
+        r.body
+    );
+    // Backend 500 without one: 503 + the gateway's own Retry-After.
+    post_json(backend, "/_test/fail", r#"{"count":1,"status":500}"#);
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_retry", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("5")),
+        "{}",
+        r.body
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_retry", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "delivered".into())
+    );
+    let got = received(backend);
+    assert_eq!(
+        got.len(),
+        4,
+        "two failed attempts and one delivery reached the backend"
+    );
+    assert!(got[1..].iter().all(|g| g["id"] == "msg_retry"));
+
+    // Backend down: 503 + Retry-After, and the id is free again.
+    let r = send(
+        port,
+        "POST",
+        "/down",
+        &signed(SECRET, "msg_down", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("5")),
+        "{}",
+        r.body
+    );
+    let r = send(
+        port,
+        "POST",
+        "/down",
+        &signed(SECRET, "msg_down", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        r.status, 503,
+        "aborted, so the retry is attempted again: {}",
+        r.body
+    );
+    assert_eq!(r.json()["status"], "sink_failed");
+
+    // Oversized by Content-Length: 413 at once, and the connection stays usable (the rest of
+    // the body is drained, not reset).
+    let big = vec![b'x'; 1024 * 1024];
+    let mut stream = connect(port);
+    stream
+        .write_all(&request_bytes(
+            "POST",
+            "/codat",
+            &signed(SECRET, "msg_big", now(), &big),
+            &big,
+        ))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413);
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        read_response(&mut reader).unwrap().status,
+        200,
+        "keep-alive after 413"
+    );
+
+    // Oversized and chunked (no Content-Length): 413 as soon as the cap is passed, before the
+    // sender finished (it sends one more chunk only after reading the answer).
+    let mut stream = connect(port);
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n");
+    for (k, v) in signed(SECRET, "msg_chunked", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b'y'; 16 * 1024];
+    for _ in 0..5 {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .unwrap();
+        stream.write_all(&chunk).unwrap();
+        stream.write_all(b"\r\n").unwrap();
+    }
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413, "answered before the chunked body ended");
+    stream.write_all(b"0\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        read_response(&mut reader).unwrap().status,
+        200,
+        "keep-alive after a chunked 413"
+    );
+
+    // A stalled body: 408 at the body deadline (1 s here), and the connection closed.
+    let mut stream = connect(port);
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100\r\n");
+    for (k, v) in signed(SECRET, "msg_stall", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n0123456789");
+    let started = Instant::now();
+    stream.write_all(head.as_bytes()).unwrap();
+    let r = read_response(&mut BufReader::new(stream)).unwrap();
+    assert_eq!(r.status, 408);
+    assert_eq!(r.header("connection"), Some("close"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Not a POST; no such route.
+    assert_eq!(get(port, "/codat").unwrap().status, 405);
+    assert_eq!(get(port, "/nowhere").unwrap().status, 404);
+
+    // Nothing of the refused requests reached the backend.
+    assert_eq!(received(backend).len(), 4);
+
+    // Metrics count what happened.
+    let metrics = get(port, "/metrics").unwrap().body;
+    for line in [
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="delivered"} 2"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="duplicate"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="unauthorized"} 4"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="ignored"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="too_large"} 2"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="body_timeout"} 1"#,
+        r#"hookproof_gateway_deliveries_total{route="/codat"} 2"#,
+        r#"hookproof_gateway_aborts_total{route="/codat"} 2"#,
+        r#"hookproof_gateway_aborts_total{route="/down"} 2"#,
+        r#"hookproof_gateway_sink_latency_seconds_count{route="/codat"} 4"#,
+    ] {
+        assert!(metrics.contains(line), "missing {line} in\n{metrics}");
+    }
+
+    // The log names the outcome, the id and how the sender treats the answer; no secret.
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("in-memory store"), "{text}");
+    assert!(
+        text.contains("msg_retry") && text.contains("sender=\"retry\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        "a secret in the log"
+    );
+}
+
+#[test]
+fn gateway_check_explains_errors_with_key_and_line() {
+    let path = temp_file(
+        "bad.toml",
+        "listen = \"127.0.0.1:8080\"\n\n[[routes]]\npath = \"/codat\"\nsecrets = [\"whsec_not base64!\"]\nsink = { redis_stream = \"events\" }\n",
+    );
+    let out = Command::new(BIN)
+        .args(["gateway", "--check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 5, column 12: routes[0].secrets[0]:"),
+        "{err}"
+    );
+    assert!(err.contains("(invalid_secret)"), "{err}");
+    assert!(
+        !err.contains("not base64!"),
+        "the secret's text is never printed: {err}"
+    );
+    assert!(
+        err.contains(
+            "line 6, column 25: routes[0].sink.redis_stream: the redis_stream sink is not built yet"
+        ),
+        "{err}"
+    );
+
+    let path = temp_file(
+        "unknown.toml",
+        "listen = \"127.0.0.1:8080\"\nlisten_port = 1\n",
+    );
+    let out = Command::new(BIN)
+        .args(["gateway", "--check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2, column 1: unknown field `listen_port`"),
+        "{err}"
+    );
+
+    let path = temp_file(
+        "good.toml",
+        "listen = \"127.0.0.1:8080\"\n[[routes]]\npath = \"/codat\"\nsecrets = [\"env:GATEWAY_TEST_SECRET\"]\nsink = { http = \"http://127.0.0.1:9/x\" }\n",
+    );
+    let out = Command::new(BIN)
+        .args(["gateway", "--check", "--config"])
+        .arg(&path)
+        .env("GATEWAY_TEST_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("ok: listen 127.0.0.1:8080, 1 route(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("one gateway process only") || stdout.contains("ONE gateway process"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn gateway_drains_on_sigterm() {
+    let (_backend, backend) = start_backend();
+    let (mut gateway, port, _log) = start_gateway("drain.toml", &config(backend));
+    post_json(backend, "/_test/slow", r#"{"delay_ms":1500}"#);
+    let body = event("read.completed");
+    let headers = signed(SECRET, "msg_drain", now(), &body);
+    let in_flight = std::thread::spawn(move || send(port, "POST", "/codat", &headers, &body));
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = gateway.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = in_flight.join().unwrap();
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "delivered".into()),
+        "{}",
+        r.body
+    );
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = gateway.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the gateway did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "still accepting after SIGTERM"
+    );
+    assert_eq!(received(backend).len(), 1);
+}
