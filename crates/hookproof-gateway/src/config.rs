@@ -218,9 +218,8 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.position {
-            Some((line, column)) => write!(f, "line {line}, column {column}: ")?,
-            None => {}
+        if let Some((line, column)) = self.position {
+            write!(f, "line {line}, column {column}: ")?;
         }
         if self.key.is_empty() {
             f.write_str(&self.message)

@@ -92,6 +92,9 @@ pub const LATENCY_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
+/// Reads one counter of a route.
+type Series = fn(&RouteMetrics) -> &AtomicU64;
+
 #[derive(Debug, Default)]
 struct RouteMetrics {
     outcomes: [AtomicU64; Outcome::ALL.len()],
@@ -198,7 +201,7 @@ impl Metrics {
             "# HELP hookproof_gateway_not_found_total Requests to no configured route.\n# TYPE hookproof_gateway_not_found_total counter\nhookproof_gateway_not_found_total {}",
             load(&self.not_found)
         );
-        let simple: [(&str, &str, fn(&RouteMetrics) -> &AtomicU64); 4] = [
+        let simple: [(&str, &str, Series); 4] = [
             ("deliveries_total", "Events the sink accepted.", |r| {
                 &r.deliveries
             }),

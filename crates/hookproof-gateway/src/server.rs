@@ -294,9 +294,7 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
     let index = route.index;
     let delivery = tokio::spawn(async move {
         let _permit = permit;
-        let Some(route) = state.config.routes.get(index) else {
-            return None;
-        };
+        let route = state.config.routes.get(index)?;
         let sink = state.sinks.get(index)?;
         let event = Event {
             id: &accepted.id,
