@@ -653,6 +653,7 @@ fn compile_route(
             "expected an absolute path such as \"/codat\" (no query, no spaces; /healthz, /readyz and /metrics are the gateway's own)",
         );
     }
+    let key_errors = errors.list.len();
     let mut all_keys = keys(&prefix, "secrets", &raw.secrets, &[KeyKind::Secret], errors);
     all_keys.extend(keys(
         &prefix,
@@ -675,15 +676,19 @@ fn compile_route(
         );
     }
     let mut verifier = None;
-    let any_key_entries = !list(&raw.secrets).0.is_empty() || !list(&raw.public_keys).0.is_empty();
-    if !all_keys.is_empty() {
+    let key_fields = raw.secrets.is_some() || raw.public_keys.is_some();
+    // Every key parsed: the core decides whether the set is usable (none, too many).
+    if key_fields && errors.list.len() == key_errors {
         match Verifier::with_keys(&all_keys) {
             Ok(v) => verifier = Some(v.tolerance(tolerance)),
-            Err(e) => errors.push(
-                format!("{prefix}.secrets"),
-                &list(&raw.secrets).1,
-                coded(&e),
-            ),
+            Err(e) => {
+                let (field, span) = if raw.secrets.is_some() {
+                    ("secrets", list(&raw.secrets).1)
+                } else {
+                    ("public_keys", list(&raw.public_keys).1)
+                };
+                errors.push(format!("{prefix}.{field}"), &span, coded(&e));
+            }
         }
     }
     let authorization = raw.authorization.as_ref().and_then(|a| {
@@ -711,7 +716,7 @@ fn compile_route(
             }
         }
     });
-    if !any_key_entries && raw.authorization.is_none() {
+    if !key_fields && raw.authorization.is_none() {
         errors.push(
             &prefix,
             &span,
