@@ -220,6 +220,10 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
 
 /// `hookproof gateway --config` with `config`, once `/readyz` answers 200.
 fn start_gateway(name: &str, config: &str) -> (Proc, u16, PathBuf) {
+    start_gateway_env(name, config, &[])
+}
+
+fn start_gateway_env(name: &str, config: &str, env: &[(&str, &str)]) -> (Proc, u16, PathBuf) {
     let port = free_port();
     let config = config.replace("{port}", &port.to_string());
     let path = temp_file(name, &config);
@@ -228,6 +232,7 @@ fn start_gateway(name: &str, config: &str) -> (Proc, u16, PathBuf) {
         .args(["gateway", "--config"])
         .arg(&path)
         .env("GATEWAY_TEST_SECRET", SECRET)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
@@ -658,4 +663,142 @@ fn gateway_drains_on_sigterm() {
         "still accepting after SIGTERM"
     );
     assert_eq!(received(backend).len(), 1);
+}
+
+const LEGACY_BODY: &str = r#"{"CompanyId":"0498e921-9b53-4396-a412-4f2f5983b0a2","ClientId":"bae71d36-ff47-420a-b4a6-f8c9ddf41140","ClientName":"Toft","RuleId":"70af3071-65d9-4ec3-b3cb-5283e8d55dac","RuleType":"DataConnectionStatusChanged","AlertId":"a9367074-b5c3-42c4-9be4-be129f43577e","Message":"Data connection status changed","Data":{"newStatus":"Linked"}}"#;
+
+#[test]
+fn gateway_legacy_authorization_rate_limits_and_stalled_headers() {
+    let (_backend, backend) = start_backend();
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+header_timeout_ms = 1000
+unauthenticated_per_second = 1
+unauthenticated_burst = 2
+
+[[routes]]
+path = "/legacy"
+authorization = "env:GATEWAY_TEST_AUTHORIZATION"
+policy = "legacy"
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+
+[[routes]]
+path = "/limited"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+rate_limit_per_second = 1
+rate_limit_burst = 2
+event_types = ["read.completed"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+"#
+    );
+    let (_gateway, port, log) = start_gateway_env(
+        "legacy.toml",
+        &config,
+        &[("GATEWAY_TEST_AUTHORIZATION", "Bearer legacy-token-1")],
+    );
+
+    // Legacy rule webhook: the Authorization header authenticates it, its AlertId de-duplicates.
+    let auth = |token: &str| {
+        vec![
+            ("content-type", "application/json".to_owned()),
+            ("authorization", format!("Bearer {token}")),
+        ]
+    };
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("legacy-token-1"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "delivered".into()),
+        "{}",
+        r.body
+    );
+    let got = received(backend);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["id"], "a9367074-b5c3-42c4-9be4-be129f43577e");
+    assert_eq!(got[0]["verified"], "authorization");
+    assert_eq!(got[0]["event_type"], "DataConnectionStatusChanged");
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("legacy-token-1"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into())
+    );
+
+    // Wrong credentials: 401, then the source's own limit (burst 2): 429 + Retry-After.
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("wrong"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "authorization_mismatch".into())
+    );
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("wrong"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(r.status, 401);
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("wrong"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.header("retry-after").is_some());
+
+    // The refused flood spent nothing of the signed route's own budget (burst 2): two signed
+    // requests pass (of an unwanted type, so no backend round trip slows the test past the
+    // 1 s refill), the third is limited with Retry-After.
+    for (i, expected) in [(1, 200), (2, 200), (3, 429)] {
+        let body = event("company.created");
+        let id = format!("msg_limited_{i}");
+        let r = send(
+            port,
+            "POST",
+            "/limited",
+            &signed(SECRET, &id, now(), &body),
+            &body,
+        );
+        assert_eq!(r.status, expected, "{id}: {}", r.body);
+        if expected == 429 {
+            assert!(r.header("retry-after").is_some());
+        }
+    }
+    assert_eq!(received(backend).len(), 1);
+
+    // Stalled headers: the connection is closed at header_timeout_ms (1 s here), never held.
+    let mut stream = connect(port);
+    stream
+        .write_all(b"POST /limited HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("legacy-token-1"), "a credential in the log");
 }
