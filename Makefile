@@ -216,7 +216,8 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## (hookproof-component is wasm-only: its canonical-ABI export names do not link natively.)
-test-rust:
+## The gateway's tests run the Python backend of examples/gateway-python (setup-python).
+test-rust: setup-python
 	$(CARGO) test --workspace --exclude hookproof-component
 	$(CARGO) test -p hookproof --all-features
 	$(CARGO) test -p hookproof --no-default-features
