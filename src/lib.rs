@@ -29,6 +29,7 @@ pub mod acceptance;
 pub mod authorization;
 mod base64;
 pub mod classify;
+pub mod consumer;
 pub mod event;
 pub mod filter;
 mod json;
@@ -46,6 +47,7 @@ pub use authorization::{AuthorizationError, Credentials, check_authorization};
 pub use classify::{
     Attempt, Classification, Decision, GiveUpReason, Outcome, Policy, classify, next_attempt,
 };
+pub use consumer::{Consumer, ConsumerError, ConsumerSettings};
 pub use event::{Company, Event, EventError, parse_event};
 pub use filter::{ClientIdError, EventTypeError, EventTypeFilter, check_client_id};
 pub use key::{Key, KeyKind, SignError};

@@ -415,6 +415,125 @@ impl Host for Native {
             .collect())
     }
 
+    fn consumer(
+        &mut self,
+        settings: &Value,
+        request: &Value,
+        feeds: &[Value],
+    ) -> Result<Vec<Value>, String> {
+        use hookproof::consumer::{
+            AuthorizationSetting, Backend4xx, Consumer, ConsumerSettings, Delivered, Head,
+        };
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        let mut s = ConsumerSettings {
+            keys: strings(&settings["keys"]),
+            ..ConsumerSettings::default()
+        };
+        let a = &settings["authorization"];
+        if let Some(token) = a["bearer"].as_str() {
+            s.authorization = Some(AuthorizationSetting::Bearer(token.to_owned()));
+        } else if a["basic"].is_object() {
+            s.authorization = Some(AuthorizationSetting::Basic {
+                username: a["basic"]["username"].as_str().unwrap().to_owned(),
+                password: a["basic"]["password"].as_str().unwrap().to_owned(),
+            });
+        }
+        if let Some(p) = settings["policy"].as_str() {
+            s.policy = Policy::parse(p).unwrap();
+        }
+        s.tolerance_seconds = settings["toleranceSeconds"].as_u64();
+        s.client_id = settings["clientId"].as_str().map(str::to_owned);
+        if settings["sources"].is_array() {
+            s.sources = Some(strings(&settings["sources"]));
+        }
+        let text = |k: &str| settings[k].as_str().unwrap_or("").to_owned();
+        s.event_types = text("eventTypes");
+        s.company_tags = text("companyTags");
+        let num = |k: &str, d: u64| settings[k].as_u64().unwrap_or(d);
+        s.max_body_bytes = num("maxBodyBytes", s.max_body_bytes);
+        s.body_timeout_ms = num("bodyTimeoutMs", s.body_timeout_ms);
+        s.budget_ms = num("budgetMs", s.budget_ms);
+        s.retry_after_seconds = num("retryAfterSeconds", s.retry_after_seconds);
+        s.rate_limited = settings["rateLimited"].as_bool().unwrap_or(false);
+        s.source_limited = settings["sourceLimited"].as_bool().unwrap_or(true);
+        s.backend_4xx = match settings["backend4xx"].as_str() {
+            Some("reject") => Backend4xx::Reject,
+            Some("acknowledge") => Backend4xx::Acknowledge,
+            _ => Backend4xx::Retry,
+        };
+        let consumer = Consumer::new(&s).map_err(|e| e.code().to_owned())?;
+        let head = Head {
+            method: request["method"].as_str().unwrap(),
+            source: request["source"].as_str(),
+            content_length: request["contentLength"].as_u64(),
+        };
+        let (mut exchange, first) = consumer.exchange(request["now"].as_u64().unwrap(), &head);
+        let mut out = vec![consumer_step(first)];
+        for f in feeds {
+            let now = f["now"].as_u64().unwrap_or(0);
+            let got = match f["feed"].as_str().unwrap() {
+                "body" => {
+                    let headers = harness_headers(&f["headers"]);
+                    let body = f["body"].as_str().unwrap().as_bytes();
+                    exchange.body(&consumer, headers.as_slice(), body, now)
+                }
+                "too_large" => exchange.too_large(&consumer),
+                "timeout" => exchange.timeout(&consumer, now),
+                "settled" => exchange.settled(),
+                "rate" => {
+                    let d = match &f["decision"] {
+                        Value::Null => None,
+                        Value::String(_) => Some(RateDecision::Allow),
+                        n => Some(RateDecision::RetryAfter(n.as_u64().unwrap())),
+                    };
+                    exchange.rate(&consumer, d, now)
+                }
+                "begun" => {
+                    let a = &f["answer"];
+                    let begun = match (a["answer"].as_str(), a["error"].as_str()) {
+                        (Some("new"), _) => Ok(Begin::New {
+                            token: a["token"].as_i64().unwrap(),
+                        }),
+                        (Some("in_flight"), _) => Ok(Begin::InFlight {
+                            retry_after: a["retryAfter"].as_u64().unwrap(),
+                        }),
+                        (Some("done"), _) => Ok(Begin::Done),
+                        (_, Some("store_full")) => Err(hookproof::AcceptanceError::StoreFull),
+                        _ => Err(hookproof::AcceptanceError::StoreUnavailable),
+                    };
+                    exchange.begun(&consumer, begun, now)
+                }
+                "delivered" => {
+                    let r = &f["result"];
+                    let d = match r.as_str() {
+                        Some("accepted") => Delivered::Accepted,
+                        Some("committed") => Delivered::Committed,
+                        Some("duplicate") => Delivered::Duplicate,
+                        Some(_) => Delivered::Unreachable,
+                        None if r["inFlight"].is_u64() => Delivered::InFlight {
+                            retry_after: r["inFlight"].as_u64().unwrap(),
+                        },
+                        None => Delivered::Backend {
+                            status: r["backend"].as_u64().unwrap() as u16,
+                            retry_after: r["retryAfter"].as_str(),
+                        },
+                    };
+                    exchange.delivered(&consumer, d, now)
+                }
+                other => panic!("unknown feed {other}"),
+            };
+            out.push(match got {
+                Ok(step) => consumer_step(step),
+                Err(e) => json!({"error": e.code()}),
+            });
+        }
+        Ok(out)
+    }
+
     fn acceptance_transition(
         &mut self,
         window: u64,
@@ -434,6 +553,57 @@ impl Host for Native {
             Entry::Done { until } => AcceptEntry::Done(until),
         });
         Ok(json!({"entry": harness::entry_json(entry), "answer": answer_json(t.answer)}))
+    }
+}
+
+fn harness_headers(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A step in the vectors' shape (written out here, not through the optional serde derive).
+fn consumer_step(step: hookproof::consumer::Step) -> Value {
+    use hookproof::consumer::Step;
+    match step {
+        Step::ReadBody { max_bytes, wait_ms } => {
+            json!({"step": "read_body", "maxBytes": max_bytes, "waitMs": wait_ms})
+        }
+        Step::CheckSource => json!({"step": "check_source"}),
+        Step::CheckRate { wait_ms } => json!({"step": "check_rate", "waitMs": wait_ms}),
+        Step::Begin { key, wait_ms } => json!({"step": "begin", "key": key, "waitMs": wait_ms}),
+        Step::Deliver {
+            id,
+            token,
+            event_type,
+            company_id,
+            wait_ms,
+        } => json!({"step": "deliver", "id": id, "token": token, "eventType": event_type,
+            "companyId": company_id, "waitMs": wait_ms}),
+        Step::Commit {
+            key,
+            token,
+            wait_ms,
+        } => {
+            json!({"step": "commit", "key": key, "token": token, "waitMs": wait_ms})
+        }
+        Step::Abort {
+            key,
+            token,
+            wait_ms,
+        } => {
+            json!({"step": "abort", "key": key, "token": token, "waitMs": wait_ms})
+        }
+        Step::Answer(a) => json!({"step": "answer", "status": a.status, "body": a.body,
+            "retryAfter": a.retry_after, "allow": a.allow, "close": a.close,
+            "sender": a.sender.name()}),
     }
 }
 

@@ -162,6 +162,16 @@ pub trait Host {
         capacity: Option<u32>,
         steps: &[AcceptStep],
     ) -> Result<Vec<Value>, String>;
+    /// `consumer.json`: builds a consumer from `settings` (the vectors' JSON), starts an
+    /// exchange with `request` and feeds each of `feeds`; returns the step after the start and
+    /// after each feed in the vectors' shape (an answer's `body` as text or as the object), or
+    /// the settings' error code.
+    fn consumer(
+        &mut self,
+        settings: &Value,
+        request: &Value,
+        feeds: &[Value],
+    ) -> Result<Vec<Value>, String>;
     /// The pure transition: `{entry, answer}` in the vectors' shape.
     fn acceptance_transition(
         &mut self,
@@ -216,7 +226,7 @@ pub fn id_of(v: &Value) -> String {
     }
 }
 
-pub const FILES: [&str; 11] = [
+pub const FILES: [&str; 12] = [
     "signature.json",
     "v1a.json",
     "hmac.json",
@@ -228,6 +238,7 @@ pub const FILES: [&str; 11] = [
     "filters.json",
     "guards.json",
     "acceptance.json",
+    "consumer.json",
 ];
 
 pub fn load(dir: &Path, name: &str) -> Vec<Value> {
@@ -289,6 +300,7 @@ pub fn run_case(host: &mut impl Host, name: &str, t: &Value) -> Result<(), Strin
             "filters.json" => filters(host, t),
             "guards.json" => guards(host, t),
             "acceptance.json" => acceptance(host, t),
+            "consumer.json" => consumer(host, t),
             _ => Err(format!("no runner for {name}")),
         }
     }
@@ -800,5 +812,28 @@ fn acceptance(host: &mut impl Host, t: &Value) -> Result<(), String> {
             expect("transition", got, t["expected"].clone())
         }
         k => Err(format!("unknown kind {k}")),
+    }
+}
+
+/// `consumer.json`: the steps, an answer's body compared as JSON.
+fn consumer(host: &mut impl Host, t: &Value) -> Result<(), String> {
+    let feeds = t["feeds"].as_array().cloned().unwrap_or_default();
+    match host.consumer(&t["settings"], &t["request"], &feeds) {
+        Err(code) => expect("error", Some(json!(code)), t.get("error").cloned()),
+        Ok(steps) => {
+            if t.get("error").is_some() {
+                return Err("accepted refused settings".into());
+            }
+            let steps: Vec<Value> = steps
+                .into_iter()
+                .map(|mut s| {
+                    if let Some(text) = s["body"].as_str() {
+                        s["body"] = serde_json::from_str(text).unwrap_or(Value::Null);
+                    }
+                    s
+                })
+                .collect();
+            expect("steps", &Value::Array(steps), &t["expected"])
+        }
     }
 }

@@ -1632,6 +1632,239 @@ for (const entry of [null, { state: "in_flight", deadline: 60 }, { state: "done"
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// consumer.json: one request's decision (src/consumer.rs) as the sequence of steps the shell is
+// asked to perform. Requests are signed by the real svix and standardwebhooks packages
+// (peerSign); every expected step is written out here from the documented rules — Codat's
+// status tables (legacy: 2xx delivered, 3xx redirect, 408/420/429/460/502/503/504/522/524
+// retried, any other status dropped; current: 2xx delivered, anything else retried), the order
+// of checks (method → size → authenticate → source → client id → global limiter → parse →
+// filters → begin → deliver → commit/abort) and the answer budget (every wait ends by
+// start + budgetMs; a delivery keeps 1000 ms back for its commit or abort, which gets at least
+// 1000 ms) — never from hookproof.
+
+const cs = [];
+const C_NOW = 1_700_000_000_000; // request start, Unix ms
+const C_TS = C_NOW / 1000;
+const C_ID = "msg_2Ymq8vWbXnfzJ3kPq7Lr5tHs9aC";
+const C_BUDGET = 12_000;
+const C_BODY_WAIT = 10_000;
+const C_MAX = 256 * 1024;
+const C_EVENT = JSON.stringify({ id: "743ec94a-8aa4-44bb-8bd4-e1855ee0e74b", eventType: "read.completed", generatedDate: "2024-09-01T00:00:00Z", payload: { referenceCompany: { id: "0498e921-9b53-4396-a412-4f2f5983b0a2", tags: { region: "us" } } } });
+const C_LEGACY = JSON.stringify({ CompanyId: "0498e921-9b53-4396-a412-4f2f5983b0a2", ClientId: "bae71d36-ff47-420a-b4a6-f8c9ddf41140", RuleType: "DataConnectionStatusChanged", AlertId: "a9367074-b5c3-42c4-9be4-be129f43577e", Message: "status changed" });
+const C_LEGACY_NO_ALERT = JSON.stringify({ CompanyId: "c3", RuleType: "Data sync completed", Message: "done" });
+const C_CLIENT = "bae71d36-ff47-420a-b4a6-f8c9ddf41140";
+const C_BEARER = "tok_2f9c1e0b7a4d4c3e9f8a";
+const LEGACY_RETRIED = [408, 420, 429, 460, 502, 503, 504, 522, 524];
+/** How Codat's service under `policy` treats a status (its documented table). */
+function senderOf(policy, status) {
+  if (status >= 200 && status < 300) return "delivered";
+  if (policy === "current") return "retry";
+  if (status >= 300 && status < 400) return "redirect";
+  return LEGACY_RETRIED.includes(status) ? "retry" : "failed";
+}
+const signedHeaders = (body, { id = C_ID, ts = C_TS, secret = CODAT_SECRET } = {}) => [
+  ["webhook-id", id],
+  ["webhook-timestamp", String(ts)],
+  ["webhook-signature", peerSign(secret, id, ts, body)],
+];
+const readBody = (at = C_NOW) => ({ step: "read_body", maxBytes: C_MAX, waitMs: Math.min(C_BODY_WAIT, C_NOW + C_BUDGET - at) });
+const left = (at) => Math.max(0, C_NOW + C_BUDGET - at);
+const beginStep = (key = C_ID, at = C_NOW) => ({ step: "begin", key, waitMs: left(at) });
+const deliverStep = ({ id = C_ID, token = C_TS + 60, eventType = "read.completed", companyId = "0498e921-9b53-4396-a412-4f2f5983b0a2", at = C_NOW } = {}) => ({ step: "deliver", id, token, eventType, companyId, waitMs: Math.max(0, left(at) - 1000) });
+const settleStep = (step, { key = C_ID, token = C_TS + 60, at = C_NOW } = {}) => ({ step, key, token, waitMs: Math.max(1000, left(at)) });
+const answerOf = (policy, status, body, { retryAfter = null } = {}) => ({
+  step: "answer",
+  status,
+  body,
+  retryAfter,
+  allow: status === 405 ? "POST" : null,
+  close: status === 408,
+  sender: senderOf(policy, status),
+});
+const csCase = (comment, settings, request, feeds, expected) => {
+  if (expected.length !== feeds.length + 1) throw new Error(`${comment}: ${feeds.length} feeds, ${expected.length} steps`);
+  cs.push({ comment, settings, request: { method: "POST", source: "4.159.114.108", contentLength: null, now: C_NOW, ...request }, feeds, expected });
+};
+const S = { keys: [CODAT_SECRET] };
+const bodyFeed = (body = C_EVENT, headers = signedHeaders(body), now = C_NOW) => ({ feed: "body", headers, body, now });
+const NEW = { feed: "begun", answer: { answer: "new", token: C_TS + 60 }, now: C_NOW };
+const accepted = (policy = "current", id = C_ID, eventType = "read.completed") => answerOf(policy, 202, { status: "accepted", ...(id !== null ? { id } : {}), eventType });
+
+csCase("a signed event: begin, deliver, commit, 202 accepted", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "accepted", now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("commit"), accepted()]);
+csCase("delivered and committed in one atomic step (XADD + commit): 202 at once", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "committed", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), accepted()]);
+csCase("the atomic step found the id done: 200 duplicate", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "duplicate", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), answerOf("current", 200, { status: "duplicate", id: C_ID })]);
+csCase("the atomic step found the id in flight: 503 + the lease's Retry-After", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: { inFlight: 17 }, now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), answerOf("current", 503, { status: "in_flight", id: C_ID }, { retryAfter: 17 })]);
+csCase("a redelivery of a committed id: 200 duplicate, nothing delivered", S, {}, [bodyFeed(), { feed: "begun", answer: { answer: "done" }, now: C_NOW }],
+  [readBody(), beginStep(), answerOf("current", 200, { status: "duplicate", id: C_ID })]);
+csCase("a redelivery while the id is in flight: 503 + Retry-After of the lease (never 2xx, never 409)", S, {}, [bodyFeed(), { feed: "begun", answer: { answer: "in_flight", retryAfter: 42 }, now: C_NOW }],
+  [readBody(), beginStep(), answerOf("current", 503, { status: "in_flight", id: C_ID }, { retryAfter: 42 })]);
+csCase("the store failed at begin: 503 + the consumer's own Retry-After (5 s)", S, {}, [bodyFeed(), { feed: "begun", answer: { error: "store_unavailable" }, now: C_NOW }],
+  [readBody(), beginStep(), answerOf("current", 503, { status: "store_unavailable", id: C_ID }, { retryAfter: 5 })]);
+csCase("a full store at begin: 503 as well", S, {}, [bodyFeed(), { feed: "begun", answer: { error: "store_full" }, now: C_NOW }],
+  [readBody(), beginStep(), answerOf("current", 503, { status: "store_unavailable", id: C_ID }, { retryAfter: 5 })]);
+csCase("the store did not answer in time: 503", { ...S, retryAfterSeconds: 9 }, {}, [bodyFeed(), { feed: "timeout", now: C_NOW + 12_000 }],
+  [readBody(), beginStep(), answerOf("current", 503, { status: "store_unavailable", id: C_ID }, { retryAfter: 9 })]);
+csCase("backend 2xx: commit, 202", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 204 }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("commit"), accepted()]);
+for (const policy of ["current", "legacy"]) {
+  const P = { ...S, policy };
+  csCase(`${policy}: backend 500: abort, 503 + Retry-After (the sender retries)`, P, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 500 }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+    [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf(policy, 503, { status: "backend_unavailable", code: "backend_500", id: C_ID }, { retryAfter: 5 })]);
+  csCase(`${policy}: backend 400, default: abort, 503 + Retry-After — the event is never lost silently`, P, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 400 }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+    [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf(policy, 503, { status: "backend_unavailable", code: "backend_400", id: C_ID }, { retryAfter: 5 })]);
+  csCase(`${policy}: backend 422, backend4xx reject: abort, the backend's status passed on`, { ...P, backend4xx: "reject" }, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 422 }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+    [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf(policy, 422, { status: "backend_rejected", code: "backend_422", id: C_ID })]);
+  csCase(`${policy}: a delivery taken by the backend: 202`, P, {}, [bodyFeed(), NEW, { feed: "delivered", result: "accepted", now: C_NOW }, { feed: "settled", now: C_NOW }],
+    [readBody(), beginStep(), deliverStep(), settleStep("commit"), accepted(policy)]);
+}
+csCase("backend 409, backend4xx acknowledge: commit, 202 (the backend said it has it)", { ...S, backend4xx: "acknowledge" }, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 409 }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("commit"), accepted()]);
+csCase("backend 429 is never a 4xx to pass on: abort, 503 with the backend's own Retry-After", { ...S, backend4xx: "reject" }, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 429, retryAfter: "30" }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf("current", 503, { status: "backend_unavailable", code: "backend_429", id: C_ID }, { retryAfter: 30 })]);
+csCase("backend 503 with Retry-After 120: passed through", { ...S, policy: "legacy" }, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 503, retryAfter: "120" }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf("legacy", 503, { status: "backend_unavailable", code: "backend_503", id: C_ID }, { retryAfter: 120 })]);
+csCase("backend 503 with an HTTP-date Retry-After 90 s ahead: passed through as seconds", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 503, retryAfter: new Date((C_TS + 90) * 1000).toUTCString() }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf("current", 503, { status: "backend_unavailable", code: "backend_503", id: C_ID }, { retryAfter: 90 })]);
+csCase("backend 503 with Retry-After of two days: capped at 3600 s", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 503, retryAfter: "172800" }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf("current", 503, { status: "backend_unavailable", code: "backend_503", id: C_ID }, { retryAfter: 3600 })]);
+csCase("backend 500's Retry-After is not read: the consumer's own", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: { backend: 500, retryAfter: "77" }, now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf("current", 503, { status: "backend_unavailable", code: "backend_500", id: C_ID }, { retryAfter: 5 })]);
+csCase("the backend could not be reached: abort, 503", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "unreachable", now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf("current", 503, { status: "backend_unavailable", id: C_ID }, { retryAfter: 5 })]);
+csCase("the delivery ran past its wait: abort, 503", S, {}, [bodyFeed(), NEW, { feed: "timeout", now: C_NOW + 11_000 }, { feed: "settled", now: C_NOW + 11_500 }],
+  [readBody(), beginStep(), deliverStep(), settleStep("abort", { at: C_NOW + 11_000 }), answerOf("current", 503, { status: "delivery_timeout", id: C_ID }, { retryAfter: 5 })]);
+csCase("a commit that does not finish in time: the event is delivered, 202", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "accepted", now: C_NOW + 3000 }, { feed: "timeout", now: C_NOW + 12_000 }],
+  [readBody(), beginStep(), deliverStep(), settleStep("commit", { at: C_NOW + 3000 }), accepted()]);
+csCase("the budget: each wait is what is left of 12 s; a delivery keeps 1 s back; a settle gets at least 1 s", S, {}, [bodyFeed(C_EVENT, signedHeaders(C_EVENT), C_NOW + 4_000), { ...NEW, now: C_NOW + 11_500 }, { feed: "delivered", result: "accepted", now: C_NOW + 12_500 }, { feed: "settled", now: C_NOW + 12_600 }],
+  [readBody(), beginStep(C_ID, C_NOW + 4_000), deliverStep({ at: C_NOW + 11_500 }), settleStep("commit", { at: C_NOW + 12_500 }), accepted()]);
+csCase("a budget of 5 s bounds the body's wait too", { ...S, budgetMs: 5000 }, {}, [], [{ step: "read_body", maxBytes: C_MAX, waitMs: 5000 }]);
+
+// Before the body.
+for (const policy of ["current", "legacy"]) {
+  csCase(`${policy}: GET: 405 with Allow: POST, the body never read`, { ...S, policy }, { method: "GET" }, [], [answerOf(policy, 405, { status: "method_not_allowed" })]);
+  csCase(`${policy}: a declared Content-Length over the cap: 413 before reading`, { ...S, policy }, { contentLength: C_MAX + 1 }, [], [answerOf(policy, 413, { status: "too_large" })]);
+  csCase(`${policy}: the body stalls: 408 and the connection closes`, { ...S, policy }, {}, [{ feed: "timeout", now: C_NOW + 10_000 }], [readBody(), answerOf(policy, 408, { status: "body_timeout" })]);
+}
+csCase("Content-Length exactly the cap is read", S, { contentLength: C_MAX }, [], [readBody()]);
+csCase("a configured cap", { ...S, maxBodyBytes: 1000, bodyTimeoutMs: 2000 }, { contentLength: 1001 }, [], [answerOf("current", 413, { status: "too_large" })]);
+csCase("a body that grows past the cap while read: 413", S, {}, [{ feed: "too_large", now: C_NOW }], [readBody(), answerOf("current", 413, { status: "too_large" })]);
+csCase("a body handed over longer than the cap: 413", { ...S, maxBodyBytes: 64 }, {}, [bodyFeed()], [{ step: "read_body", maxBytes: 64, waitMs: C_BODY_WAIT }, answerOf("current", 413, { status: "too_large" })]);
+
+// Authentication: failures are charged to the source's own limiter, then 401 (or its 429).
+const unauth = (comment, settings, body, headers, code, policy = "current") => {
+  csCase(`${comment}: per-source limiter allows: 401 ${code}`, settings, {}, [{ feed: "body", headers, body, now: C_NOW }, { feed: "rate", decision: "allow", now: C_NOW }],
+    [readBody(), { step: "check_source" }, answerOf(policy, 401, { status: "unauthorized", code })]);
+  csCase(`${comment}: per-source limiter refuses: 429 + its Retry-After`, settings, {}, [{ feed: "body", headers, body, now: C_NOW }, { feed: "rate", decision: 3, now: C_NOW }],
+    [readBody(), { step: "check_source" }, answerOf(policy, 429, { status: "rate_limited" }, { retryAfter: 3 })]);
+};
+unauth("a wrong signature", S, C_EVENT, signedHeaders(C_EVENT, { secret: "whsec_dGhlIHNlY29uZCBzZWNyZXQgZm9yIHJvdGF0aW9u" }), "no_matching_signature");
+unauth("a tampered body", S, C_EVENT.replace("read.completed", "read.completeD"), signedHeaders(C_EVENT), "no_matching_signature");
+unauth("a stale timestamp (301 s)", S, C_EVENT, signedHeaders(C_EVENT, { ts: C_TS - 301 }), "timestamp_too_old");
+unauth("no signature headers", S, C_EVENT, [], "missing_header");
+csCase("a signature 300 s old is in the window", S, {}, [bodyFeed(C_EVENT, signedHeaders(C_EVENT, { ts: C_TS - 300 }))], [readBody(), beginStep()]);
+csCase("a configured tolerance of 10 s", { ...S, toleranceSeconds: 10 }, {}, [bodyFeed(C_EVENT, signedHeaders(C_EVENT, { ts: C_TS - 11 })), { feed: "rate", decision: "allow", now: C_NOW }],
+  [readBody(), { step: "check_source" }, answerOf("current", 401, { status: "unauthorized", code: "timestamp_too_old" })]);
+csCase("rotation: the second key verifies", { keys: ["whsec_dGhlIHNlY29uZCBzZWNyZXQgZm9yIHJvdGF0aW9u", CODAT_SECRET] }, {}, [bodyFeed()], [readBody(), beginStep()]);
+csCase("without a per-source limiter the 401 is immediate", { ...S, sourceLimited: false }, {}, [bodyFeed(C_EVENT, [])], [readBody(), answerOf("current", 401, { status: "unauthorized", code: "missing_header" })]);
+csCase("the per-source limiter cannot answer: fail open, 401", S, {}, [bodyFeed(C_EVENT, []), { feed: "rate", decision: null, now: C_NOW }], [readBody(), { step: "check_source" }, answerOf("current", 401, { status: "unauthorized", code: "missing_header" })]);
+
+// Source allowlist (after authentication; a refusal is charged like one).
+const SRC = { ...S, sources: ["4.159.114.108", "20.117.190.191"] };
+csCase("a listed source", SRC, {}, [bodyFeed()], [readBody(), beginStep()]);
+csCase("an unlisted source: 403", SRC, { source: "203.0.113.9" }, [bodyFeed(), { feed: "rate", decision: "allow", now: C_NOW }],
+  [readBody(), { step: "check_source" }, answerOf("current", 403, { status: "forbidden", code: "source_not_allowed" })]);
+csCase("no source address known with an allowlist: 403", SRC, { source: null }, [bodyFeed(), { feed: "rate", decision: "allow", now: C_NOW }],
+  [readBody(), { step: "check_source" }, answerOf("current", 403, { status: "forbidden", code: "source_not_allowed" })]);
+csCase("a CIDR allowlist (Codat's legacy sources)", { ...S, sources: ["20.77.82.168/32", "51.142.76.22/32"] }, { source: "51.142.76.22" }, [bodyFeed()], [readBody(), beginStep()]);
+
+// X-Codat-ClientId: verified but meant for another client: 200 ignored, not delivered.
+const CL = { ...S, clientId: C_CLIENT };
+csCase("the expected client id (any case)", CL, {}, [bodyFeed(C_EVENT, [...signedHeaders(C_EVENT), ["X-Codat-ClientId", C_CLIENT.toUpperCase()]])], [readBody(), beginStep()]);
+csCase("another client id: 200 ignored", CL, {}, [bodyFeed(C_EVENT, [...signedHeaders(C_EVENT), ["x-codat-clientid", "00000000-0000-0000-0000-000000000000"]])],
+  [readBody(), answerOf("current", 200, { status: "ignored", reason: "client_id_mismatch" })]);
+csCase("no client id: 200 ignored", CL, {}, [bodyFeed()], [readBody(), answerOf("current", 200, { status: "ignored", reason: "missing_client_id" })]);
+
+// The global limiter: asked once, only after authentication.
+const RL = { ...S, rateLimited: true };
+csCase("rate limited: allowed", RL, {}, [bodyFeed(), { feed: "rate", decision: "allow", now: C_NOW + 100 }], [readBody(), { step: "check_rate", waitMs: C_BUDGET }, beginStep(C_ID, C_NOW + 100)]);
+csCase("rate limited: refused, 429 + the limiter's Retry-After", RL, {}, [bodyFeed(), { feed: "rate", decision: 2, now: C_NOW }], [readBody(), { step: "check_rate", waitMs: C_BUDGET }, answerOf("current", 429, { status: "rate_limited" }, { retryAfter: 2 })]);
+csCase("legacy: 429 is retried after its Retry-After", { ...RL, policy: "legacy" }, {}, [bodyFeed(), { feed: "rate", decision: 7, now: C_NOW }], [readBody(), { step: "check_rate", waitMs: C_BUDGET }, answerOf("legacy", 429, { status: "rate_limited" }, { retryAfter: 7 })]);
+csCase("the limiter is unavailable: fail open", RL, {}, [bodyFeed(), { feed: "rate", decision: null, now: C_NOW }], [readBody(), { step: "check_rate", waitMs: C_BUDGET }, beginStep()]);
+csCase("the limiter did not answer in time: fail open", RL, {}, [bodyFeed(), { feed: "timeout", now: C_NOW + 2000 }], [readBody(), { step: "check_rate", waitMs: C_BUDGET }, beginStep(C_ID, C_NOW + 2000)]);
+csCase("an unauthenticated request never reaches the global limiter", RL, {}, [bodyFeed(C_EVENT, []), { feed: "rate", decision: "allow", now: C_NOW }], [readBody(), { step: "check_source" }, answerOf("current", 401, { status: "unauthorized", code: "missing_header" })]);
+
+// Parse and filters.
+const signedBody = (body) => bodyFeed(body, signedHeaders(body));
+csCase("a signed body that is not an event: 400 bad_event", S, {}, [signedBody("[1,2]")], [readBody(), answerOf("current", 400, { status: "bad_event", code: "invalid_event" })]);
+csCase("legacy: a signed body that is not JSON: 400 (dropped: retrying cannot help)", { ...S, policy: "legacy" }, {}, [signedBody("not json")], [readBody(), answerOf("legacy", 400, { status: "bad_event", code: "invalid_payload" })]);
+csCase("an unwanted event type: 200 ignored", { ...S, eventTypes: "connection.*, company.created" }, {}, [bodyFeed()], [readBody(), answerOf("current", 200, { status: "ignored", reason: "event_type" })]);
+csCase("a wanted event type", { ...S, eventTypes: "read.*" }, {}, [bodyFeed()], [readBody(), beginStep()]);
+csCase("an unwanted company: 200 ignored", { ...S, companyTags: "region:uk" }, {}, [bodyFeed()], [readBody(), answerOf("current", 200, { status: "ignored", reason: "company_tags" })]);
+csCase("a wanted company", { ...S, companyTags: "region:us" }, {}, [bodyFeed()], [readBody(), beginStep()]);
+csCase("filters come after the limiter", { ...RL, companyTags: "region:uk" }, {}, [bodyFeed(), { feed: "rate", decision: "allow", now: C_NOW }], [readBody(), { step: "check_rate", waitMs: C_BUDGET }, answerOf("current", 200, { status: "ignored", reason: "company_tags" })]);
+
+// Legacy rule webhooks: the Authorization header; the de-duplication id is the body's AlertId.
+const L = { authorization: { bearer: C_BEARER }, policy: "legacy" };
+const legacyFeed = (body, auth = `Bearer ${C_BEARER}`) => ({ feed: "body", headers: auth === null ? [] : [["Authorization", auth]], body, now: C_NOW });
+const legacyDeliver = (id) => ({ ...deliverStep({ id, token: id === null ? null : C_TS + 60, eventType: id === null ? "Data sync completed" : "DataConnectionStatusChanged", companyId: id === null ? "c3" : "0498e921-9b53-4396-a412-4f2f5983b0a2" }) });
+const ALERT = "a9367074-b5c3-42c4-9be4-be129f43577e";
+csCase("legacy: the AlertId is the de-duplication id", L, {}, [legacyFeed(C_LEGACY), NEW, { feed: "delivered", result: "accepted", now: C_NOW }, { feed: "settled", now: C_NOW }],
+  [readBody(), beginStep(ALERT), legacyDeliver(ALERT), settleStep("commit", { key: ALERT }), accepted("legacy", ALERT, "DataConnectionStatusChanged")]);
+csCase("legacy: a redelivery of the same AlertId is a duplicate", L, {}, [legacyFeed(C_LEGACY), { feed: "begun", answer: { answer: "done" }, now: C_NOW }],
+  [readBody(), beginStep(ALERT), answerOf("legacy", 200, { status: "duplicate", id: ALERT })]);
+csCase("legacy: no AlertId: nothing to de-duplicate by, delivered at least once", L, {}, [legacyFeed(C_LEGACY_NO_ALERT), { feed: "delivered", result: "accepted", now: C_NOW }],
+  [readBody(), legacyDeliver(null), accepted("legacy", null, "Data sync completed")]);
+csCase("legacy: no AlertId and the queue failed: 503", L, {}, [legacyFeed(C_LEGACY_NO_ALERT), { feed: "delivered", result: "unreachable", now: C_NOW }],
+  [readBody(), legacyDeliver(null), answerOf("legacy", 503, { status: "backend_unavailable" }, { retryAfter: 5 })]);
+csCase("legacy: a current body's own id is used when there is no webhook-id", L, {}, [legacyFeed(C_EVENT)],
+  [readBody(), beginStep("743ec94a-8aa4-44bb-8bd4-e1855ee0e74b")]);
+for (const [comment, auth, code] of [
+  ["a wrong token", "Bearer tok_wrong", "authorization_mismatch"],
+  ["no Authorization", null, "missing_authorization"],
+  ["Basic instead of Bearer", `Basic ${Buffer.from("codat:pw").toString("base64")}`, "wrong_scheme"],
+]) {
+  csCase(`legacy: ${comment}: 401 ${code} (dropped by the legacy service)`, L, {}, [legacyFeed(C_LEGACY, auth), { feed: "rate", decision: "allow", now: C_NOW }],
+    [readBody(), { step: "check_source" }, answerOf("legacy", 401, { status: "unauthorized", code })]);
+}
+csCase("legacy Basic credentials", { authorization: { basic: { username: "codat", password: "s3cret-pa55" } }, policy: "legacy" }, {}, [legacyFeed(C_LEGACY, `Basic ${Buffer.from("codat:s3cret-pa55").toString("base64")}`)],
+  [readBody(), beginStep(ALERT)]);
+csCase("keys and Authorization both: the Authorization is checked first", { ...S, authorization: { bearer: C_BEARER } }, {}, [bodyFeed(), { feed: "rate", decision: "allow", now: C_NOW }],
+  [readBody(), { step: "check_source" }, answerOf("current", 401, { status: "unauthorized", code: "missing_authorization" })]);
+csCase("keys and Authorization both present: the webhook-id wins", { ...S, authorization: { bearer: C_BEARER } }, {}, [bodyFeed(C_EVENT, [...signedHeaders(C_EVENT), ["authorization", `Bearer ${C_BEARER}`]])],
+  [readBody(), beginStep()]);
+
+// A result the exchange did not ask for is refused, and changes nothing.
+csCase("a result out of order is refused; the exchange goes on", S, {}, [NEW, bodyFeed(), { feed: "settled", now: C_NOW }, { feed: "begun", answer: { answer: "done" }, now: C_NOW }],
+  [readBody(), { error: "unexpected_result" }, beginStep(), { error: "unexpected_result" }, answerOf("current", 200, { status: "duplicate", id: C_ID })]);
+csCase("after the answer nothing more is taken", S, { method: "PUT" }, [{ feed: "timeout", now: C_NOW }], [answerOf("current", 405, { status: "method_not_allowed" }), { error: "unexpected_result" }]);
+
+// Settings refused.
+for (const [comment, settings, error] of [
+  ["no credentials", {}, "no_credentials"],
+  ["an empty key list and no authorization", { keys: [] }, "no_credentials"],
+  ["a key that is not a key", { keys: ["whsec_"] }, "invalid_secret"],
+  ["an empty Bearer token", { authorization: { bearer: "" } }, "invalid_credentials"],
+  ["Basic without a password", { authorization: { basic: { username: "codat", password: "" } } }, "invalid_credentials"],
+  ["a bad source", { ...S, sources: ["not an address"] }, "invalid_source"],
+  ["a bad event type pattern", { ...S, eventTypes: "read.*.x" }, "invalid_event_type"],
+  ["a bad tag", { ...S, companyTags: "region" }, "invalid_tag"],
+  ["a budget of 0", { ...S, budgetMs: 0 }, "invalid_setting"],
+  ["a budget past Codat's 15 s", { ...S, budgetMs: 15_001 }, "invalid_setting"],
+  ["a body cap of 0", { ...S, maxBodyBytes: 0 }, "invalid_setting"],
+  ["a body cap over 1 MiB", { ...S, maxBodyBytes: 1024 * 1024 + 1 }, "invalid_setting"],
+  ["a Retry-After of 0", { ...S, retryAfterSeconds: 0 }, "invalid_setting"],
+  ["a Retry-After over 1 h", { ...S, retryAfterSeconds: 3601 }, "invalid_setting"],
+]) {
+  cs.push({ comment: `settings refused: ${comment}`, settings, error });
+}
+csCase("the longest settings accepted", { ...S, budgetMs: 15_000, bodyTimeoutMs: 15_000, maxBodyBytes: 1024 * 1024, retryAfterSeconds: 3600 }, {}, [], [{ step: "read_body", maxBytes: 1024 * 1024, waitMs: 15_000 }]);
+
 // ---------------------------------------------------------------------------------------------
 
 const files = {
@@ -1680,6 +1913,11 @@ const files = {
     description:
       "Two-phase acceptance (src/acceptance.rs). kind key: `id` (a string, or {repeat, times}) → `key` or `error`. kind config: `window`/`lease` seconds (+ memory `capacity`) refused with `error`. kind sequence: a fresh store with `window`, `lease` (and, for the memory store only, `capacity`: stores without one skip these cases); `steps` of {op: begin|commit|abort, id, now (Unix seconds), token (commit/abort)} with `expected` {answer: new (+ token) | in_flight (+ retryAfter) | done | committed | late | released | not_held} or {error}. kind transition: the pure function on one `entry` ({state: in_flight|done, deadline} or null) → `expected` {entry, answer}.",
     tests: ac,
+  },
+  "consumer.json": {
+    description:
+      "One request's decision (src/consumer.rs). `settings`: the consumer's settings (camelCase, as the npm package's Consumer takes them), or refused with `error`. `request`: {method, source (address or null), contentLength (or null), now (Unix ms)} starts the exchange; each of `feeds` is fed in order — {feed: body, headers ([name, value] pairs), body (UTF-8), now} | {feed: too_large | timeout | settled, now} | {feed: rate, decision: \"allow\" | Retry-After seconds | null (unavailable)} | {feed: begun, answer: {answer: new, token} | {answer: in_flight, retryAfter} | {answer: done} | {error}} | {feed: delivered, result: accepted | committed | duplicate | unreachable | {inFlight} | {backend: status, retryAfter?}}. `expected` holds the step after the start and after each feed: {step: read_body, maxBytes, waitMs} | {step: check_source} | {step: check_rate, waitMs} | {step: begin, key, waitMs} | {step: deliver, id, token, eventType, companyId, waitMs} | {step: commit | abort, key, token, waitMs} | {step: answer, status, body (the JSON object), retryAfter, allow, close, sender (how the sender's policy treats it)} | {error} for a feed the exchange did not ask for.",
+    tests: cs,
   },
   "filters.json": {
     description:
