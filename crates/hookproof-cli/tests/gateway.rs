@@ -275,8 +275,8 @@ fn gateway_delivers_once_and_refuses_what_it_must() {
     // Delivered once, byte for byte, with the original headers and what was verified.
     let headers = signed(SECRET, "msg_one", now(), &body);
     let r = send(port, "POST", "/codat", &headers, &body);
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.json()["status"], "delivered");
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.json()["status"], "accepted");
     let got = received(backend);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["id"], "msg_one");
@@ -401,7 +401,7 @@ fn gateway_delivers_once_and_refuses_what_it_must() {
     );
     assert_eq!(
         (r.status, r.json()["status"].clone()),
-        (200, "delivered".into())
+        (202, "accepted".into())
     );
     let got = received(backend);
     assert_eq!(
@@ -437,7 +437,7 @@ fn gateway_delivers_once_and_refuses_what_it_must() {
         "aborted, so the retry is attempted again: {}",
         r.body
     );
-    assert_eq!(r.json()["status"], "sink_failed");
+    assert_eq!(r.json()["status"], "backend_unavailable");
 
     // Oversized by Content-Length: 413 at once, and the connection stays usable (the rest of
     // the body is drained, not reset).
@@ -523,7 +523,7 @@ fn gateway_delivers_once_and_refuses_what_it_must() {
     // Metrics count what happened.
     let metrics = get(port, "/metrics").unwrap().body;
     for line in [
-        r#"hookproof_gateway_requests_total{route="/codat",outcome="delivered"} 2"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="accepted"} 2"#,
         r#"hookproof_gateway_requests_total{route="/codat",outcome="duplicate"} 1"#,
         r#"hookproof_gateway_requests_total{route="/codat",outcome="unauthorized"} 4"#,
         r#"hookproof_gateway_requests_total{route="/codat",outcome="ignored"} 1"#,
@@ -642,7 +642,7 @@ fn gateway_drains_on_sigterm() {
     let r = in_flight.join().unwrap();
     assert_eq!(
         (r.status, r.json()["status"].clone()),
-        (200, "delivered".into()),
+        (202, "accepted".into()),
         "{}",
         r.body
     );
@@ -714,7 +714,7 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
     );
     assert_eq!(
         (r.status, r.json()["status"].clone()),
-        (200, "delivered".into()),
+        (202, "accepted".into()),
         "{}",
         r.body
     );

@@ -9,6 +9,10 @@ use std::ops::Range;
 use std::time::Duration;
 
 use hookproof::acceptance::{DEFAULT_LEASE_SECS, DEFAULT_WINDOW_SECS};
+use hookproof::consumer::{
+    AuthorizationSetting, Backend4xx, Consumer, ConsumerSettings, DEFAULT_BUDGET_MS,
+    DEFAULT_RETRY_AFTER_SECS, MAX_BUDGET_MS,
+};
 use hookproof::rate_limit::{DEFAULT_SOURCE_CAPACITY, RateLimiter, SourceLimiter};
 use hookproof::store::DEFAULT_MEMORY_CAPACITY;
 use hookproof::{
@@ -30,9 +34,6 @@ pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 5_000;
 pub const DEFAULT_BODY_TIMEOUT_MS: u64 = 10_000;
 /// Default HTTP sink `timeout_ms`.
 pub const DEFAULT_SINK_TIMEOUT_MS: u64 = 10_000;
-/// Every answer goes out within this many ms of the request's headers: under Codat's 15 s
-/// deadline (`hookproof::classify::DEADLINE_SECS`) with a second to spare for the network.
-pub const ANSWER_BUDGET_MS: u64 = hookproof::classify::DEADLINE_SECS * 1000 - 1000;
 /// Default `max_concurrent_requests`: exchanges past it are answered 503 + `Retry-After`.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u64 = 256;
 /// Default `max_connections`: connections past it are closed on accept.
@@ -63,6 +64,7 @@ struct RawConfig {
     max_concurrent_requests: Option<Spanned<u64>>,
     max_connections: Option<Spanned<u64>>,
     shutdown_timeout_ms: Option<Spanned<u64>>,
+    budget_ms: Option<Spanned<u64>>,
     log_format: Option<Spanned<String>>,
     memory_capacity: Option<Spanned<u64>>,
     window_secs: Option<Spanned<u64>>,
@@ -143,28 +145,6 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
-/// How a route authenticates requests (every configured check must pass).
-#[derive(Debug)]
-pub struct Auth {
-    /// Standard Webhooks keys (`secrets` and `public_keys`).
-    pub verifier: Option<Verifier>,
-    /// The legacy `Authorization` header.
-    pub authorization: Option<Credentials>,
-    /// The expected `X-Codat-ClientId`.
-    pub client_id: Option<String>,
-}
-
-/// What to do when the HTTP backend answers a 4xx other than 429.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum On4xx {
-    /// Release the id and answer 503 + `Retry-After`: both Codat policies retry, so the event
-    /// is not lost while the backend is fixed (the default).
-    Retry,
-    /// Release the id and answer the backend's status: under the legacy policy most 4xx drop
-    /// the event for good; under the current policy the sender retries on its schedule.
-    Pass,
-}
-
 /// A route's sink.
 #[derive(Debug, Clone)]
 pub enum SinkConfig {
@@ -174,8 +154,8 @@ pub enum SinkConfig {
         url: hyper::Uri,
         /// Per-delivery timeout (also bounded by the answer budget).
         timeout: Duration,
-        /// Backend 4xx handling.
-        on_4xx: On4xx,
+        /// Backend 4xx handling (the core's choice, [`Backend4xx`]).
+        on_4xx: Backend4xx,
     },
 }
 
@@ -186,16 +166,12 @@ pub struct Route {
     pub index: usize,
     /// Exact request path.
     pub path: String,
-    /// Authentication.
-    pub auth: Auth,
+    /// The core's request-decision machine, compiled from the route's settings.
+    pub consumer: Consumer,
     /// The sender's delivery policy (how it treats each answer).
     pub policy: Policy,
-    /// Wanted event types (empty: all).
-    pub event_types: EventTypeFilter,
-    /// Wanted company tags (empty: all).
-    pub company_tags: TagFilter,
-    /// Allowed source addresses (`None`: any).
-    pub allow_ips: Option<SourceAllowlist>,
+    /// How the route authenticates (told to the sink).
+    pub scheme: crate::sink::Scheme,
     /// Rate limit charged after authentication (template; cloned per server).
     pub rate_limit: Option<RateLimiter>,
     /// Where wanted events go.
@@ -408,7 +384,7 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         &raw.header_timeout_ms,
         "header_timeout_ms",
         DEFAULT_HEADER_TIMEOUT_MS,
-        1..=ANSWER_BUDGET_MS,
+        1..=MAX_BUDGET_MS,
         errors,
         ms,
     );
@@ -416,7 +392,7 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         &raw.body_timeout_ms,
         "body_timeout_ms",
         DEFAULT_BODY_TIMEOUT_MS,
-        1..=ANSWER_BUDGET_MS,
+        1..=MAX_BUDGET_MS,
         errors,
         ms,
     );
@@ -510,6 +486,20 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
             None
         }
     };
+    let budget = number(
+        &raw.budget_ms,
+        "budget_ms",
+        DEFAULT_BUDGET_MS,
+        1..=MAX_BUDGET_MS,
+        errors,
+        Duration::from_millis,
+    );
+    let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let limits = Limits {
+        max_body_bytes: max_body_bytes as u64,
+        body_timeout_ms: millis(body_timeout),
+        budget_ms: millis(budget),
+    };
     if raw.routes.is_empty() {
         errors.list.push(ConfigError {
             key: "routes".into(),
@@ -528,7 +518,7 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
     for (index, route) in raw.routes.into_iter().enumerate() {
         let span = route.span();
         let path_span = route.get_ref().path.span();
-        if let Some(route) = compile_route(index, route.into_inner(), span, errors) {
+        if let Some(route) = compile_route(index, route.into_inner(), span, &limits, errors) {
             if routes.iter().any(|r: &Route| r.path == route.path) {
                 errors.push(
                     format!("routes[{index}].path"),
@@ -597,7 +587,7 @@ fn keys(
     value: &Option<Spanned<Vec<Spanned<String>>>>,
     kinds: &[KeyKind],
     errors: &mut Errors<'_>,
-) -> Vec<Key> {
+) -> Vec<(Key, Zeroizing<String>)> {
     let (entries, _) = list(value);
     let mut keys = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
@@ -611,7 +601,7 @@ fn keys(
         };
         for text in texts {
             match Key::parse(&text) {
-                Ok(k) if kinds.contains(&k.kind()) => keys.push(k),
+                Ok(k) if kinds.contains(&k.kind()) => keys.push((k, text)),
                 Ok(k) => errors.push(
                     &key,
                     &entry.span(),
@@ -632,10 +622,18 @@ fn keys(
     keys
 }
 
+/// The config-wide numbers every route's machine is compiled with.
+struct Limits {
+    max_body_bytes: u64,
+    body_timeout_ms: u64,
+    budget_ms: u64,
+}
+
 fn compile_route(
     index: usize,
     raw: RawRoute,
     span: Range<usize>,
+    limits: &Limits,
     errors: &mut Errors<'_>,
 ) -> Option<Route> {
     let prefix = format!("routes[{index}]");
@@ -679,7 +677,7 @@ fn compile_route(
     let key_fields = raw.secrets.is_some() || raw.public_keys.is_some();
     // Every key parsed: the core decides whether the set is usable (none, too many).
     if key_fields && errors.list.len() == key_errors {
-        match Verifier::with_keys(&all_keys) {
+        match Verifier::with_keys(all_keys.iter().map(|(k, _)| k)) {
             Ok(v) => verifier = Some(v.tolerance(tolerance)),
             Err(e) => {
                 let (field, span) = if raw.secrets.is_some() {
@@ -708,7 +706,7 @@ fn compile_route(
                 return None;
             }
         };
-        match credentials(&text) {
+        match authorization_setting(&text) {
             Ok(c) => Some(c),
             Err(message) => {
                 errors.push(&key, &a.span(), message);
@@ -746,6 +744,20 @@ fn compile_route(
             Policy::Current
         }),
     };
+    for (field, value) in [
+        ("event_types", &raw.event_types),
+        ("company_tags", &raw.company_tags),
+    ] {
+        for (i, entry) in list(value).0.iter().enumerate() {
+            if entry.get_ref().contains(',') || entry.get_ref().trim() != entry.get_ref() {
+                errors.push(
+                    format!("{prefix}.{field}[{i}]"),
+                    &entry.span(),
+                    "one entry per string: no comma, no surrounding spaces",
+                );
+            }
+        }
+    }
     let (types, types_span) = list(&raw.event_types);
     let event_types = EventTypeFilter::new(types.iter().map(|t| t.get_ref())).unwrap_or_else(|e| {
         let (key, span) = match e.index().and_then(|i| types.get(i).map(|t| (i, t))) {
@@ -807,25 +819,72 @@ fn compile_route(
     if errors.list.len() != before {
         return None;
     }
+    let sink = sink?;
+    // Every setting checked above with its key and line; the core's machine compiles them.
+    drop((verifier, event_types, company_tags, allow_ips));
+    let settings = ConsumerSettings {
+        keys: all_keys
+            .iter()
+            .map(|(_, text)| String::from(text.as_str()))
+            .collect(),
+        authorization,
+        policy,
+        tolerance_seconds: raw.tolerance_secs.as_ref().map(|t| *t.get_ref()),
+        client_id,
+        sources: raw.allow_ips.as_ref().map(|ips| {
+            ips.get_ref()
+                .iter()
+                .map(|ip| ip.get_ref().clone())
+                .collect()
+        }),
+        event_types: joined(&raw.event_types),
+        company_tags: joined(&raw.company_tags),
+        max_body_bytes: limits.max_body_bytes,
+        body_timeout_ms: limits.body_timeout_ms,
+        budget_ms: limits.budget_ms,
+        retry_after_seconds: DEFAULT_RETRY_AFTER_SECS,
+        rate_limited: rate_limit.is_some(),
+        source_limited: true,
+        backend_4xx: match &sink {
+            SinkConfig::Http { on_4xx, .. } => *on_4xx,
+        },
+    };
+    let consumer = match Consumer::new(&settings) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(&prefix, &span, coded(&e));
+            return None;
+        }
+    };
+    let scheme = match (key_fields, settings.authorization.is_some()) {
+        (true, true) => crate::sink::Scheme::StandardWebhooksAndAuthorization,
+        (false, true) => crate::sink::Scheme::Authorization,
+        _ => crate::sink::Scheme::StandardWebhooks,
+    };
     Some(Route {
         index,
         path,
-        auth: Auth {
-            verifier,
-            authorization,
-            client_id,
-        },
+        consumer,
         policy,
-        event_types,
-        company_tags,
-        allow_ips,
+        scheme,
         rate_limit,
-        sink: sink?,
+        sink,
     })
 }
 
-/// `Bearer <token>` or `Basic <base64 of user:password>`: the header value the sender sends.
-fn credentials(text: &str) -> Result<Credentials, String> {
+/// A list setting as the core's comma-separated form (entries with a comma were refused).
+fn joined(value: &Option<Spanned<Vec<Spanned<String>>>>) -> String {
+    list(value)
+        .0
+        .iter()
+        .map(|v| v.get_ref().as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `Bearer <token>` or `Basic <base64 of user:password>`: the header value the sender sends,
+/// checked by the core.
+fn authorization_setting(text: &str) -> Result<AuthorizationSetting, String> {
     use base64::Engine;
     let text = text.trim();
     let (scheme, value) = text
@@ -834,7 +893,8 @@ fn credentials(text: &str) -> Result<Credentials, String> {
     let value = value.trim();
     let invalid = |e: hookproof::AuthorizationError| coded(&e);
     if scheme.eq_ignore_ascii_case("bearer") {
-        Credentials::bearer(value).map_err(invalid)
+        Credentials::bearer(value).map_err(invalid)?;
+        Ok(AuthorizationSetting::Bearer(value.to_owned()))
     } else if scheme.eq_ignore_ascii_case("basic") {
         let engine = base64::engine::GeneralPurpose::new(
             &base64::alphabet::STANDARD,
@@ -851,7 +911,11 @@ fn credentials(text: &str) -> Result<Credentials, String> {
         let (user, password) = joined
             .split_once(':')
             .ok_or("Basic credentials must be base64 of user:password")?;
-        Credentials::basic(user, password).map_err(invalid)
+        Credentials::basic(user, password).map_err(invalid)?;
+        Ok(AuthorizationSetting::Basic {
+            username: user.to_owned(),
+            password: password.to_owned(),
+        })
     } else {
         Err("expected the scheme `Bearer` or `Basic`".into())
     }
@@ -911,20 +975,21 @@ fn compile_sink(
                 &sink.timeout_ms,
                 &format!("{key}.timeout_ms"),
                 DEFAULT_SINK_TIMEOUT_MS,
-                1..=ANSWER_BUDGET_MS,
+                1..=MAX_BUDGET_MS,
                 errors,
                 Duration::from_millis,
             );
             let on_4xx = match sink.on_4xx.as_ref().map(|v| (v.get_ref().as_str(), v)) {
-                None | Some(("retry", _)) => On4xx::Retry,
-                Some(("pass", _)) => On4xx::Pass,
+                None | Some(("retry", _)) => Backend4xx::Retry,
+                Some(("reject", _)) => Backend4xx::Reject,
+                Some(("acknowledge", _)) => Backend4xx::Acknowledge,
                 Some((_, v)) => {
                     errors.push(
                         format!("{key}.on_4xx"),
                         &v.span(),
-                        "expected \"retry\" (default: answer 503 so the sender retries) or \"pass\" (answer the backend's status)",
+                        "expected \"retry\" (default: abort, answer 503 so the sender retries), \"reject\" (abort, answer the backend's status: the legacy service drops it) or \"acknowledge\" (commit, answer 202: the event is lost)",
                     );
-                    On4xx::Retry
+                    Backend4xx::Retry
                 }
             };
             Some(SinkConfig::Http {

@@ -6,14 +6,15 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// How an exchange ended: the `outcome` label of `hookproof_gateway_requests_total`.
+/// How an exchange ended: the `outcome` label of `hookproof_gateway_requests_total`, named
+/// after the `status` of the core's answer body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Delivered to the sink and committed.
-    Delivered,
+    /// Delivered to the sink and committed (202).
+    Accepted,
     /// Already delivered within the window: acknowledged, not delivered again.
     Duplicate,
-    /// Verified but not wanted (event type or company tags): acknowledged, not delivered.
+    /// Verified but not wanted (event type, company tags, client id): acknowledged, not delivered.
     Ignored,
     /// Another delivery of the id is in flight: 503 + Retry-After.
     InFlight,
@@ -24,62 +25,79 @@ pub enum Outcome {
     /// Rate limited (after authentication, or unauthenticated per source).
     RateLimited,
     /// Authenticated but not a Codat event.
-    InvalidEvent,
+    BadEvent,
     /// Body over `max_body_bytes`.
     TooLarge,
     /// Body not received in time.
     BodyTimeout,
-    /// Sink failed (5xx, 429, timeout, connection error): released, 503 + Retry-After.
-    SinkFailed,
-    /// Sink refused (4xx): released, answered per `on_4xx`.
-    SinkRefused,
+    /// Sink failed (5xx, 429, connection error, or a 4xx under `on_4xx = "retry"`): released, 503 + Retry-After.
+    BackendUnavailable,
+    /// Sink refused (4xx under `on_4xx = "reject"`): released, the backend's status.
+    BackendRejected,
+    /// Sink did not answer in time: released, 503 + Retry-After.
+    DeliveryTimeout,
     /// The acceptance store could not answer.
     StoreUnavailable,
-    /// Too many exchanges at once.
+    /// Too many exchanges at once (the gateway's own answer).
     Overloaded,
     /// Not a POST.
     MethodNotAllowed,
+    /// An answer of the core's not listed here (a newer core).
+    Other,
 }
 
 impl Outcome {
     /// Every outcome, in label order.
-    pub const ALL: [Outcome; 15] = [
-        Outcome::Delivered,
+    pub const ALL: [Outcome; 17] = [
+        Outcome::Accepted,
         Outcome::Duplicate,
         Outcome::Ignored,
         Outcome::InFlight,
         Outcome::Unauthorized,
         Outcome::Forbidden,
         Outcome::RateLimited,
-        Outcome::InvalidEvent,
+        Outcome::BadEvent,
         Outcome::TooLarge,
         Outcome::BodyTimeout,
-        Outcome::SinkFailed,
-        Outcome::SinkRefused,
+        Outcome::BackendUnavailable,
+        Outcome::BackendRejected,
+        Outcome::DeliveryTimeout,
         Outcome::StoreUnavailable,
         Outcome::Overloaded,
         Outcome::MethodNotAllowed,
+        Outcome::Other,
     ];
 
-    /// The label value (also the `status` of the answer's JSON body).
+    /// The label value.
     pub fn name(self) -> &'static str {
         match self {
-            Outcome::Delivered => "delivered",
+            Outcome::Accepted => "accepted",
             Outcome::Duplicate => "duplicate",
             Outcome::Ignored => "ignored",
             Outcome::InFlight => "in_flight",
             Outcome::Unauthorized => "unauthorized",
             Outcome::Forbidden => "forbidden",
             Outcome::RateLimited => "rate_limited",
-            Outcome::InvalidEvent => "invalid_event",
+            Outcome::BadEvent => "bad_event",
             Outcome::TooLarge => "too_large",
             Outcome::BodyTimeout => "body_timeout",
-            Outcome::SinkFailed => "sink_failed",
-            Outcome::SinkRefused => "sink_refused",
+            Outcome::BackendUnavailable => "backend_unavailable",
+            Outcome::BackendRejected => "backend_rejected",
+            Outcome::DeliveryTimeout => "delivery_timeout",
             Outcome::StoreUnavailable => "store_unavailable",
             Outcome::Overloaded => "overloaded",
             Outcome::MethodNotAllowed => "method_not_allowed",
+            Outcome::Other => "other",
         }
+    }
+
+    /// The outcome whose label is `name` ([`Outcome::Other`] for any other).
+    pub fn from_name(name: &str) -> Outcome {
+        Outcome::ALL
+            .iter()
+            .copied()
+            .find(|o| o.name() == name)
+            .unwrap_or(Outcome::Other)
     }
 
     fn index(self) -> usize {

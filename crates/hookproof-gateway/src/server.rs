@@ -1,6 +1,7 @@
 //! The I/O shell: tokio + hyper 1 (HTTP/1.1). It reads each request within its bounds (header
-//! and body deadlines, a byte cap enforced while the body streams), asks [`crate::decide`]
-//! what to do, performs the delivery the decision asks for in a task of its own, and answers.
+//! and body deadlines, a byte cap enforced while the body streams), and drives the core's
+//! request-decision machine ([`hookproof::consumer`], through [`crate::decide`]) in a task of
+//! its own, then sends the machine's answer.
 //!
 //! - A request that is answered before its body was read (404, 405, 403, 413, 503 overloaded)
 //!   keeps its connection: the rest of the body is read and discarded in the background, up to
@@ -8,7 +9,8 @@
 //!   reset. A body that stalls is answered 408 and the connection closed.
 //! - Every delivery runs in a spawned task that owns its lease: a sender that disconnects
 //!   mid-delivery still gets its acceptance committed or aborted.
-//! - Every answer goes out within [`ANSWER_BUDGET_MS`] of the request's headers.
+//! - Every answer goes out within the machine's budget (`budget_ms`, default 12 s) of the
+//!   request's headers: each step is bounded by the `wait_ms` the machine gives it.
 //! - SIGTERM (or SIGINT): stop accepting, `/readyz` answers 503, connections finish their
 //!   exchange within `shutdown_timeout_ms` (idle keep-alive connections close at once).
 
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -29,12 +31,13 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::config::{ANSWER_BUDGET_MS, Config, Route, SinkConfig};
-use crate::decide::{self, Answer, Limits, Settled, Step};
-use crate::metrics::{Metrics, Outcome};
+use crate::config::{Config, Route, SinkConfig};
+use crate::decide::{self, Limits};
+use crate::metrics::Metrics;
+use crate::sink::Sink;
 use crate::sink::http::HttpSink;
-use crate::sink::{Deliver, Event, Sink, SinkResult};
 use crate::store::Store;
+use hookproof::consumer::{Answer, Head, Step};
 
 /// After an early answer, at most this much more of a body is read and discarded before the
 /// connection is closed.
@@ -235,105 +238,96 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
         );
     };
     let (parts, body) = request.into_parts();
-    let early = |answer: Answer, body: Incoming| {
-        spawn_drain(body, gateway.config.body_timeout);
-        respond(&gateway, route, &answer, started, None)
-    };
-    if parts.method != Method::POST {
-        let mut response = early(decide::method_not_allowed(), body)?;
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("POST"));
-        return Ok(response);
-    }
-    let Ok(permit) = gateway.requests.clone().try_acquire_owned() else {
-        return early(decide::overloaded(), body);
-    };
-    if let Some(answer) = decide::source(route, peer.ip()) {
-        return early(answer, body);
-    }
-    let max = gateway.config.max_body_bytes;
+    let consumer = &route.consumer;
+    let source = peer.ip().to_canonical().to_string();
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return early(decide::too_large(), body);
-    }
-    let body_deadline = started + gateway.config.body_timeout;
-    let bytes = match read_body(body, max, declared, body_deadline).await {
-        Ok(bytes) => bytes,
-        Err(Read::TooLarge(rest)) => return early(decide::too_large(), rest),
-        Err(Read::Timeout) => {
-            return respond(&gateway, route, &decide::body_timeout(), started, None);
-        }
-        // The sender is gone (the body broke off): nobody reads this answer.
-        Err(Read::Broken) => {
-            return respond(&gateway, route, &decide::body_timeout(), started, None);
-        }
-    };
-    let step = decide::begin(
-        route,
-        &gateway.limits,
-        &gateway.store,
-        &parts.headers,
-        &bytes,
-        peer.ip(),
+    let (mut exchange, step) = consumer.exchange(
         gateway.now_ms(),
-    )
-    .await;
-    let accepted = match step {
-        Step::Answer(answer) => return respond(&gateway, route, &answer, started, None),
-        Step::Deliver(accepted) => accepted,
+        &Head {
+            method: parts.method.as_str(),
+            source: Some(&source),
+            content_length: declared,
+        },
+    );
+    let early = |answer: &Answer, body: Incoming| {
+        spawn_drain(body, gateway.config.body_timeout);
+        respond(&gateway, route, answer, started, None, None)
     };
-    // The delivery owns its lease: it runs to commit or abort even if this future is dropped
-    // (the sender disconnected).
-    let answer_deadline = started + Duration::from_millis(ANSWER_BUDGET_MS);
+    let (max_bytes, wait_ms) = match step {
+        Step::ReadBody { max_bytes, wait_ms } => (max_bytes, wait_ms),
+        Step::Answer(answer) => return early(&answer, body),
+        _ => return early(&decide::overloaded(route.policy), body),
+    };
+    let Ok(permit) = gateway.requests.clone().try_acquire_owned() else {
+        return early(&decide::overloaded(route.policy), body);
+    };
+    let max = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    let bytes = match read_body(
+        body,
+        max,
+        declared,
+        started + Duration::from_millis(wait_ms),
+    )
+    .await
+    {
+        Ok(bytes) => bytes,
+        Err(read) => {
+            let step = match read {
+                Read::TooLarge(rest) => {
+                    spawn_drain(rest, gateway.config.body_timeout);
+                    exchange.too_large(consumer)
+                }
+                // A stalled body, or one the sender broke off: 408, and the connection closes.
+                Read::Timeout | Read::Broken => exchange.timeout(consumer, gateway.now_ms()),
+            };
+            let answer = match step {
+                Ok(Step::Answer(answer)) => answer,
+                _ => decide::overloaded(route.policy),
+            };
+            return respond(&gateway, route, &answer, started, None, None);
+        }
+    };
+    // The rest runs in a task of its own that owns the lease: it runs to commit or abort even
+    // if this future is dropped (the sender disconnected).
     let state = gateway.clone();
     let index = route.index;
-    let delivery = tokio::spawn(async move {
+    let exchange_task = tokio::spawn(async move {
         let _permit = permit;
         let route = state.config.routes.get(index)?;
         let sink = state.sinks.get(index)?;
-        let event = Event {
-            id: &accepted.id,
-            event_type: &accepted.event_type,
-            scheme: accepted.scheme,
-            route: &route.path,
-            headers: &parts.headers,
-            body: bytes,
+        let clock = state.clock.clone();
+        let now_ms = move || (clock.0)();
+        let shell = decide::Shell {
+            route,
+            sink,
+            store: &state.store,
+            limits: &state.limits,
+            metrics: &state.metrics,
+            now_ms: &now_ms,
         };
-        let sent = Instant::now();
-        let result = sink.deliver(event, answer_deadline).await;
-        state.metrics.sink(
-            index,
-            sent.elapsed(),
-            matches!(result, SinkResult::Accepted { .. }),
-        );
-        let (answer, settled) =
-            decide::finish(route, &state.store, &accepted, &result, state.now_ms()).await;
-        match settled {
-            Settled::Aborted => state.metrics.abort(index),
-            Settled::LateCommit => {
-                state.metrics.late_commit(index);
-                tracing::warn!(route = %route.path, id = %accepted.id, "late commit: the lease had expired, another copy may have been delivered");
-            }
-            Settled::CommitFailed => {
-                tracing::warn!(route = %route.path, id = %accepted.id, "delivered but the commit failed: a redelivery may be delivered again");
-            }
-            Settled::Committed | Settled::NoLease => {}
-        }
-        Some((answer, accepted.event_type))
+        Some(decide::run(&shell, exchange, &parts.headers, bytes, &source).await)
     });
-    match delivery.await {
-        Ok(Some((answer, event_type))) => {
-            respond(&gateway, route, &answer, started, Some(&event_type))
-        }
-        _ => {
-            let answer = decide::overloaded();
-            respond(&gateway, route, &answer, started, None)
-        }
+    match exchange_task.await {
+        Ok(Some(finished)) => respond(
+            &gateway,
+            route,
+            &finished.answer,
+            started,
+            finished.id.as_deref(),
+            finished.event_type.as_deref(),
+        ),
+        _ => respond(
+            &gateway,
+            route,
+            &decide::overloaded(route.policy),
+            started,
+            None,
+            None,
+        ),
     }
 }
 
@@ -393,33 +387,30 @@ fn respond(
     route: &Route,
     answer: &Answer,
     started: Instant,
+    id: Option<&str>,
     event_type: Option<&str>,
 ) -> Answered {
-    gateway.metrics.request(route.index, answer.outcome);
-    let sender = answer.sender(route.policy);
+    let outcome = decide::outcome(answer);
+    gateway.metrics.request(route.index, outcome);
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let id = answer.id.as_deref().unwrap_or("");
-    let code = answer.code.unwrap_or("");
-    let reason = answer.reason.as_deref().unwrap_or("");
+    let id = id.unwrap_or("");
     let event_type = event_type.unwrap_or("");
     let status = answer.status;
-    let outcome = answer.outcome.name();
-    let sender = sender.name();
-    if answer.status < 400 || answer.outcome == Outcome::Duplicate {
+    let outcome = outcome.name();
+    let sender = answer.sender.name();
+    if answer.status < 400 {
         tracing::info!(route = %route.path, id, outcome, status, sender, event_type, elapsed_ms, "answered");
     } else {
-        tracing::warn!(route = %route.path, id, outcome, status, sender, code, reason, retry_after = answer.retry_after, elapsed_ms, "answered");
+        tracing::warn!(route = %route.path, id, outcome, status, sender, retry_after = answer.retry_after, body = %answer.body, elapsed_ms, "answered");
     }
-    let mut response = Response::new(Full::new(Bytes::from(answer.body())));
+    let mut response = Response::new(Full::new(Bytes::from(answer.body.clone())));
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Some(secs) = answer.retry_after {
-        headers.insert(RETRY_AFTER, HeaderValue::from(secs));
-    }
-    if answer.close {
-        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    for (name, value) in answer.headers() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
     }
     Ok(response)
 }

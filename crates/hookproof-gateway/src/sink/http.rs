@@ -11,7 +11,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{Deliver, Event, Failure, SinkResult};
+use super::{Deliver, Event, SinkResult};
 
 /// `hookproof-verified`: how the request was authenticated (`standard-webhooks`,
 /// `authorization`, `standard-webhooks+authorization`).
@@ -86,66 +86,38 @@ impl Deliver for HttpSink {
         );
         for (name, value) in [
             (EVENT_TYPE_HEADER, event.event_type),
-            (WEBHOOK_ID_HEADER, event.id),
+            (WEBHOOK_ID_HEADER, event.id.unwrap_or("")),
             (ROUTE_HEADER, event.route),
         ] {
             // Values come from a verified body; one that is not a valid header value is left out.
-            if let Ok(v) = HeaderValue::from_str(value) {
+            if let Ok(v) = HeaderValue::from_str(value)
+                && !value.is_empty()
+            {
                 headers.insert(HeaderName::from_static(name), v);
             }
         }
         let call = async {
-            let response = match self.client.request(request).await {
-                Ok(r) => r,
-                Err(e) if e.is_connect() => {
-                    return SinkResult::Unavailable {
-                        failure: Failure::Connection,
-                        retry_after: None,
-                    };
-                }
-                Err(_) => {
-                    return SinkResult::Unavailable {
-                        failure: Failure::Connection,
-                        retry_after: None,
-                    };
-                }
+            let Ok(response) = self.client.request(request).await else {
+                return SinkResult::Unreachable;
             };
             let status = response.status().as_u16();
             let retry_after = response
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| hookproof::parse_retry_after(v, unix_now()));
+                .map(str::to_owned);
             // Read (and drop) a bounded answer so the pooled connection stays reusable.
             let _ = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
                 .collect()
                 .await;
-            match status {
-                200..=299 => SinkResult::Accepted { status },
-                429 | 500..=599 => SinkResult::Unavailable {
-                    failure: Failure::Status(status),
-                    retry_after: if status == 429 || status == 503 {
-                        retry_after
-                    } else {
-                        None
-                    },
-                },
-                // 1xx never reaches here; 3xx is not followed: the backend is misconfigured.
-                _ => SinkResult::Refused { status },
+            SinkResult::Backend {
+                status,
+                retry_after,
             }
         };
         match tokio::time::timeout_at(deadline.into(), call).await {
             Ok(result) => result,
-            Err(_) => SinkResult::Unavailable {
-                failure: Failure::Timeout,
-                retry_after: None,
-            },
+            Err(_) => SinkResult::Timeout,
         }
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

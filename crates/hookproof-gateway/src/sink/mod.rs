@@ -38,8 +38,8 @@ impl Scheme {
 /// One event for a sink: the original body and headers, and what was verified.
 #[derive(Debug)]
 pub struct Event<'a> {
-    /// The de-duplication id (`webhook-id`, or the legacy body's `id`/`AlertId`).
-    pub id: &'a str,
+    /// The de-duplication id (`webhook-id`, or the legacy body's `id`/`AlertId`), if any.
+    pub id: Option<&'a str>,
     /// The event type (`eventType`, or the legacy `RuleType`).
     pub event_type: &'a str,
     /// How it was authenticated.
@@ -52,53 +52,47 @@ pub struct Event<'a> {
     pub body: Bytes,
 }
 
-/// Why a sink could not take an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    /// The backend answered this status (5xx or 429).
-    Status(u16),
+/// A sink's answer, as the core's consumer machine reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkResult {
+    /// The backend answered this status (2xx: taken), with its `Retry-After` header, if any.
+    Backend {
+        /// The backend's HTTP status.
+        status: u16,
+        /// The backend's `Retry-After` header as sent.
+        retry_after: Option<String>,
+    },
     /// No answer before the deadline.
     Timeout,
     /// Could not connect, or the connection broke.
-    Connection,
+    Unreachable,
 }
 
-impl Failure {
-    /// For logs.
-    pub fn name(self) -> String {
+impl SinkResult {
+    /// Whether the sink took the event.
+    pub fn accepted(&self) -> bool {
+        matches!(
+            self,
+            SinkResult::Backend {
+                status: 200..=299,
+                ..
+            }
+        )
+    }
+
+    /// For logs: `status_503`, `timeout`, `unreachable`.
+    pub fn name(&self) -> String {
         match self {
-            Failure::Status(s) => format!("status_{s}"),
-            Failure::Timeout => "timeout".into(),
-            Failure::Connection => "connection_error".into(),
+            SinkResult::Backend { status, .. } => format!("status_{status}"),
+            SinkResult::Timeout => "timeout".into(),
+            SinkResult::Unreachable => "unreachable".into(),
         }
     }
 }
 
-/// A sink's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SinkResult {
-    /// Taken (an HTTP backend's 2xx).
-    Accepted {
-        /// The backend's status.
-        status: u16,
-    },
-    /// Refused for good by the backend (a 4xx other than 429).
-    Refused {
-        /// The backend's status.
-        status: u16,
-    },
-    /// Not taken now; may be taken on a retry.
-    Unavailable {
-        /// What happened.
-        failure: Failure,
-        /// The backend's own `Retry-After` (on 429 and 503), passed through.
-        retry_after: Option<u64>,
-    },
-}
-
 /// A sink: delivers one event, answering by `deadline` at the latest.
 pub trait Deliver {
-    /// Delivers `event`; never waits past `deadline` (then: [`Failure::Timeout`]).
+    /// Delivers `event`; never waits past `deadline` (then: [`SinkResult::Timeout`]).
     fn deliver(
         &self,
         event: Event<'_>,
