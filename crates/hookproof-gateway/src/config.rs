@@ -1000,3 +1000,89 @@ fn compile_sink(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    fn errors(text: &str) -> Vec<String> {
+        match Config::parse(text) {
+            Ok(_) => panic!("accepted: {text}"),
+            Err(e) => e.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn secrets_from_a_file_are_a_rotation_list_and_never_printed() {
+        let dir =
+            std::env::temp_dir().join(format!("hookproof-gateway-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("secrets");
+        std::fs::write(
+            &file,
+            format!("\n{SECRET}\nwhsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldCEh\n\n"),
+        )
+        .unwrap();
+        let config = Config::parse(&format!(
+            "listen = \"127.0.0.1:1\"\n[[routes]]\npath = \"/a\"\nsecrets = [\"file:{}\"]\nauthorization = \"Bearer tok-abc\"\nsink = {{ http = \"http://127.0.0.1:9/\" }}\n",
+            file.display()
+        ))
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("MfKQ9r8G"), "{debug}");
+        assert!(!debug.contains("tok-abc"), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
+        assert_eq!(
+            config.routes[0].scheme,
+            crate::sink::Scheme::StandardWebhooksAndAuthorization
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn every_error_names_its_key_and_line() {
+        let text = "listen = \"127.0.0.1:1\"\nmax_body_bytes = 0\n[[routes]]\npath = \"/a\"\nsecrets = [\"env:HOOKPROOF_GATEWAY_TEST_UNSET_VAR\"]\nevent_types = [\"read.completed,connection.*\"]\nsink = { http = \"https://example.invalid/\" }\n[[routes]]\npath = \"/a\"\nauthorization = \"Basic bm9wYXNzd29yZA==\"\nsink = { http = \"http://127.0.0.1:9/\", on_4xx = \"drop\" }\n[[routes]]\npath = \"/open\"\nsink = { http = \"http://127.0.0.1:9/\" }\n";
+        let errors = errors(text);
+        let expect = [
+            "line 2, column 18: max_body_bytes: must be from 1 to 1048576 (got 0)",
+            "line 5, column 12: routes[0].secrets[0]: environment variable HOOKPROOF_GATEWAY_TEST_UNSET_VAR is not set",
+            "line 6, column 16: routes[0].event_types[0]: one entry per string",
+            "line 7, column 17: routes[0].sink.http: https:// backends are not built yet",
+            "line 10, column 17: routes[1].authorization: Basic credentials must be base64 of user:password",
+            "line 11, column 49: routes[1].sink.on_4xx: expected \"retry\"",
+            "line 12, column 1: routes[2]: a route needs credentials",
+        ];
+        for e in expect {
+            assert!(
+                errors.iter().any(|got| got.starts_with(e)),
+                "missing {e:?} in {errors:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_routes_on_one_path_are_refused() {
+        let route = format!(
+            "[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ http = \"http://127.0.0.1:9/\" }}\n"
+        );
+        let errors = errors(&format!("listen = \"127.0.0.1:1\"\n{route}{route}"));
+        assert!(
+            errors.iter().any(|e| e.starts_with(
+                "line 7, column 8: routes[1].path: path \"/a\" is used by an earlier route"
+            )),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn redis_and_redis_stream_are_not_built_yet() {
+        let errors = errors(&format!(
+            "listen = \"127.0.0.1:1\"\nredis = \"redis://127.0.0.1:6379\"\n[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ redis_stream = \"events\" }}\n"
+        ));
+        assert!(errors.iter().any(|e| e.starts_with("line 2, column 9: redis: the Redis store is not built yet")), "{errors:#?}");
+        assert!(errors.iter().any(|e| e.starts_with("line 6, column 25: routes[0].sink.redis_stream: the redis_stream sink is not built yet")), "{errors:#?}");
+    }
+}
