@@ -802,3 +802,61 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains("legacy-token-1"), "a credential in the log");
 }
+
+#[test]
+fn gateway_caps_concurrent_exchanges() {
+    let (_backend, backend) = start_backend();
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+max_concurrent_requests = 1
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+"#
+    );
+    let (_gateway, port, _log) = start_gateway("cap.toml", &config);
+    post_json(backend, "/_test/slow", r#"{"delay_ms":1500}"#);
+    let body = event("read.completed");
+    let headers = signed(SECRET, "msg_slow", now(), &body);
+    let slow = std::thread::spawn(move || send(port, "POST", "/codat", &headers, &body));
+    std::thread::sleep(Duration::from_millis(500));
+    // The one slot is taken: the next exchange is answered at once, 503 + Retry-After, and
+    // nothing of it is delivered.
+    let body = event("read.completed");
+    let started = Instant::now();
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_second", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("1")),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["status"], "overloaded");
+    assert!(started.elapsed() < Duration::from_millis(1000));
+    let r = slow.join().unwrap();
+    assert_eq!(r.status, 202, "{}", r.body);
+    post_json(backend, "/_test/slow", r#"{"delay_ms":0}"#);
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_second", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        r.status, 202,
+        "the retry is taken once the slot is free: {}",
+        r.body
+    );
+    let ids: Vec<Value> = received(backend).iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, ["msg_slow", "msg_second"]);
+}
