@@ -860,3 +860,82 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
     let ids: Vec<Value> = received(backend).iter().map(|r| r["id"].clone()).collect();
     assert_eq!(ids, ["msg_slow", "msg_second"]);
 }
+
+/// Peak resident memory of a process, KiB (`VmHWM` in /proc).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn gateway_memory_stays_bounded_under_64_mib_bodies() {
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
+"#,
+        free_port()
+    );
+    let (gateway, port, _log) = start_gateway("big.toml", &config);
+    let before = peak_rss_kib(gateway.0.id());
+    let chunk = vec![b'z'; 1024 * 1024];
+    // 64 MiB declared, sent whole; then 64 MiB chunked. Each is answered 413, drained, and the
+    // connection is kept.
+    let mut stream = connect(port);
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 67108864\r\n");
+    for (k, v) in signed(SECRET, "msg_64", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413, "answered before the body was sent");
+    for _ in 0..64 {
+        stream.write_all(&chunk).unwrap();
+    }
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n");
+    for (k, v) in signed(SECRET, "msg_64c", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream
+        .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+        .unwrap();
+    stream.write_all(&chunk).unwrap();
+    stream.write_all(b"\r\n").unwrap();
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413, "answered as soon as the cap was passed");
+    for _ in 1..64 {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .unwrap();
+        stream.write_all(&chunk).unwrap();
+        stream.write_all(b"\r\n").unwrap();
+    }
+    stream
+        .write_all(b"0\r\n\r\nGET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        read_response(&mut reader).unwrap().status,
+        200,
+        "the connection was kept"
+    );
+    let after = peak_rss_kib(gateway.0.id());
+    println!("gateway peak RSS: {before} KiB before, {after} KiB after 128 MiB of refused bodies");
+    assert!(
+        after < before + 16 * 1024,
+        "peak RSS grew from {before} KiB to {after} KiB"
+    );
+}
