@@ -690,6 +690,12 @@ rate_limit_per_second = 1
 rate_limit_burst = 2
 event_types = ["read.completed"]
 sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+
+[[routes]]
+path = "/allowlisted"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+allow_ips = ["203.0.113.0/24"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
 "#
     );
     let (_gateway, port, log) = start_gateway_env(
@@ -797,6 +803,18 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
+    );
+
+    // Without trusted_proxies, X-Forwarded-For is ignored: the peer (127.0.0.1) is checked.
+    // (After the per-source limit, which a 403 is charged to, has recovered: 2 s.)
+    std::thread::sleep(Duration::from_secs(2));
+    let body = event("read.completed");
+    let mut headers = signed(SECRET, "msg_xff", now(), &body);
+    headers.push(("x-forwarded-for", "203.0.113.7".into()));
+    let r = send(port, "POST", "/allowlisted", &headers, &body);
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (403, "source_not_allowed".into())
     );
 
     let text = std::fs::read_to_string(&log).unwrap();
@@ -938,4 +956,49 @@ sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
         after < before + 16 * 1024,
         "peak RSS grew from {before} KiB to {after} KiB"
     );
+}
+
+#[test]
+fn gateway_believes_forwarded_for_only_from_trusted_proxies() {
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+allow_ips = ["203.0.113.0/24"]
+event_types = ["nothing.wanted"]
+sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
+"#,
+        free_port()
+    );
+    let (_gateway, port, _log) = start_gateway("proxies.toml", &config);
+    // 200 ignored: past the allowlist (the event type is unwanted, so nothing is delivered);
+    // 403: refused by it.
+    for (i, (forwarded, expected)) in [
+        (None, 403),
+        (Some("203.0.113.7"), 200),
+        (Some("203.0.113.7, 10.1.2.3"), 200),
+        (Some("198.51.100.1, 203.0.113.8"), 200),
+        (Some("203.0.113.7, 198.51.100.1"), 403),
+        (Some("203.0.113.7, 198.51.100.1, 10.0.0.1"), 403),
+        (Some("not-an-address"), 403),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = event("read.completed");
+        let mut headers = signed(SECRET, &format!("msg_proxy_{i}"), now(), &body);
+        if let Some(f) = forwarded {
+            headers.push(("x-forwarded-for", f.to_owned()));
+        }
+        let r = send(port, "POST", "/codat", &headers, &body);
+        assert_eq!(
+            r.status, expected,
+            "X-Forwarded-For {forwarded:?}: {}",
+            r.body
+        );
+    }
 }

@@ -71,6 +71,7 @@ struct RawConfig {
     lease_secs: Option<Spanned<u64>>,
     unauthenticated_per_second: Option<Spanned<u32>>,
     unauthenticated_burst: Option<Spanned<u32>>,
+    trusted_proxies: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     routes: Vec<Spanned<RawRoute>>,
 }
@@ -139,6 +140,8 @@ pub struct Config {
     pub acceptance: AcceptanceConfig,
     /// Limit on unauthenticated requests per source address (template; cloned per server).
     pub unauthenticated: SourceLimiter,
+    /// Proxies whose `X-Forwarded-For` is believed (`None`: the header is ignored).
+    pub trusted_proxies: Option<SourceAllowlist>,
     /// The routes, in file order.
     pub routes: Vec<Route>,
     /// Start-up warnings (printed by `--check` and logged on start).
@@ -486,6 +489,20 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
             None
         }
     };
+    let trusted_proxies = raw.trusted_proxies.as_ref().and_then(|list_value| {
+        let entries = list_value.get_ref();
+        match SourceAllowlist::new(entries.iter().map(|t| t.get_ref())) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                let (key, span) = match e.index().and_then(|i| entries.get(i).map(|t| (i, t))) {
+                    Some((i, t)) => (format!("trusted_proxies[{i}]"), t.span()),
+                    None => ("trusted_proxies".to_owned(), list_value.span()),
+                };
+                errors.push(key, &span, coded(&e));
+                None
+            }
+        }
+    });
     let budget = number(
         &raw.budget_ms,
         "budget_ms",
@@ -541,6 +558,7 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         memory_capacity,
         acceptance,
         unauthenticated: unauthenticated?,
+        trusted_proxies,
         routes,
         warnings,
     })

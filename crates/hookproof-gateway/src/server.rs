@@ -239,7 +239,11 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
     };
     let (parts, body) = request.into_parts();
     let consumer = &route.consumer;
-    let source = peer.ip().to_canonical().to_string();
+    let source = source_address(
+        peer.ip(),
+        &parts.headers,
+        gateway.config.trusted_proxies.as_ref(),
+    );
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
@@ -329,6 +333,46 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
             None,
         ),
     }
+}
+
+/// Most `X-Forwarded-For` hops examined.
+pub const MAX_FORWARDED_HOPS: usize = 32;
+
+/// The request's source address, as the allowlist and the per-source limiter see it: the peer,
+/// or, when the peer is a trusted proxy, the nearest `X-Forwarded-For` hop that is not one
+/// (read right to left). A malformed or over-long header gives an empty source, which no
+/// allowlist admits (fail closed).
+fn source_address(
+    peer: std::net::IpAddr,
+    headers: &hyper::HeaderMap,
+    trusted: Option<&hookproof::SourceAllowlist>,
+) -> String {
+    let peer = peer.to_canonical().to_string();
+    let is_trusted = |a: &str| trusted.is_some_and(|t| t.is_allowed(a).unwrap_or(false));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut hops = 0;
+    let mut nearest = peer;
+    for value in headers.get_all("x-forwarded-for").iter().rev() {
+        let Ok(value) = value.to_str() else {
+            return String::new();
+        };
+        for hop in value.rsplit(',') {
+            hops += 1;
+            let Ok(address) = hop.trim().parse::<std::net::IpAddr>() else {
+                return String::new();
+            };
+            if hops > MAX_FORWARDED_HOPS {
+                return String::new();
+            }
+            nearest = address.to_canonical().to_string();
+            if !is_trusted(&nearest) {
+                return nearest;
+            }
+        }
+    }
+    nearest
 }
 
 enum Read {
