@@ -17,7 +17,7 @@ use hookproof::rate_limit::{DEFAULT_SOURCE_CAPACITY, RateLimiter, SourceLimiter}
 use hookproof::store::DEFAULT_MEMORY_CAPACITY;
 use hookproof::{
     AcceptanceConfig, Credentials, ErrorCode, EventTypeFilter, Key, KeyKind, Policy,
-    SourceAllowlist, TagFilter, Tolerance, Verifier,
+    SourceAllowlist, TagFilter, Verifier,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -678,10 +678,6 @@ fn compile_route(
         &[KeyKind::PublicKey],
         errors,
     ));
-    let tolerance = raw
-        .tolerance_secs
-        .as_ref()
-        .map_or(Tolerance::default(), |t| Tolerance::Seconds(*t.get_ref()));
     if let Some(t) = &raw.tolerance_secs
         && *t.get_ref() > 86_400
     {
@@ -691,21 +687,18 @@ fn compile_route(
             "must be from 0 to 86400 seconds",
         );
     }
-    let mut verifier = None;
     let key_fields = raw.secrets.is_some() || raw.public_keys.is_some();
     // Every key parsed: the core decides whether the set is usable (none, too many).
-    if key_fields && errors.list.len() == key_errors {
-        match Verifier::with_keys(all_keys.iter().map(|(k, _)| k)) {
-            Ok(v) => verifier = Some(v.tolerance(tolerance)),
-            Err(e) => {
-                let (field, span) = if raw.secrets.is_some() {
-                    ("secrets", list(&raw.secrets).1)
-                } else {
-                    ("public_keys", list(&raw.public_keys).1)
-                };
-                errors.push(format!("{prefix}.{field}"), &span, coded(&e));
-            }
-        }
+    if key_fields
+        && errors.list.len() == key_errors
+        && let Err(e) = Verifier::with_keys(all_keys.iter().map(|(k, _)| k))
+    {
+        let (field, span) = if raw.secrets.is_some() {
+            ("secrets", list(&raw.secrets).1)
+        } else {
+            ("public_keys", list(&raw.public_keys).1)
+        };
+        errors.push(format!("{prefix}.{field}"), &span, coded(&e));
     }
     let authorization = raw.authorization.as_ref().and_then(|a| {
         let key = format!("{prefix}.authorization");
@@ -777,37 +770,33 @@ fn compile_route(
         }
     }
     let (types, types_span) = list(&raw.event_types);
-    let event_types = EventTypeFilter::new(types.iter().map(|t| t.get_ref())).unwrap_or_else(|e| {
+    // Each list is checked here, by the core's own parser, for an error with its key and
+    // line; the machine compiles it again from the settings below.
+    if let Err(e) = EventTypeFilter::new(types.iter().map(|t| t.get_ref())) {
         let (key, span) = match e.index().and_then(|i| types.get(i).map(|t| (i, t))) {
             Some((i, t)) => (format!("{prefix}.event_types[{i}]"), t.span()),
             None => (format!("{prefix}.event_types"), types_span.clone()),
         };
         errors.push(key, &span, coded(&e));
-        EventTypeFilter::default()
-    });
+    }
     let (tags, tags_span) = list(&raw.company_tags);
-    let company_tags = TagFilter::new(tags.iter().map(|t| t.get_ref())).unwrap_or_else(|e| {
+    if let Err(e) = TagFilter::new(tags.iter().map(|t| t.get_ref())) {
         let (key, span) = match e.index().and_then(|i| tags.get(i).map(|t| (i, t))) {
             Some((i, t)) => (format!("{prefix}.company_tags[{i}]"), t.span()),
             None => (format!("{prefix}.company_tags"), tags_span.clone()),
         };
         errors.push(key, &span, coded(&e));
-        TagFilter::default()
-    });
-    let allow_ips = raw.allow_ips.as_ref().and_then(|list_value| {
+    }
+    if let Some(list_value) = &raw.allow_ips {
         let ips = list_value.get_ref();
-        match SourceAllowlist::new(ips.iter().map(|t| t.get_ref())) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                let (key, span) = match e.index().and_then(|i| ips.get(i).map(|t| (i, t))) {
-                    Some((i, t)) => (format!("{prefix}.allow_ips[{i}]"), t.span()),
-                    None => (format!("{prefix}.allow_ips"), list_value.span()),
-                };
-                errors.push(key, &span, coded(&e));
-                None
-            }
+        if let Err(e) = SourceAllowlist::new(ips.iter().map(|t| t.get_ref())) {
+            let (key, span) = match e.index().and_then(|i| ips.get(i).map(|t| (i, t))) {
+                Some((i, t)) => (format!("{prefix}.allow_ips[{i}]"), t.span()),
+                None => (format!("{prefix}.allow_ips"), list_value.span()),
+            };
+            errors.push(key, &span, coded(&e));
         }
-    });
+    }
     let rate_limit = match (&raw.rate_limit_per_second, &raw.rate_limit_burst) {
         (None, None) => None,
         (None, Some(b)) => {
@@ -839,7 +828,6 @@ fn compile_route(
     }
     let sink = sink?;
     // Every setting checked above with its key and line; the core's machine compiles them.
-    drop((verifier, event_types, company_tags, allow_ips));
     let settings = ConsumerSettings {
         keys: all_keys
             .iter()
