@@ -140,18 +140,46 @@ fn post_json(port: u16, path: &str, body: &str) -> Response {
     )
 }
 
-/// The three `webhook-*` headers for `body`, signed with `secret` at `timestamp`.
+/// The three `webhook-*` headers for `body`, signed with `secret` at `timestamp` by
+/// `hookproof sign` (the body on standard input, the secret from the environment).
 fn signed(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
-    let secret = hookproof::Secret::parse(secret).unwrap();
-    vec![
-        ("content-type", "application/json".into()),
-        ("webhook-id", id.into()),
-        ("webhook-timestamp", timestamp.to_string()),
-        (
-            "webhook-signature",
-            hookproof::sign(&secret, id, timestamp, body),
-        ),
-    ]
+    let mut child = Command::new(BIN)
+        .args([
+            "sign",
+            "--secret-env",
+            "GATEWAY_TEST_SIGNING_SECRET",
+            "--id",
+            id,
+        ])
+        .arg(format!("--timestamp={timestamp}"))
+        .arg("-")
+        .env("GATEWAY_TEST_SIGNING_SECRET", secret)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut headers = vec![("content-type", "application/json".to_owned())];
+    for line in text.lines() {
+        let (name, value) = line.split_once(": ").unwrap();
+        let name = match name {
+            "webhook-id" => "webhook-id",
+            "webhook-timestamp" => "webhook-timestamp",
+            "webhook-signature" => "webhook-signature",
+            other => panic!("hookproof sign printed {other:?}"),
+        };
+        headers.push((name, value.to_owned()));
+    }
+    assert_eq!(headers.len(), 4, "{text}");
+    headers
 }
 
 fn event(event_type: &str) -> Vec<u8> {
