@@ -1030,3 +1030,43 @@ sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
         );
     }
 }
+
+#[test]
+fn gateway_settles_a_delivery_whose_sender_disconnected() {
+    let (_backend, backend) = start_backend();
+    let (_gateway, port, _log) = start_gateway("disconnect.toml", &config(backend));
+    post_json(backend, "/_test/slow", r#"{"delay_ms":1000}"#);
+    let body = event("read.completed");
+    // The sender gives up mid-delivery (closes its socket); the delivery still runs to its
+    // end and commits, so the sender's retry is acknowledged as a duplicate, not delivered twice.
+    let mut stream = connect(port);
+    stream
+        .write_all(&request_bytes(
+            "POST",
+            "/codat",
+            &signed(SECRET, "msg_gone", now(), &body),
+            &body,
+        ))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(stream);
+    wait_until("the delivery", Duration::from_secs(10), || {
+        received(backend).len() == 1
+    });
+    post_json(backend, "/_test/slow", r#"{"delay_ms":0}"#);
+    std::thread::sleep(Duration::from_millis(1200));
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_gone", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into()),
+        "{}",
+        r.body
+    );
+    assert_eq!(received(backend).len(), 1);
+}
