@@ -18,7 +18,7 @@ use hyper::HeaderMap;
 use crate::config::Route;
 use crate::metrics::{Metrics, Outcome};
 use crate::sink::{Deliver, Event, Sink, SinkResult};
-use crate::store::Store;
+use crate::store::{Accept, Store};
 
 /// The shell's own 503 when `max_concurrent_requests` exchanges are in flight.
 pub fn overloaded(policy: Policy) -> Answer {

@@ -36,7 +36,7 @@ use crate::decide::{self, Limits};
 use crate::metrics::Metrics;
 use crate::sink::Sink;
 use crate::sink::http::HttpSink;
-use crate::store::Store;
+use crate::store::{Accept, Store};
 use hookproof::consumer::{Answer, Head, Step};
 
 /// After an early answer, at most this much more of a body is read and discarded before the
