@@ -175,3 +175,62 @@ export function acceptanceTransition(
   op: "begin" | "commit" | "abort",
   options: AcceptanceOptions & { token?: number; now?: Date | number },
 ): { entry: AcceptanceEntry; answer: BeginAnswer | CommitAnswer | AbortAnswer };
+
+// The consumer's decision (src/consumer.rs): the shell performs each step and feeds its result.
+
+export type ConsumerStep =
+  | { step: "read_body"; maxBytes: number; waitMs: number }
+  | { step: "check_source" }
+  | { step: "check_rate"; waitMs: number }
+  | { step: "begin"; id: string; key: string; waitMs: number }
+  | { step: "deliver"; id: string | null; token: number | null; eventType: string; companyId: string | null; waitMs: number }
+  | { step: "commit" | "abort"; id: string; key: string; token: number; waitMs: number }
+  | {
+      step: "answer";
+      status: number;
+      /** The JSON body text. */
+      body: string;
+      retryAfter: number | null;
+      allow: string | null;
+      close: boolean;
+      /** How the sender treats the answer under the consumer's policy. */
+      sender: "delivered" | "redirect" | "retry" | "failed";
+    };
+
+export type ConsumerFeed = { now?: Date | number } & (
+  | { feed: "body"; headers: unknown; body: string | Uint8Array }
+  | { feed: "too_large" | "timeout" | "settled" }
+  | { feed: "rate"; decision: "allow" | number | null }
+  | { feed: "begun"; answer: { answer: "new"; token: number } | { answer: "in_flight"; retryAfter: number } | { answer: "done" } | { error: string } }
+  | { feed: "delivered"; result: "accepted" | "committed" | "duplicate" | "unreachable" | { inFlight: number } | { backend: number; retryAfter?: string | null } }
+);
+
+export interface ConsumerSettings {
+  keys?: string[];
+  authorization?: { bearer: string } | { basic: { username: string; password: string } };
+  policy?: "current" | "legacy";
+  toleranceSeconds?: number;
+  clientId?: string;
+  sources?: string[];
+  eventTypes?: string;
+  companyTags?: string;
+  maxBodyBytes?: number;
+  bodyTimeoutMs?: number;
+  budgetMs?: number;
+  retryAfterSeconds?: number;
+  rateLimited?: boolean;
+  sourceLimited?: boolean;
+  backend4xx?: "retry" | "reject" | "acknowledge";
+}
+
+/** One request's decision: `step` is what to do next; `feed` hands over its result. */
+export interface ConsumerExchange {
+  step: ConsumerStep;
+  feed(result: ConsumerFeed): ConsumerStep;
+}
+
+/** The consumer's decision, compiled once (src/consumer.rs). */
+export class Consumer {
+  constructor(settings: ConsumerSettings);
+  exchange(request?: { method?: string; source?: string | null; contentLength?: number | string | null; now?: Date | number }): ConsumerExchange;
+}

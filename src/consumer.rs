@@ -314,8 +314,10 @@ pub enum Step {
         /// How long the shell may wait, ms.
         wait_ms: u64,
     },
-    /// Acceptance `begin` for the store key `key`; feed [`Exchange::begun`].
+    /// Acceptance `begin` for the id `id` (store key `key`); feed [`Exchange::begun`].
     Begin {
+        /// The de-duplication id (what a store API such as `hookproof/redis` takes).
+        id: String,
         /// The store key ([`acceptance::key`] of the id).
         key: String,
         /// How long the shell may wait, ms.
@@ -338,6 +340,8 @@ pub enum Step {
     },
     /// Acceptance `commit` with `token`; feed [`Exchange::settled`].
     Commit {
+        /// The de-duplication id.
+        id: String,
         /// The store key.
         key: String,
         /// The lease token.
@@ -347,6 +351,8 @@ pub enum Step {
     },
     /// Acceptance `abort` with `token`; feed [`Exchange::settled`].
     Abort {
+        /// The de-duplication id.
+        id: String,
         /// The store key.
         key: String,
         /// The lease token.
@@ -796,6 +802,7 @@ impl Exchange {
                 self.key = Some(key.clone());
                 self.stage = Stage::Begin;
                 Step::Begin {
+                    id: self.id.clone().unwrap_or_default(),
                     key,
                     wait_ms: self.left(now_ms),
                 }
@@ -898,8 +905,8 @@ impl Exchange {
 
     /// Settle with `commit` (delivered) and answer `answer` after it.
     fn settle(&mut self, answer: Step, commit: bool, now_ms: u64) -> Step {
-        let (Some(key), Some(token), Step::Answer(answer)) =
-            (self.key.clone(), self.token, &answer)
+        let (Some(id), Some(key), Some(token), Step::Answer(answer)) =
+            (self.id.clone(), self.key.clone(), self.token, &answer)
         else {
             return answer;
         };
@@ -907,12 +914,14 @@ impl Exchange {
         let wait_ms = self.left(now_ms).max(SETTLE_RESERVE_MS);
         if commit {
             Step::Commit {
+                id,
                 key,
                 token,
                 wait_ms,
             }
         } else {
             Step::Abort {
+                id,
                 key,
                 token,
                 wait_ms,

@@ -578,7 +578,9 @@ fn consumer_step(step: hookproof::consumer::Step) -> Value {
         }
         Step::CheckSource => json!({"step": "check_source"}),
         Step::CheckRate { wait_ms } => json!({"step": "check_rate", "waitMs": wait_ms}),
-        Step::Begin { key, wait_ms } => json!({"step": "begin", "key": key, "waitMs": wait_ms}),
+        Step::Begin { id, key, wait_ms } => {
+            json!({"step": "begin", "id": id, "key": key, "waitMs": wait_ms})
+        }
         Step::Deliver {
             id,
             token,
@@ -588,19 +590,17 @@ fn consumer_step(step: hookproof::consumer::Step) -> Value {
         } => json!({"step": "deliver", "id": id, "token": token, "eventType": event_type,
             "companyId": company_id, "waitMs": wait_ms}),
         Step::Commit {
+            id,
             key,
             token,
             wait_ms,
-        } => {
-            json!({"step": "commit", "key": key, "token": token, "waitMs": wait_ms})
-        }
+        } => json!({"step": "commit", "id": id, "key": key, "token": token, "waitMs": wait_ms}),
         Step::Abort {
+            id,
             key,
             token,
             wait_ms,
-        } => {
-            json!({"step": "abort", "key": key, "token": token, "waitMs": wait_ms})
-        }
+        } => json!({"step": "abort", "id": id, "key": key, "token": token, "waitMs": wait_ms}),
         Step::Answer(a) => json!({"step": "answer", "status": a.status, "body": a.body,
             "retryAfter": a.retry_after, "allow": a.allow, "close": a.close,
             "sender": a.sender.name()}),

@@ -256,3 +256,99 @@ export class ReplayGuard {
     return this.#inner.size();
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The consumer's decision (src/consumer.rs): the shell performs each step and feeds its result
+
+/** The headers the decision reads: the signature headers, Authorization, X-Codat-ClientId. */
+const CONSUMER_HEADERS = ["svix-id", "webhook-id", "svix-timestamp", "webhook-timestamp", "svix-signature", "webhook-signature", "authorization", "x-codat-clientid"];
+
+function consumerCall(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    // The binding throws an Error with `code`; rethrown as this package's class.
+    if (e && typeof e.code === "string") throw new HookproofError(e.code, e.message);
+    throw e;
+  }
+}
+
+/**
+ * One request's decision. `step` is what to do next; `feed(result)` hands over that step's
+ * result and returns (and stores) the next step, until `step.step === "answer"`.
+ */
+class Exchange {
+  #inner;
+
+  constructor(inner) {
+    this.#inner = inner;
+    this.step = inner.step;
+  }
+
+  /**
+   * `result`: `{ feed: "body", headers, body }` | `{ feed: "too_large" }` | `{ feed: "timeout" }` |
+   * `{ feed: "rate", decision: "allow" | seconds | null }` | `{ feed: "begun", answer }` |
+   * `{ feed: "delivered", result }` | `{ feed: "settled" }`, each with an optional `now`
+   * (Date or Unix seconds).
+   */
+  feed(result) {
+    const now = toMillis(result.now);
+    const inner = this.#inner;
+    this.step = consumerCall(() => {
+      switch (result.feed) {
+        case "body": {
+          const names = [];
+          const values = [];
+          for (const name of CONSUMER_HEADERS) {
+            const value = headerOf(result.headers, name);
+            if (value !== undefined) {
+              names.push(name);
+              values.push(value);
+            }
+          }
+          return inner.body(names, values, bodyBytes(result.body), now);
+        }
+        case "too_large":
+          return inner.too_large();
+        case "timeout":
+          return inner.timeout(now);
+        case "rate":
+          return inner.rate(result.decision ?? null, now);
+        case "begun":
+          return inner.begun(result.answer, now);
+        case "delivered":
+          return inner.delivered(result.result, now);
+        case "settled":
+          return inner.settled();
+        default:
+          throw new HookproofError("invalid_argument", `unknown feed ${JSON.stringify(result.feed)}`);
+      }
+    });
+    return this.step;
+  }
+}
+
+/**
+ * A consumer's decision, compiled once from `settings` (`keys`, `authorization`, `policy`,
+ * `toleranceSeconds`, `clientId`, `sources`, `eventTypes`, `companyTags`, `maxBodyBytes`,
+ * `bodyTimeoutMs`, `budgetMs`, `retryAfterSeconds`, `rateLimited`, `sourceLimited`,
+ * `backend4xx`). `exchange(request)` starts one request's {@link Exchange}.
+ */
+export class Consumer {
+  #inner;
+
+  constructor(settings = {}) {
+    // An option left undefined takes the core's default.
+    const given = Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined));
+    this.#inner = consumerCall(() => new (codat().Consumer)(given));
+  }
+
+  /** `request`: `{ method, source?, contentLength?, now? }` (`now`: Date or Unix seconds). */
+  exchange({ method = "POST", source, contentLength, now } = {}) {
+    const length = contentLength === undefined || contentLength === null || contentLength === "" ? undefined : Number(contentLength);
+    const inner = consumerCall(() =>
+      this.#inner.exchange(toMillis(now), String(method), typeof source === "string" ? source : undefined, Number.isFinite(length) && length >= 0 ? length : undefined),
+    );
+    return new Exchange(inner);
+  }
+}

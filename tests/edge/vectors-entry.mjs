@@ -6,6 +6,7 @@ import { runVectors } from "../js/suite.mjs";
 import acceptance from "../vectors/acceptance.json";
 import authorization from "../vectors/authorization.json";
 import classify from "../vectors/classify.json";
+import consumer from "../vectors/consumer.json";
 import events from "../vectors/events.json";
 import filters from "../vectors/filters.json";
 import guards from "../vectors/guards.json";
@@ -27,6 +28,7 @@ const vectors = {
   "filters.json": filters,
   "guards.json": guards,
   "acceptance.json": acceptance,
+  "consumer.json": consumer,
 };
 
 const api = { ...codat, ...v1a };

@@ -18,6 +18,7 @@ export const VECTOR_FILES = [
   "filters.json",
   "guards.json",
   "acceptance.json",
+  "consumer.json",
 ];
 
 function hex(text) {
@@ -315,6 +316,24 @@ function acceptanceCase(api, t) {
   });
 }
 
+/** consumer.json over `Consumer`: each step, an answer's body compared as JSON. */
+function consumerCase(api, t) {
+  const made = errorOf(() => new api.Consumer(t.settings));
+  if (t.error !== undefined) return same("error", made.error, t.error);
+  if (made.error) throw new Error(`refused: ${made.error}`);
+  const seconds = (ms) => ms / 1000;
+  const r = t.request;
+  const exchange = made.value.exchange({ method: r.method, source: r.source, contentLength: r.contentLength, now: seconds(r.now) });
+  const shape = (step) => (step.step === "answer" ? { ...step, body: JSON.parse(step.body) } : step);
+  const got = [shape(exchange.step)];
+  for (const f of t.feeds) {
+    const fed = errorOf(() => exchange.feed({ ...f, now: seconds(f.now) }));
+    got.push(fed.error ? { error: fed.error } : shape(fed.value));
+  }
+  const canon = (v) => (Array.isArray(v) ? v.map(canon) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
+  same("steps", canon(got), canon(t.expected));
+}
+
 const RUNNERS = {
   "signature.json": verifyCase,
   "v1a.json": v1aCase,
@@ -327,6 +346,7 @@ const RUNNERS = {
   "filters.json": filterCase,
   "guards.json": guardCase,
   "acceptance.json": acceptanceCase,
+  "consumer.json": consumerCase,
 };
 
 /**

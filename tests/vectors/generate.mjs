@@ -1671,9 +1671,9 @@ const signedHeaders = (body, { id = C_ID, ts = C_TS, secret = CODAT_SECRET } = {
 ];
 const readBody = (at = C_NOW) => ({ step: "read_body", maxBytes: C_MAX, waitMs: Math.min(C_BODY_WAIT, C_NOW + C_BUDGET - at) });
 const left = (at) => Math.max(0, C_NOW + C_BUDGET - at);
-const beginStep = (key = C_ID, at = C_NOW) => ({ step: "begin", key, waitMs: left(at) });
+const beginStep = (id = C_ID, at = C_NOW) => ({ step: "begin", id, key: acceptanceKey(id).key, waitMs: left(at) });
 const deliverStep = ({ id = C_ID, token = C_TS + 60, eventType = "read.completed", companyId = "0498e921-9b53-4396-a412-4f2f5983b0a2", at = C_NOW } = {}) => ({ step: "deliver", id, token, eventType, companyId, waitMs: Math.max(0, left(at) - 1000) });
-const settleStep = (step, { key = C_ID, token = C_TS + 60, at = C_NOW } = {}) => ({ step, key, token, waitMs: Math.max(1000, left(at)) });
+const settleStep = (step, { id = C_ID, token = C_TS + 60, at = C_NOW } = {}) => ({ step, id, key: acceptanceKey(id).key, token, waitMs: Math.max(1000, left(at)) });
 const answerOf = (policy, status, body, { retryAfter = null } = {}) => ({
   step: "answer",
   status,
@@ -1815,7 +1815,7 @@ const legacyFeed = (body, auth = `Bearer ${C_BEARER}`) => ({ feed: "body", heade
 const legacyDeliver = (id) => ({ ...deliverStep({ id, token: id === null ? null : C_TS + 60, eventType: id === null ? "Data sync completed" : "DataConnectionStatusChanged", companyId: id === null ? "c3" : "0498e921-9b53-4396-a412-4f2f5983b0a2" }) });
 const ALERT = "a9367074-b5c3-42c4-9be4-be129f43577e";
 csCase("legacy: the AlertId is the de-duplication id", L, {}, [legacyFeed(C_LEGACY), NEW, { feed: "delivered", result: "accepted", now: C_NOW }, { feed: "settled", now: C_NOW }],
-  [readBody(), beginStep(ALERT), legacyDeliver(ALERT), settleStep("commit", { key: ALERT }), accepted("legacy", ALERT, "DataConnectionStatusChanged")]);
+  [readBody(), beginStep(ALERT), legacyDeliver(ALERT), settleStep("commit", { id: ALERT }), accepted("legacy", ALERT, "DataConnectionStatusChanged")]);
 csCase("legacy: a redelivery of the same AlertId is a duplicate", L, {}, [legacyFeed(C_LEGACY), { feed: "begun", answer: { answer: "done" }, now: C_NOW }],
   [readBody(), beginStep(ALERT), answerOf("legacy", 200, { status: "duplicate", id: ALERT })]);
 csCase("legacy: no AlertId: nothing to de-duplicate by, delivered at least once", L, {}, [legacyFeed(C_LEGACY_NO_ALERT), { feed: "delivered", result: "accepted", now: C_NOW }],
@@ -1916,7 +1916,7 @@ const files = {
   },
   "consumer.json": {
     description:
-      "One request's decision (src/consumer.rs). `settings`: the consumer's settings (camelCase, as the npm package's Consumer takes them), or refused with `error`. `request`: {method, source (address or null), contentLength (or null), now (Unix ms)} starts the exchange; each of `feeds` is fed in order — {feed: body, headers ([name, value] pairs), body (UTF-8), now} | {feed: too_large | timeout | settled, now} | {feed: rate, decision: \"allow\" | Retry-After seconds | null (unavailable)} | {feed: begun, answer: {answer: new, token} | {answer: in_flight, retryAfter} | {answer: done} | {error}} | {feed: delivered, result: accepted | committed | duplicate | unreachable | {inFlight} | {backend: status, retryAfter?}}. `expected` holds the step after the start and after each feed: {step: read_body, maxBytes, waitMs} | {step: check_source} | {step: check_rate, waitMs} | {step: begin, key, waitMs} | {step: deliver, id, token, eventType, companyId, waitMs} | {step: commit | abort, key, token, waitMs} | {step: answer, status, body (the JSON object), retryAfter, allow, close, sender (how the sender's policy treats it)} | {error} for a feed the exchange did not ask for.",
+      "One request's decision (src/consumer.rs). `settings`: the consumer's settings (camelCase, as the npm package's Consumer takes them), or refused with `error`. `request`: {method, source (address or null), contentLength (or null), now (Unix ms)} starts the exchange; each of `feeds` is fed in order — {feed: body, headers ([name, value] pairs), body (UTF-8), now} | {feed: too_large | timeout | settled, now} | {feed: rate, decision: \"allow\" | Retry-After seconds | null (unavailable)} | {feed: begun, answer: {answer: new, token} | {answer: in_flight, retryAfter} | {answer: done} | {error}} | {feed: delivered, result: accepted | committed | duplicate | unreachable | {inFlight} | {backend: status, retryAfter?}}. `expected` holds the step after the start and after each feed: {step: read_body, maxBytes, waitMs} | {step: check_source} | {step: check_rate, waitMs} | {step: begin, id, key (the acceptance key of the id), waitMs} | {step: deliver, id, token, eventType, companyId, waitMs} | {step: commit | abort, id, key, token, waitMs} | {step: answer, status, body (the JSON object), retryAfter, allow, close, sender (how the sender's policy treats it)} | {error} for a feed the exchange did not ask for.",
     tests: cs,
   },
   "filters.json": {

@@ -14,6 +14,7 @@ use hookproof::{
 use wasm_bindgen::prelude::*;
 
 mod acceptance;
+mod consumer;
 
 /// The one error shape that crosses into JS: `code|message`.
 fn fail<E: ErrorCode + Display>(e: E) -> String {

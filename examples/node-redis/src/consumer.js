@@ -1,26 +1,18 @@
 // A Codat webhook consumer for Node (plain node:http) on Redis, built on hookproof.
 //
-// verify → begin (the id is in flight, with a lease) → XADD + commit in one atomic Redis
-// script → answer. The event goes to a Redis Stream; an id already queued is acknowledged as a
-// duplicate, one still in flight is answered 503 + Retry-After (both Codat services retry
-// it), and nothing is acknowledged before it is in the stream. Bodies are read with a byte cap
-// (413 as soon as it is passed) and a deadline (408), and whatever is not read is drained so
-// an early answer never resets the connection. See README.md beside this file.
-import { EventTypeFilter, SourceRateLimiter, TagFilter, Webhook, parseEvent } from "hookproof/codat";
+// Every decision — the order of checks, statuses, answer bodies, Retry-After, the answer
+// budget — is hookproof's `Consumer` (the core's sans-IO machine). This file is its I/O shell:
+// it reads the body the machine asks for (with a byte cap and a deadline, draining what it
+// does not read so an early answer never resets the connection), charges the limiters, runs
+// the Redis acceptance (begin → XADD + commit in one atomic script, or abort) and writes the
+// answer. Nothing is acknowledged before it is in the stream. See README.md beside this file.
+import { Consumer, SourceRateLimiter } from "hookproof/codat";
 import { redisAcceptance, redisRateLimiter } from "hookproof/redis";
 
-/** Largest body read (Codat's events are small references; Standard Webhooks asks < 20 KB). */
-export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
-/** A body must arrive within this many ms (Codat gives up after 15 s). */
-export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 /** After an early answer, at most this much more of the body is read and discarded. */
 const DRAIN_LIMIT_BYTES = 128 * 1024 * 1024;
-/** Retry-After for failures of our own (Redis unavailable). */
-const RETRY_AFTER_SECONDS = 5;
-/** Requests that fail authentication, per source address: at most this many a second… */
-export const DEFAULT_UNAUTHENTICATED_PER_SECOND = 10;
-/** …and this many at once. */
-export const DEFAULT_UNAUTHENTICATED_BURST = 20;
+/** …and for at most this long. */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * `command(args)` sends one Redis command (see hookproof/redis). Options: `secrets` (whsec_…,
@@ -28,125 +20,112 @@ export const DEFAULT_UNAUTHENTICATED_BURST = 20;
  * reuses a message id on every endpoint, so consumers on one Redis de-duplicate apart),
  * `eventTypes`, `companyTags`, `ratePerSecond` + `rateBurst` (the global limit, charged only
  * after a request authenticated), `unauthenticatedPerSecond` + `unauthenticatedBurst` (per
- * source address, in memory, charged only when authentication failed), `maxBodyBytes`,
- * `bodyTimeoutMs`, `windowSeconds`, `leaseSeconds`, `toleranceSeconds`, and `now()` (Unix
- * seconds; tests inject a clock). Returns a `(request, response)` handler for
- * `http.createServer`.
+ * source address, in memory, charged only when authentication failed; default 10/s, bursts of
+ * 20), `maxBodyBytes`, `bodyTimeoutMs`, `windowSeconds`, `leaseSeconds`, `toleranceSeconds`,
+ * and `now()` (Unix seconds; tests inject a clock). Returns a `(request, response)` handler
+ * for `http.createServer`.
  */
 export function createConsumer(command, options) {
-  const {
-    secrets,
-    stream = "codat-events",
-    dedupeScope = stream,
-    eventTypes = "",
-    companyTags = "",
-    ratePerSecond = 0,
-    rateBurst = ratePerSecond,
-    unauthenticatedPerSecond = DEFAULT_UNAUTHENTICATED_PER_SECOND,
-    unauthenticatedBurst = DEFAULT_UNAUTHENTICATED_BURST,
-    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
-    bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS,
-    windowSeconds,
-    leaseSeconds,
-    toleranceSeconds = 300,
-    prefix = "codat:",
-    now = () => Date.now() / 1000,
-  } = options;
-  const webhook = new Webhook(secrets, { toleranceInSeconds: toleranceSeconds });
-  const types = new EventTypeFilter(eventTypes);
-  const tags = new TagFilter(companyTags);
-  const acceptance = redisAcceptance(command, { prefix: `${prefix}acceptance:`, scope: dedupeScope, windowSeconds, leaseSeconds });
-  const limiter = ratePerSecond > 0 ? redisRateLimiter(command, { key: `${prefix}rate-limit`, perSecond: ratePerSecond, burst: rateBurst }) : undefined;
-  const unauthenticated = new SourceRateLimiter({ perSecond: unauthenticatedPerSecond, burst: unauthenticatedBurst });
+  const { stream = "codat-events", ratePerSecond = 0, prefix = "codat:", now = () => Date.now() / 1000 } = options;
+  const consumer = new Consumer({
+    keys: options.secrets,
+    eventTypes: options.eventTypes ?? "",
+    companyTags: options.companyTags ?? "",
+    toleranceSeconds: options.toleranceSeconds,
+    maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+    rateLimited: ratePerSecond > 0,
+  });
+  const acceptance = redisAcceptance(command, { prefix: `${prefix}acceptance:`, scope: options.dedupeScope ?? stream, windowSeconds: options.windowSeconds, leaseSeconds: options.leaseSeconds });
+  const limiter = ratePerSecond > 0 ? redisRateLimiter(command, { key: `${prefix}rate-limit`, perSecond: ratePerSecond, burst: options.rateBurst ?? ratePerSecond }) : undefined;
+  const unauthenticated = new SourceRateLimiter({ perSecond: options.unauthenticatedPerSecond ?? 10, burst: options.unauthenticatedBurst ?? 20 });
+  const decision = (r) => (r.allowed ? "allow" : r.retryAfter);
 
   return async function handle(req, res) {
-    const answer = (status, body, headers = {}) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-      res.end(text);
-    };
-    // An answer before the body was read: the whole response goes out at once (the sender has
-    // it), but it only ends once the rest of the body is read and discarded. Node closes the
-    // connection of a response that ends before its request, and closing with unread data on
-    // the socket makes TCP reset it: the sender would see a connection error, not the status.
-    const answerEarly = (status, body, headers = {}) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-      res.write(text);
-      drain(req, () => res.end());
-    };
-    if (req.method !== "POST") return answerEarly(405, { status: "method_not_allowed" }, { allow: "POST" });
-    const read = await readBody(req, maxBodyBytes, bodyTimeoutMs);
-    if (read.timedOut) {
-      // The sender stalled: nothing more can be drained. Both Codat services retry a 408.
-      answer(408, { status: "body_timeout" }, { connection: "close" });
-      res.on("finish", () => req.socket.destroy());
-      return;
+    const exchange = consumer.exchange({ method: req.method, source: req.socket.remoteAddress, contentLength: req.headers["content-length"], now: now() });
+    let bytes;
+    let unread = true;
+    for (let step = exchange.step; ; ) {
+      const feed = (result) => (step = exchange.feed({ ...result, now: now() }));
+      switch (step.step) {
+        case "read_body": {
+          const read = await readBody(req, step.maxBytes, step.waitMs);
+          if (read.timedOut) feed({ feed: "timeout" });
+          else if (read.tooLarge) feed({ feed: "too_large" });
+          else {
+            unread = false;
+            bytes = read.bytes;
+            feed({ feed: "body", headers: req.headers, body: bytes });
+          }
+          break;
+        }
+        case "check_source":
+          feed({ feed: "rate", decision: decision(unauthenticated.check(req.socket.remoteAddress, now())) });
+          break;
+        case "check_rate":
+          feed({ feed: "rate", decision: await within(limiter.check(now()), step.waitMs).then(decision, () => null) });
+          break;
+        case "begin":
+          feed({ feed: "begun", answer: await within(acceptance.begin(step.id, now()), step.waitMs).catch(() => ({ error: "store_unavailable" })) });
+          break;
+        case "deliver": {
+          // XADD and commit in one script: queued and marked done together, or neither.
+          const fields = { webhookId: step.id, eventType: step.eventType, companyId: step.companyId ?? "", body: Buffer.from(bytes).toString("utf8") };
+          const added = await within(acceptance.commitAndAdd(step.id, step.token, stream, fields, now()), step.waitMs).catch(() => undefined);
+          const result = added === undefined ? "unreachable" : added.answer === "done" ? "duplicate" : added.answer === "in_flight" ? { inFlight: added.retryAfter } : "committed";
+          feed({ feed: "delivered", result });
+          break;
+        }
+        case "commit":
+        case "abort":
+          // Unknown whether a failed script ran: if it did, the id is done and an abort changes
+          // nothing; if not, the lease is released (or runs out) and the sender retries.
+          await within(acceptance[step.step](step.id, step.token, now()), step.waitMs).catch(() => {});
+          feed({ feed: "settled" });
+          break;
+        case "answer":
+          return answer(req, res, step, unread);
+      }
     }
-    if (read.tooLarge) return answerEarly(413, { status: "too_large" });
-
-    // Authenticate first, then spend anything shared. A request that fails is charged to its
-    // source address alone (in memory), so a flood without credentials never spends the
-    // global budget that signed deliveries need.
-    const verified = webhook.safeVerify(read.bytes, req.headers, { now: now() });
-    if (!verified.ok) {
-      const own = unauthenticated.check(req.socket.remoteAddress, now());
-      if (!own.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(own.retryAfter) });
-      return answer(401, { status: "unauthorized", code: verified.code });
-    }
-    const id = verified.id;
-    // The global limiter; if Redis cannot answer, fail open: the limiter protects us, it does
-    // not decide correctness.
-    const rate = limiter ? await limiter.check(now()).catch(() => ({ allowed: true })) : undefined;
-    if (rate && !rate.allowed) return answer(429, { status: "rate_limited" }, { "retry-after": String(rate.retryAfter) });
-
-    let event;
-    try {
-      event = parseEvent(read.bytes);
-    } catch (e) {
-      return answer(400, { status: "bad_event", code: e.code ?? "invalid_event" });
-    }
-    if (!types.matches(event.eventType)) return answer(200, { status: "ignored", reason: "event_type" });
-    if (!tags.matches(event.companyTags)) return answer(200, { status: "ignored", reason: "company_tags" });
-
-    const unavailable = () => answer(503, { status: "store_unavailable" }, { "retry-after": String(RETRY_AFTER_SECONDS) });
-    let begun;
-    try {
-      begun = await acceptance.begin(id, now());
-    } catch {
-      return unavailable();
-    }
-    if (begun.answer === "done") return answer(200, { status: "duplicate", id });
-    if (begun.answer === "in_flight") {
-      // Not 2xx (it is not queued yet), not 409 (the legacy service drops that).
-      return answer(503, { status: "in_flight", id }, { "retry-after": String(begun.retryAfter) });
-    }
-
-    // XADD and commit in one script: queued and marked done together, or neither.
-    const fields = { webhookId: id, eventType: event.eventType, companyId: event.companyId ?? "", body: Buffer.from(read.bytes).toString("utf8") };
-    let added;
-    try {
-      added = await acceptance.commitAndAdd(id, begun.token, stream, fields, now());
-    } catch {
-      // Unknown whether the script ran: release our lease if it did not (if it did, the id is
-      // done and this changes nothing), and let the sender retry.
-      await acceptance.abort(id, begun.token, now()).catch(() => {});
-      return unavailable();
-    }
-    if (added.answer === "done") return answer(200, { status: "duplicate", id });
-    if (added.answer === "in_flight") return answer(503, { status: "in_flight", id }, { "retry-after": String(added.retryAfter) });
-    return answer(202, { status: "accepted", id, eventType: event.eventType });
   };
 }
 
+/** `promise`, rejected after `ms`. */
+function within(promise, ms) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
- * Reads the body: `{ bytes }`, `{ tooLarge }` as soon as more than `max` bytes arrived (or were
- * declared), or `{ timedOut }`. Holds at most `max` bytes plus one chunk.
+ * Writes the machine's answer. An answer before the body was read goes out whole at once, but
+ * the response only ends once the rest of the body is read and discarded: closing with unread
+ * data on the socket makes TCP reset the connection, and the sender would see a connection
+ * error, not the status. A stalled body (`close`) cannot be drained: the connection closes.
+ */
+function answer(req, res, a, unread) {
+  const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(a.body) };
+  if (a.retryAfter !== null) headers["retry-after"] = String(a.retryAfter);
+  if (a.allow !== null) headers.allow = a.allow;
+  if (a.close) headers.connection = "close";
+  res.writeHead(a.status, headers);
+  if (a.close) {
+    res.on("finish", () => req.socket.destroy());
+    return res.end(a.body);
+  }
+  if (!unread) return res.end(a.body);
+  res.write(a.body);
+  drain(req, () => res.end());
+}
+
+/**
+ * Reads the body: `{ bytes }`, `{ tooLarge }` as soon as more than `max` bytes arrived, or
+ * `{ timedOut }`. Holds at most `max` bytes plus one chunk.
  */
 function readBody(req, max, timeoutMs) {
   return new Promise((resolve) => {
-    const declared = Number(req.headers["content-length"]);
-    if (declared > max) return resolve({ tooLarge: true });
     const chunks = [];
     let size = 0;
     const finish = (result) => {
@@ -173,13 +152,11 @@ function readBody(req, max, timeoutMs) {
   });
 }
 
-/**
- * Reads and discards the rest of the body, then calls `done`; a sender that keeps going past
- * DRAIN_LIMIT_BYTES or the deadline is cut off.
- */
+/** Reads and discards the rest of the body, then calls `done`; a sender that keeps going past
+ * DRAIN_LIMIT_BYTES or DRAIN_TIMEOUT_MS is cut off. */
 function drain(req, done) {
   let drained = 0;
-  const timer = setTimeout(() => req.socket.destroy(), DEFAULT_BODY_TIMEOUT_MS);
+  const timer = setTimeout(() => req.socket.destroy(), DRAIN_TIMEOUT_MS);
   req.on("data", (chunk) => {
     drained += chunk.length;
     if (drained > DRAIN_LIMIT_BYTES) req.socket.destroy();
