@@ -165,7 +165,7 @@ async fn perform(
     let route = shell.route;
     let now_ms = || (shell.now_ms)();
     let wait = |ms: u64| Duration::from_millis(ms);
-    let id = exchange.id().unwrap_or("").to_owned();
+    let log_id = exchange.id().unwrap_or("").to_owned();
     match step {
         Step::CheckSource => {
             let decision = shell
@@ -185,7 +185,7 @@ async fn perform(
                 .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()).check(now_ms()));
             exchange.rate(consumer, decision, now_ms())
         }
-        Step::Begin { wait_ms, .. } => {
+        Step::Begin { id, wait_ms, .. } => {
             let begun = tokio::time::timeout(
                 wait(wait_ms),
                 shell.store.begin(route.index, &id, secs(now_ms())),
@@ -221,7 +221,7 @@ async fn perform(
                 .metrics
                 .sink(route.index, sent.elapsed(), result.accepted());
             if !result.accepted() {
-                tracing::warn!(route = %route.path, id, sink = %result.name(), "the sink did not take the event");
+                tracing::warn!(route = %route.path, id = %log_id, sink = %result.name(), "the sink did not take the event");
             }
             *event_type = Some(kind);
             match &result {
@@ -242,7 +242,9 @@ async fn perform(
                 }
             }
         }
-        Step::Commit { token, wait_ms, .. } => {
+        Step::Commit {
+            id, token, wait_ms, ..
+        } => {
             let committed = tokio::time::timeout(
                 wait(wait_ms),
                 shell.store.commit(route.index, &id, token, secs(now_ms())),
@@ -252,15 +254,17 @@ async fn perform(
                 Ok(Ok(hookproof::acceptance::Commit::Committed)) => {}
                 Ok(Ok(_)) => {
                     shell.metrics.late_commit(route.index);
-                    tracing::warn!(route = %route.path, id, "late commit: the lease had expired, another copy may have been delivered");
+                    tracing::warn!(route = %route.path, id = %id, "late commit: the lease had expired, another copy may have been delivered");
                 }
                 _ => {
-                    tracing::warn!(route = %route.path, id, "delivered but the commit failed: a redelivery may be delivered again");
+                    tracing::warn!(route = %route.path, id = %id, "delivered but the commit failed: a redelivery may be delivered again");
                 }
             }
             exchange.settled()
         }
-        Step::Abort { token, wait_ms, .. } => {
+        Step::Abort {
+            id, token, wait_ms, ..
+        } => {
             // Whatever abort answers, the id is not done: a store that cannot be reached lets
             // the lease run out, after which the sender's retry is accepted.
             let _ = tokio::time::timeout(
