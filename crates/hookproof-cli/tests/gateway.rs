@@ -802,16 +802,17 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
     // The refused flood spent nothing of the signed route's own budget (burst 2): two signed
     // requests pass (of an unwanted type, so no backend round trip slows the test past the
     // 1 s refill), the third is limited with Retry-After.
-    for (i, expected) in [(1, 200), (2, 200), (3, 429)] {
-        let body = event("company.created");
-        let id = format!("msg_limited_{i}");
-        let r = send(
-            port,
-            "POST",
-            "/limited",
-            &signed(SECRET, &id, now(), &body),
-            &body,
-        );
+    // Signed first, so the three requests go out well within the 1 s refill.
+    let body = event("company.created");
+    let requests: Vec<_> = (1..=3)
+        .map(|i| {
+            let id = format!("msg_limited_{i}");
+            let headers = signed(SECRET, &id, now(), &body);
+            (id, headers)
+        })
+        .collect();
+    for ((id, headers), expected) in requests.iter().zip([200, 200, 429]) {
+        let r = send(port, "POST", "/limited", headers, &body);
         assert_eq!(r.status, expected, "{id}: {}", r.body);
         if expected == 429 {
             assert!(r.header("retry-after").is_some());
@@ -872,14 +873,9 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
     // The one slot is taken: the next exchange is answered at once, 503 + Retry-After, and
     // nothing of it is delivered.
     let body = event("read.completed");
+    let headers = signed(SECRET, "msg_second", now(), &body);
     let started = Instant::now();
-    let r = send(
-        port,
-        "POST",
-        "/codat",
-        &signed(SECRET, "msg_second", now(), &body),
-        &body,
-    );
+    let r = send(port, "POST", "/codat", &headers, &body);
     assert_eq!(
         (r.status, r.header("retry-after")),
         (503, Some("1")),
