@@ -202,7 +202,7 @@ export type ConsumerFeed = { now?: Date | number } & (
   | { feed: "too_large" | "timeout" | "settled" }
   | { feed: "rate"; decision: "allow" | number | null }
   | { feed: "begun"; answer: { answer: "new"; token: number } | { answer: "in_flight"; retryAfter: number } | { answer: "done" } | { error: string } }
-  | { feed: "delivered"; result: "accepted" | "committed" | "duplicate" | "unreachable" | { inFlight: number } | { backend: number; retryAfter?: string | null } }
+  | { feed: "delivered"; result: "accepted" | "committed" | "duplicate" | "unreachable" | "pending" | { inFlight: number } | { backend: number; retryAfter?: string | null } }
 );
 
 export interface ConsumerSettings {

@@ -425,6 +425,11 @@ pub enum Delivered<'a> {
     },
     /// The sink could not be reached or refused the event (connection error, queue error).
     Unreachable,
+    /// The step's wait ran out but the delivery goes on (a queue send that cannot be
+    /// cancelled): the exchange answers 503 now and keeps the lease; feed the delivery's real
+    /// result when it comes, then settle as asked. The answer after that repeats the one
+    /// already sent, which the shell does not send again.
+    Pending,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -435,6 +440,8 @@ enum Stage {
     Begin,
     Deliver,
     Settle(Answer),
+    /// Answered (503) while the delivery goes on: waiting for its real result.
+    Detached(Answer),
     Over,
 }
 
@@ -659,8 +666,9 @@ impl Exchange {
     }
 
     /// The last step's `wait_ms` ran out before its result. Body: 408 (the connection closes).
-    /// Limiter: fail open. Store: 503. Delivery: abort, then 503. Commit: the event was
-    /// delivered, 202. Abort: the pending 503.
+    /// Limiter: fail open. Store: 503. Delivery: abort, then 503 (a delivery that cannot be
+    /// cancelled is fed as [`Delivered::Pending`] instead). Commit: the event was delivered,
+    /// 202. Abort: the pending 503. A detached delivery: the lease is left to run out.
     pub fn timeout(&mut self, c: &Consumer, now_ms: u64) -> Result<Step, ConsumerError> {
         match &self.stage {
             Stage::ReadBody => Ok(self.answer(c, 408, "body_timeout", [None; 4], None)),
@@ -668,6 +676,13 @@ impl Exchange {
             Stage::Begin => self.begun(c, Err(AcceptanceError::StoreUnavailable), now_ms),
             Stage::Deliver => Ok(self.abort(c, "delivery_timeout", now_ms)),
             Stage::Settle(_) => self.settled(),
+            // The shell stopped waiting for a delivery already answered: its outcome is
+            // unknown, so the lease is left to run out.
+            Stage::Detached(answer) => {
+                let answer = Step::Answer(answer.clone());
+                self.stage = Stage::Over;
+                Ok(answer)
+            }
             Stage::Over => Err(ConsumerError::UnexpectedResult),
         }
     }
@@ -941,6 +956,26 @@ impl Exchange {
         delivered: Delivered<'_>,
         now_ms: u64,
     ) -> Result<Step, ConsumerError> {
+        if let Stage::Detached(answer) = &self.stage {
+            // The late result of a delivery already answered 503: settle by what happened.
+            let answer = Step::Answer(answer.clone());
+            let commit = matches!(
+                delivered,
+                Delivered::Accepted
+                    | Delivered::Backend {
+                        status: 200..=299,
+                        ..
+                    }
+            );
+            return Ok(match delivered {
+                Delivered::Pending => return Err(ConsumerError::UnexpectedResult),
+                Delivered::Committed | Delivered::Duplicate | Delivered::InFlight { .. } => {
+                    self.stage = Stage::Over;
+                    answer
+                }
+                _ => self.settle(answer, commit, now_ms),
+            });
+        }
         self.expect(|s| matches!(s, Stage::Deliver))?;
         let id = self.id.clone();
         Ok(match delivered {
@@ -991,6 +1026,13 @@ impl Exchange {
                 self.settle(answer, false, now_ms)
             }
             Delivered::Unreachable => self.abort(c, "backend_unavailable", now_ms),
+            Delivered::Pending => {
+                let step = self.unavailable(c, "delivery_pending");
+                if let (Step::Answer(answer), Some(_)) = (&step, self.token) {
+                    self.stage = Stage::Detached(answer.clone());
+                }
+                step
+            }
         })
     }
 

@@ -513,6 +513,7 @@ impl Host for Native {
                         Some("accepted") => Delivered::Accepted,
                         Some("committed") => Delivered::Committed,
                         Some("duplicate") => Delivered::Duplicate,
+                        Some("pending") => Delivered::Pending,
                         Some(_) => Delivered::Unreachable,
                         None if r["inFlight"].is_u64() => Delivered::InFlight {
                             retry_after: r["inFlight"].as_u64().unwrap(),

@@ -1656,6 +1656,7 @@ const C_LEGACY = JSON.stringify({ CompanyId: "0498e921-9b53-4396-a412-4f2f5983b0
 const C_LEGACY_NO_ALERT = JSON.stringify({ CompanyId: "c3", RuleType: "Data sync completed", Message: "done" });
 const C_CLIENT = "bae71d36-ff47-420a-b4a6-f8c9ddf41140";
 const C_BEARER = "tok_2f9c1e0b7a4d4c3e9f8a";
+const L_EARLY = { authorization: { bearer: C_BEARER }, policy: "legacy" };
 const LEGACY_RETRIED = [408, 420, 429, 460, 502, 503, 504, 522, 524];
 /** How Codat's service under `policy` treats a status (its documented table). */
 function senderOf(policy, status) {
@@ -1739,6 +1740,15 @@ csCase("the backend could not be reached: abort, 503", S, {}, [bodyFeed(), NEW, 
   [readBody(), beginStep(), deliverStep(), settleStep("abort"), answerOf("current", 503, { status: "backend_unavailable", id: C_ID }, { retryAfter: 5 })]);
 csCase("the delivery ran past its wait: abort, 503", S, {}, [bodyFeed(), NEW, { feed: "timeout", now: C_NOW + 11_000 }, { feed: "settled", now: C_NOW + 11_500 }],
   [readBody(), beginStep(), deliverStep(), settleStep("abort", { at: C_NOW + 11_000 }), answerOf("current", 503, { status: "delivery_timeout", id: C_ID }, { retryAfter: 5 })]);
+const PENDING_503 = answerOf("current", 503, { status: "delivery_pending", id: C_ID }, { retryAfter: 5 });
+csCase("a send still pending at its wait: 503 now, the lease kept; it succeeds later: commit (the 503 is not sent again)", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "pending", now: C_NOW + 11_000 }, { feed: "delivered", result: "accepted", now: C_NOW + 14_000 }, { feed: "settled", now: C_NOW + 14_100 }],
+  [readBody(), beginStep(), deliverStep(), PENDING_503, settleStep("commit", { at: C_NOW + 14_000 }), PENDING_503]);
+csCase("a send still pending at its wait that fails later: abort, so the redelivery is accepted", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "pending", now: C_NOW + 11_000 }, { feed: "delivered", result: "unreachable", now: C_NOW + 14_000 }, { feed: "settled", now: C_NOW + 14_100 }],
+  [readBody(), beginStep(), deliverStep(), PENDING_503, settleStep("abort", { at: C_NOW + 14_000 }), PENDING_503]);
+csCase("a pending send the shell stops waiting for: the lease runs out (never aborted: the send may yet land)", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "pending", now: C_NOW + 11_000 }, { feed: "timeout", now: C_NOW + 20_000 }, { feed: "settled", now: C_NOW + 20_000 }],
+  [readBody(), beginStep(), deliverStep(), PENDING_503, PENDING_503, { error: "unexpected_result" }]);
+csCase("legacy without an AlertId: a pending send is answered 503 and forgotten", L_EARLY, {}, [{ feed: "body", headers: [["Authorization", `Bearer ${C_BEARER}`]], body: C_LEGACY_NO_ALERT, now: C_NOW }, { feed: "delivered", result: "pending", now: C_NOW }, { feed: "delivered", result: "accepted", now: C_NOW }],
+  [readBody(), { step: "deliver", id: null, token: null, eventType: "Data sync completed", companyId: "c3", waitMs: C_BUDGET - 1000 }, answerOf("legacy", 503, { status: "delivery_pending" }, { retryAfter: 5 }), { error: "unexpected_result" }]);
 csCase("a commit that does not finish in time: the event is delivered, 202", S, {}, [bodyFeed(), NEW, { feed: "delivered", result: "accepted", now: C_NOW + 3000 }, { feed: "timeout", now: C_NOW + 12_000 }],
   [readBody(), beginStep(), deliverStep(), settleStep("commit", { at: C_NOW + 3000 }), accepted()]);
 csCase("the budget: each wait is what is left of 12 s; a delivery keeps 1 s back; a settle gets at least 1 s", S, {}, [bodyFeed(C_EVENT, signedHeaders(C_EVENT), C_NOW + 4_000), { ...NEW, now: C_NOW + 11_500 }, { feed: "delivered", result: "accepted", now: C_NOW + 12_500 }, { feed: "settled", now: C_NOW + 12_600 }],
@@ -1916,7 +1926,7 @@ const files = {
   },
   "consumer.json": {
     description:
-      "One request's decision (src/consumer.rs). `settings`: the consumer's settings (camelCase, as the npm package's Consumer takes them), or refused with `error`. `request`: {method, source (address or null), contentLength (or null), now (Unix ms)} starts the exchange; each of `feeds` is fed in order — {feed: body, headers ([name, value] pairs), body (UTF-8), now} | {feed: too_large | timeout | settled, now} | {feed: rate, decision: \"allow\" | Retry-After seconds | null (unavailable)} | {feed: begun, answer: {answer: new, token} | {answer: in_flight, retryAfter} | {answer: done} | {error}} | {feed: delivered, result: accepted | committed | duplicate | unreachable | {inFlight} | {backend: status, retryAfter?}}. `expected` holds the step after the start and after each feed: {step: read_body, maxBytes, waitMs} | {step: check_source} | {step: check_rate, waitMs} | {step: begin, id, key (the acceptance key of the id), waitMs} | {step: deliver, id, token, eventType, companyId, waitMs} | {step: commit | abort, id, key, token, waitMs} | {step: answer, status, body (the JSON object), retryAfter, allow, close, sender (how the sender's policy treats it)} | {error} for a feed the exchange did not ask for.",
+      "One request's decision (src/consumer.rs). `settings`: the consumer's settings (camelCase, as the npm package's Consumer takes them), or refused with `error`. `request`: {method, source (address or null), contentLength (or null), now (Unix ms)} starts the exchange; each of `feeds` is fed in order — {feed: body, headers ([name, value] pairs), body (UTF-8), now} | {feed: too_large | timeout | settled, now} | {feed: rate, decision: \"allow\" | Retry-After seconds | null (unavailable)} | {feed: begun, answer: {answer: new, token} | {answer: in_flight, retryAfter} | {answer: done} | {error}} | {feed: delivered, result: accepted | committed | duplicate | unreachable | pending (the wait ran out, the send goes on: answered now, its late result fed after) | {inFlight} | {backend: status, retryAfter?}}. `expected` holds the step after the start and after each feed: {step: read_body, maxBytes, waitMs} | {step: check_source} | {step: check_rate, waitMs} | {step: begin, id, key (the acceptance key of the id), waitMs} | {step: deliver, id, token, eventType, companyId, waitMs} | {step: commit | abort, id, key, token, waitMs} | {step: answer, status, body (the JSON object), retryAfter, allow, close, sender (how the sender's policy treats it)} | {error} for a feed the exchange did not ask for.",
     tests: cs,
   },
   "filters.json": {

@@ -195,6 +195,7 @@ impl JsExchange {
     }
 
     /// What the delivery came to: `"accepted"`, `"committed"`, `"duplicate"`, `"unreachable"`,
+    /// `"pending"`,
     /// `{inFlight}` or `{backend: status, retryAfter?}`.
     pub fn delivered(&mut self, result: JsValue, now_ms: f64) -> Result<JsValue, JsValue> {
         let r: DeliveredIn =
@@ -204,9 +205,10 @@ impl JsExchange {
             DeliveredIn::Name(n) if n == "committed" => Delivered::Committed,
             DeliveredIn::Name(n) if n == "duplicate" => Delivered::Duplicate,
             DeliveredIn::Name(n) if n == "unreachable" => Delivered::Unreachable,
+            DeliveredIn::Name(n) if n == "pending" => Delivered::Pending,
             DeliveredIn::Name(_) => {
                 return Err(invalid(
-                    "delivered: accepted | committed | duplicate | unreachable | {inFlight} | {backend, retryAfter}",
+                    "delivered: accepted | committed | duplicate | unreachable | pending | {inFlight} | {backend, retryAfter}",
                 ));
             }
             DeliveredIn::InFlight { in_flight } => Delivered::InFlight {

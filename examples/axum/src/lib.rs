@@ -1,7 +1,7 @@
-//! A Codat webhook consumer in axum, on hookproof: the route verifies the `webhook-*` headers
-//! (HMAC `whsec_` secrets and `whpk_` public keys alike) straight from axum's `HeaderMap`,
-//! answers a redelivery as a duplicate, drops events outside the company-tag filter with a
-//! `200`, and accepts the rest with `202` — the statuses that make Codat do the right thing.
+//! A Codat webhook consumer in axum, on hookproof: every decision (verification of `whsec_`
+//! secrets and `whpk_` public keys, filters, statuses, bodies, `Retry-After`) is the core's
+//! [`Consumer`]; this route is only its I/O shell over an in-memory acceptance store, a
+//! per-source limiter and an in-memory queue ([`State::delivered`]) standing in for a real one.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -14,42 +14,71 @@
 //! # }
 //! ```
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State as Extract;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use hookproof::{ErrorCode, ReplayGuard, Seen, TagFilter, Verifier, parse_event};
-use serde_json::json;
+use axum::routing::any;
+use hookproof::consumer::{Consumer, ConsumerSettings, Delivered, Head, Step};
+use hookproof::{AcceptanceConfig, AcceptanceGuard, ErrorCode, RateDecision, SourceLimiter};
 
-/// What the route needs: the verifier, the replay guard and the company-tag filter.
+/// One delivered event, as the queue holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The `webhook-id`.
+    pub id: Option<String>,
+    /// The event type.
+    pub event_type: String,
+    /// The body, byte for byte.
+    pub body: Bytes,
+}
+
+/// What the route needs: the consumer, and the shared state its steps act on.
 #[derive(Clone)]
 pub struct State(Arc<Inner>);
 
 struct Inner {
-    verifier: Verifier,
-    seen: Mutex<ReplayGuard>,
-    tags: TagFilter,
+    consumer: Consumer,
+    acceptance: Mutex<AcceptanceGuard>,
+    unauthenticated: Mutex<SourceLimiter>,
+    queue: Mutex<Vec<Delivery>>,
+}
+
+/// A poisoned lock only means another request panicked mid-step; the state is still sound.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl State {
     /// Keys as texts (`whsec_…`, `whpk_…`, several for rotation) and a tag filter such as
     /// `"region:us, service:t2k"` (empty: every company).
     pub fn from_env_texts(keys: &[&str], tags: &str) -> Result<State, String> {
-        let verifier = Verifier::from_texts(keys.iter().copied())
-            .map_err(|e| format!("{}: {e}", e.code()))?
-            .max_payload(1 << 20);
-        let tags = TagFilter::parse_list(tags).map_err(|e| format!("{}: {e}", e.code()))?;
-        let seen = ReplayGuard::new(10_000, 600).map_err(|e| e.to_string())?;
+        let settings = ConsumerSettings {
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            company_tags: tags.to_owned(),
+            ..ConsumerSettings::default()
+        };
+        let code = |e: &dyn ErrorCode, text: String| format!("{}: {text}", e.code());
+        let consumer = Consumer::new(&settings).map_err(|e| code(&e, e.to_string()))?;
+        let acceptance = AcceptanceGuard::in_memory(AcceptanceConfig::default(), 100_000)
+            .map_err(|e| code(&e, e.to_string()))?;
+        let unauthenticated =
+            SourceLimiter::new(10, 20, 10_000).map_err(|e| code(&e, e.to_string()))?;
         Ok(State(Arc::new(Inner {
-            verifier,
-            seen: Mutex::new(seen),
-            tags,
+            consumer,
+            acceptance: Mutex::new(acceptance),
+            unauthenticated: Mutex::new(unauthenticated),
+            queue: Mutex::new(Vec::new()),
         })))
+    }
+
+    /// The events delivered so far, oldest first.
+    pub fn delivered(&self) -> Vec<Delivery> {
+        lock(&self.0.queue).clone()
     }
 }
 
@@ -72,68 +101,85 @@ pub fn keys_setting(value: Option<&str>) -> Result<Vec<&str>, String> {
     Ok(keys)
 }
 
-/// The consumer: `POST /codat`.
+/// The consumer: `/codat` (the core answers any method but POST with 405).
 pub fn app(state: State) -> Router {
     Router::new()
-        .route("/codat", post(receive))
+        .route("/codat", any(receive))
         .with_state(state)
 }
 
-fn now() -> i64 {
+fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-fn answer(status: StatusCode, body: serde_json::Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+fn seconds(ms: u64) -> i64 {
+    i64::try_from(ms / 1000).unwrap_or(i64::MAX)
 }
 
-async fn receive(Extract(state): Extract<State>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = now();
-    let verified = match state.0.verifier.verify(&headers, &body, now) {
-        Ok(v) => v,
-        // 401: the current service retries it (a rotated secret may catch up); legacy drops it.
-        Err(e) => {
-            return answer(
-                StatusCode::UNAUTHORIZED,
-                json!({"status": "unauthorized", "code": e.code()}),
-            );
-        }
+async fn receive(
+    Extract(state): Extract<State>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let s = &*state.0;
+    let c = &s.consumer;
+    let head = Head {
+        method: method.as_str(),
+        source: None,
+        content_length: Some(body.len() as u64),
     };
-    let event = match parse_event(&body) {
-        Ok(event) => event,
-        Err(e) => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                json!({"status": "invalid", "code": e.code()}),
-            );
-        }
-    };
-    if !state.0.tags.matches(event.company_tags()) {
-        return answer(
-            StatusCode::OK,
-            json!({"status": "ignored", "reason": "company_tags"}),
-        );
-    }
-    // A poisoned lock only means another request panicked mid-check; the set is still sound.
-    let seen = match state.0.seen.lock() {
-        Ok(mut guard) => guard.check(verified.id, now),
-        Err(poisoned) => poisoned.into_inner().check(verified.id, now),
-    };
-    match seen {
-        Seen::Duplicate => answer(
-            StatusCode::OK,
-            json!({"status": "duplicate", "id": verified.id}),
-        ),
-        _ => answer(
-            StatusCode::ACCEPTED,
-            json!({"status": "accepted", "id": verified.id, "event": event}),
-        ),
+    let (mut exchange, mut step) = c.exchange(now_ms(), &head);
+    // Every step here is in memory and immediate, so no step waits.
+    loop {
+        let now = now_ms();
+        let next = match step {
+            Step::ReadBody { .. } => exchange.body(c, &headers, &body, now),
+            Step::CheckSource => {
+                let decision = lock(&s.unauthenticated).check("", now);
+                exchange.rate(c, Some(decision), now)
+            }
+            Step::CheckRate { .. } => exchange.rate(c, Some(RateDecision::Allow), now),
+            Step::Begin { ref id, .. } => {
+                let begun = lock(&s.acceptance).begin(id, seconds(now));
+                exchange.begun(c, begun, now)
+            }
+            Step::Deliver { id, event_type, .. } => {
+                lock(&s.queue).push(Delivery {
+                    id,
+                    event_type,
+                    body: body.clone(),
+                });
+                exchange.delivered(c, Delivered::Accepted, now)
+            }
+            Step::Commit { ref id, token, .. } => {
+                let _ = lock(&s.acceptance).commit(id, token, seconds(now));
+                exchange.settled()
+            }
+            Step::Abort { ref id, token, .. } => {
+                let _ = lock(&s.acceptance).abort(id, token, seconds(now));
+                exchange.settled()
+            }
+            Step::Answer(answer) => {
+                let status = StatusCode::from_u16(answer.status)
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut response = (status, answer.body.clone()).into_response();
+                for (name, value) in answer.headers() {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static(name), value);
+                    }
+                }
+                return response;
+            }
+        };
+        step = match next {
+            Ok(next) => next,
+            // Only a shell bug feeds a result out of order.
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        };
     }
 }

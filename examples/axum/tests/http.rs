@@ -15,6 +15,7 @@ const PUBLIC: &str = "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
 
 struct Server {
     addr: SocketAddr,
+    state: hookproof_axum_example::State,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -22,6 +23,7 @@ struct Server {
 impl Server {
     fn start(keys: &[&str], tags: &str) -> Server {
         let state = hookproof_axum_example::State::from_env_texts(keys, tags).unwrap();
+        let served = state.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -33,7 +35,7 @@ impl Server {
                 .unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, hookproof_axum_example::app(state))
+                axum::serve(listener, hookproof_axum_example::app(served))
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
                     })
@@ -43,6 +45,7 @@ impl Server {
         });
         Server {
             addr,
+            state,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -112,11 +115,21 @@ fn verifies_deduplicates_filters_over_http() {
     let (status, body) = server.post(&headers, EVENT);
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["id"], "msg_axum_1");
-    assert_eq!(body["event"]["eventType"], "read.completed");
-    assert_eq!(body["event"]["kind"], "current");
+    assert_eq!(body["eventType"], "read.completed");
+    // Delivered to the queue once, byte for byte.
+    let delivered = server.state.delivered();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].id.as_deref(), Some("msg_axum_1"));
+    assert_eq!(delivered[0].event_type, "read.completed");
+    assert_eq!(&delivered[0].body[..], EVENT);
 
     let (status, body) = server.post(&headers, EVENT);
     assert_eq!((status, body["status"].as_str()), (200, Some("duplicate")));
+    assert_eq!(
+        server.state.delivered().len(),
+        1,
+        "a duplicate is not delivered"
+    );
 
     let (status, body) = server.post(&headers, b"{}");
     assert_eq!(status, 401);
