@@ -1066,3 +1066,72 @@ fn gateway_settles_a_delivery_whose_sender_disconnected() {
     );
     assert_eq!(received(backend).len(), 1);
 }
+
+#[test]
+fn gateway_answers_a_slow_delivery_at_its_budget_and_settles_it_by_its_result() {
+    let (_backend, backend) = start_backend();
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+budget_ms = 2000
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks", timeout_ms = 5000 }}
+"#
+    );
+    let (_gateway, port, _log) = start_gateway("pending.toml", &config);
+    post_json(backend, "/_test/slow", r#"{"delay_ms":2500}"#);
+    let body = event("read.completed");
+    let headers = signed(SECRET, "msg_pending", now(), &body);
+    // Answered 503 at the budget (less the settle reserve), while the backend still works.
+    let started = Instant::now();
+    let r = send(port, "POST", "/codat", &headers, &body);
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (503, "delivery_pending".into()),
+        "{}",
+        r.body
+    );
+    assert!(r.header("retry-after").is_some());
+    assert!(
+        started.elapsed() < Duration::from_millis(2000),
+        "{:?}",
+        started.elapsed()
+    );
+    // The sender's retry meanwhile: the id is still held, not delivered a second time.
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_pending", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (503, "in_flight".into()),
+        "{}",
+        r.body
+    );
+    // The backend took it: the lease is committed, so the next retry is a duplicate.
+    wait_until("the delivery", Duration::from_secs(10), || {
+        received(backend).len() == 1
+    });
+    post_json(backend, "/_test/slow", r#"{"delay_ms":0}"#);
+    std::thread::sleep(Duration::from_millis(500));
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_pending", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into()),
+        "{}",
+        r.body
+    );
+    assert_eq!(received(backend).len(), 1);
+}

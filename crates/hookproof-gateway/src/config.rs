@@ -513,6 +513,7 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
     );
     let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     let limits = Limits {
+        lease_ms: acceptance.lease_secs().saturating_mul(1000),
         max_body_bytes: max_body_bytes as u64,
         body_timeout_ms: millis(body_timeout),
         budget_ms: millis(budget),
@@ -642,6 +643,7 @@ fn keys(
 
 /// The config-wide numbers every route's machine is compiled with.
 struct Limits {
+    lease_ms: u64,
     max_body_bytes: u64,
     body_timeout_ms: u64,
     budget_ms: u64,
@@ -822,7 +824,7 @@ fn compile_route(
             }
         }
     };
-    let sink = compile_sink(&prefix, &raw.sink, errors);
+    let sink = compile_sink(&prefix, &raw.sink, limits.lease_ms, errors);
     if errors.list.len() != before {
         return None;
     }
@@ -930,6 +932,7 @@ fn authorization_setting(text: &str) -> Result<AuthorizationSetting, String> {
 fn compile_sink(
     prefix: &str,
     raw: &Spanned<RawSink>,
+    lease_ms: u64,
     errors: &mut Errors<'_>,
 ) -> Option<SinkConfig> {
     let key = format!("{prefix}.sink");
@@ -977,11 +980,13 @@ fn compile_sink(
                     None
                 }
             };
+            // A delivery may outlast the answer to the sender (it is then answered 503 and
+            // the lease settled by the delivery's result), never the lease itself.
             let timeout = number(
                 &sink.timeout_ms,
                 &format!("{key}.timeout_ms"),
-                DEFAULT_SINK_TIMEOUT_MS,
-                1..=MAX_BUDGET_MS,
+                DEFAULT_SINK_TIMEOUT_MS.min(lease_ms.saturating_sub(1000).max(1)),
+                1..=lease_ms.saturating_sub(1000).max(1),
                 errors,
                 Duration::from_millis,
             );

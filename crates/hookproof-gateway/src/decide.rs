@@ -94,6 +94,8 @@ pub struct Shell<'a> {
     pub metrics: &'a Metrics,
     /// The clock, Unix milliseconds.
     pub now_ms: &'a (dyn Fn() -> u64 + Send + Sync),
+    /// The acceptance lease: no delivery outlasts it (a commit after it would be late).
+    pub lease: Duration,
 }
 
 /// What an exchange came to: the answer, and for the log the id and event type.
@@ -110,15 +112,33 @@ fn secs(ms: u64) -> i64 {
     i64::try_from(ms / 1000).unwrap_or(i64::MAX)
 }
 
-/// Runs the exchange from its body to its answer: feeds the body, then performs each step.
+/// Where the exchange's answer goes, once: the sender's connection waits on it. A delivery
+/// still pending when its wait ran out is answered (503) through it, and the exchange goes on
+/// to settle the lease by the delivery's real result.
+pub type Reply = tokio::sync::oneshot::Sender<Finished>;
+
+fn announce(reply: &mut Option<Reply>, answer: Answer, id: Option<&str>, event_type: Option<&str>) {
+    if let Some(tx) = reply.take() {
+        let _ = tx.send(Finished {
+            answer,
+            id: id.map(str::to_owned),
+            event_type: event_type.map(str::to_owned),
+        });
+    }
+}
+
+/// Runs the exchange from its body to its end: feeds the body, performs each step, and sends
+/// the answer through `reply` as soon as the machine gives it.
 pub async fn run(
     shell: &Shell<'_>,
     mut exchange: Exchange,
     headers: &HeaderMap,
     body: Bytes,
     source: &str,
-) -> Finished {
+    reply: Reply,
+) {
     let consumer = &shell.route.consumer;
+    let mut reply = Some(reply);
     let mut event_type = None;
     let result = async {
         let now = (shell.now_ms)();
@@ -132,10 +152,13 @@ pub async fn run(
                         consumer,
                         &mut exchange,
                         other,
-                        headers,
-                        &body,
-                        source,
+                        Context {
+                            headers,
+                            body: &body,
+                            source,
+                        },
                         &mut event_type,
+                        &mut reply,
                     )
                     .await?
                 }
@@ -144,24 +167,32 @@ pub async fn run(
     }
     .await;
     let answer = result.unwrap_or_else(|_: ConsumerError| internal(shell.route.policy));
-    Finished {
-        answer,
-        id: exchange.id().map(str::to_owned),
-        event_type,
-    }
+    // After a pending delivery this is the answer already sent: `reply` is empty by then.
+    announce(&mut reply, answer, exchange.id(), event_type.as_deref());
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The request, for the steps.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+    source: &'a str,
+}
+
 async fn perform(
     shell: &Shell<'_>,
     consumer: &Consumer,
     exchange: &mut Exchange,
     step: Step,
-    headers: &HeaderMap,
-    body: &Bytes,
-    source: &str,
+    request: Context<'_>,
     event_type: &mut Option<String>,
+    reply: &mut Option<Reply>,
 ) -> Result<Step, ConsumerError> {
+    let Context {
+        headers,
+        body,
+        source,
+    } = request;
     let route = shell.route;
     let now_ms = || (shell.now_ms)();
     let wait = |ms: u64| Duration::from_millis(ms);
@@ -199,31 +230,45 @@ async fn perform(
         Step::Deliver {
             id: delivery_id,
             event_type: kind,
+            token,
             wait_ms,
             ..
         } => {
             let sent = Instant::now();
-            let result = shell
-                .sink
-                .deliver(
-                    Event {
-                        id: delivery_id.as_deref(),
-                        event_type: &kind,
-                        scheme: route.scheme,
-                        route: &route.path,
-                        headers,
-                        body: body.clone(),
-                    },
-                    sent + wait(wait_ms),
-                )
-                .await;
+            // The sink's own deadline (its timeout_ms, within the lease) may outlast the step's
+            // wait: then the sender is answered at the wait and the lease settled by the result.
+            let mut delivery = std::pin::pin!(shell.sink.deliver(
+                Event {
+                    id: delivery_id.as_deref(),
+                    event_type: &kind,
+                    scheme: route.scheme,
+                    route: &route.path,
+                    headers,
+                    body: body.clone(),
+                },
+                sent + shell.lease,
+            ));
+            *event_type = Some(kind.clone());
+            let result = match tokio::time::timeout(wait(wait_ms), &mut delivery).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let step = exchange.delivered(consumer, Delivered::Pending, now_ms())?;
+                    // Without a lease the answer is final: the send is dropped with it.
+                    let (Step::Answer(answer), Some(_)) = (&step, token) else {
+                        return Ok(step);
+                    };
+                    let answer = answer.clone();
+                    tracing::warn!(route = %route.path, id = %log_id, "the sink is slow: answered 503, the delivery goes on and settles the lease");
+                    announce(reply, answer, exchange.id(), event_type.as_deref());
+                    delivery.await
+                }
+            };
             shell
                 .metrics
                 .sink(route.index, sent.elapsed(), result.accepted());
             if !result.accepted() {
                 tracing::warn!(route = %route.path, id = %log_id, sink = %result.name(), "the sink did not take the event");
             }
-            *event_type = Some(kind);
             match &result {
                 SinkResult::Backend {
                     status,

@@ -299,10 +299,13 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
     // if this future is dropped (the sender disconnected).
     let state = gateway.clone();
     let index = route.index;
-    let exchange_task = tokio::spawn(async move {
+    let (reply, answered) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
         let _permit = permit;
-        let route = state.config.routes.get(index)?;
-        let sink = state.sinks.get(index)?;
+        let (Some(route), Some(sink)) = (state.config.routes.get(index), state.sinks.get(index))
+        else {
+            return;
+        };
         let clock = state.clock.clone();
         let now_ms = move || (clock.0)();
         let shell = decide::Shell {
@@ -312,11 +315,12 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
             limits: &state.limits,
             metrics: &state.metrics,
             now_ms: &now_ms,
+            lease: Duration::from_secs(state.config.acceptance.lease_secs()),
         };
-        Some(decide::run(&shell, exchange, &parts.headers, bytes, &source).await)
+        decide::run(&shell, exchange, &parts.headers, bytes, &source, reply).await;
     });
-    match exchange_task.await {
-        Ok(Some(finished)) => respond(
+    match answered.await {
+        Ok(finished) => respond(
             &gateway,
             route,
             &finished.answer,
@@ -324,7 +328,7 @@ async fn handle(gateway: Arc<Gateway>, peer: SocketAddr, request: Request<Incomi
             finished.id.as_deref(),
             finished.event_type.as_deref(),
         ),
-        _ => respond(
+        Err(_) => respond(
             &gateway,
             route,
             &decide::overloaded(route.policy),
