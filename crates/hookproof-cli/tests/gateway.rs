@@ -1134,4 +1134,14 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks", timeout_ms = 5000 }}
         r.body
     );
     assert_eq!(received(backend).len(), 1);
+    let metrics = get(port, "/metrics").unwrap().body;
+    for line in [
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="delivery_pending"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="in_flight"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="duplicate"} 1"#,
+        r#"hookproof_gateway_deliveries_total{route="/codat"} 1"#,
+        r#"hookproof_gateway_aborts_total{route="/codat"} 0"#,
+    ] {
+        assert!(metrics.contains(line), "missing {line} in\n{metrics}");
+    }
 }

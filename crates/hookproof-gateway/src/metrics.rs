@@ -36,6 +36,8 @@ pub enum Outcome {
     BackendRejected,
     /// Sink did not answer in time: released, 503 + Retry-After.
     DeliveryTimeout,
+    /// Sink still working when the budget was spent: 503 + Retry-After, the lease settled later.
+    DeliveryPending,
     /// The acceptance store could not answer.
     StoreUnavailable,
     /// Too many exchanges at once (the gateway's own answer).
@@ -48,7 +50,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in label order.
-    pub const ALL: [Outcome; 17] = [
+    pub const ALL: [Outcome; 18] = [
         Outcome::Accepted,
         Outcome::Duplicate,
         Outcome::Ignored,
@@ -62,6 +64,7 @@ impl Outcome {
         Outcome::BackendUnavailable,
         Outcome::BackendRejected,
         Outcome::DeliveryTimeout,
+        Outcome::DeliveryPending,
         Outcome::StoreUnavailable,
         Outcome::Overloaded,
         Outcome::MethodNotAllowed,
@@ -84,6 +87,7 @@ impl Outcome {
             Outcome::BackendUnavailable => "backend_unavailable",
             Outcome::BackendRejected => "backend_rejected",
             Outcome::DeliveryTimeout => "delivery_timeout",
+            Outcome::DeliveryPending => "delivery_pending",
             Outcome::StoreUnavailable => "store_unavailable",
             Outcome::Overloaded => "overloaded",
             Outcome::MethodNotAllowed => "method_not_allowed",
