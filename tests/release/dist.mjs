@@ -15,6 +15,7 @@ const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, encoding: 
 export const ARTIFACTS = [
   `hookproof-${version}.tgz`,
   `hookproof-${version}.crate`,
+  `hookproof-gateway-${version}.crate`,
   `hookproof-cli-${version}.crate`,
   "hookproof",
   "hookproof.component.wasm",
@@ -27,7 +28,7 @@ for (const f of existsSync(dist) ? readdirSync(dist) : []) {
 }
 
 run("npm", ["pack", "./js", "--pack-destination", "dist", "--silent"]);
-for (const name of ["hookproof", "hookproof-cli"]) {
+for (const name of ["hookproof", "hookproof-gateway", "hookproof-cli"]) {
   copyFileSync(join(root, `target/package/${name}-${version}.crate`), join(dist, `${name}-${version}.crate`));
 }
 copyFileSync(join(root, "target/x86_64-unknown-linux-musl/dist/hookproof"), join(dist, "hookproof"));
@@ -47,7 +48,7 @@ if (said !== `hookproof ${version}`) throw new Error(`dist/hookproof --version s
 // The tarball and the crates carry the version in their own metadata too.
 const packed = JSON.parse(run("tar", ["-xOzf", `hookproof-${version}.tgz`, "package/package.json"], dist));
 if (packed.version !== version) throw new Error(`the npm tarball is version ${packed.version}`);
-for (const name of ["hookproof", "hookproof-cli"]) {
+for (const name of ["hookproof", "hookproof-gateway", "hookproof-cli"]) {
   const manifest = run("tar", ["-xOzf", `${name}-${version}.crate`, `${name}-${version}/Cargo.toml`], dist);
   if (!manifest.includes(`version = "${version}"`)) throw new Error(`${name}-${version}.crate's Cargo.toml lacks version ${version}`);
 }

@@ -51,6 +51,22 @@ enum Command {
     Send(send::SendArgs),
     /// List the example event types `send` can build.
     Events,
+    /// Run the webhook gateway: verify, filter, de-duplicate and deliver Codat webhooks to a
+    /// backend, answering 2xx only once the backend took the event (docs/gateway.md).
+    ///
+    /// `--check` validates the config and explains every error with its key and line.
+    /// The server is ready when GET /readyz answers 200; SIGTERM drains and stops it.
+    Gateway(GatewayArgs),
+}
+
+#[derive(Args)]
+struct GatewayArgs {
+    /// The TOML config file.
+    #[arg(long, value_name = "FILE")]
+    config: std::path::PathBuf,
+    /// Validate the config and exit (0: valid; 1: every error, with its key and line).
+    #[arg(long)]
+    check: bool,
 }
 
 /// Secrets and keys, in the order `--help` recommends them: a file or an environment variable
@@ -165,6 +181,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(args),
         Command::Sign(args) => sign(args),
         Command::Send(args) => send::run(args),
+        Command::Gateway(args) => hookproof_gateway::main(&args.config, args.check),
         Command::Events => {
             println!("Current service (eventType), for `send --event-type`:");
             for (name, what) in catalog::EVENT_TYPES {

@@ -1,0 +1,1147 @@
+//! `hookproof gateway` as users run it: the built binary in front of the Python backend of
+//! `examples/gateway-python` (Flask, from `make setup-python`), both on 127.0.0.1, started and
+//! stopped by each test (children are killed and reaped on drop, also when an assertion fails).
+//! Requests are written byte by byte on raw sockets, so oversized, chunked and stalled bodies
+//! are exactly what the test says; signatures are made with `hookproof sign`'s code path.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hookproof");
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OTHER_SECRET: &str = "whsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldCEh";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A child process killed and reaped when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// Reads one response (headers, then a Content-Length body) from `reader`.
+fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h)?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap();
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body)?;
+    Ok(Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn connect(port: u16) -> TcpStream {
+    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
+}
+
+fn request_bytes(method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn send(port: u16, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Response {
+    let mut stream = connect(port);
+    stream
+        .write_all(&request_bytes(method, path, headers, body))
+        .unwrap();
+    read_response(&mut BufReader::new(stream)).unwrap()
+}
+
+fn get(port: u16, path: &str) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").as_bytes())?;
+    read_response(&mut BufReader::new(stream))
+}
+
+fn post_json(port: u16, path: &str, body: &str) -> Response {
+    send(
+        port,
+        "POST",
+        path,
+        &[("content-type", "application/json".into())],
+        body.as_bytes(),
+    )
+}
+
+/// The three `webhook-*` headers for `body`, signed with `secret` at `timestamp` by
+/// `hookproof sign` (the body on standard input, the secret from the environment).
+fn signed(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
+    let mut child = Command::new(BIN)
+        .args([
+            "sign",
+            "--secret-env",
+            "GATEWAY_TEST_SIGNING_SECRET",
+            "--id",
+            id,
+        ])
+        .arg(format!("--timestamp={timestamp}"))
+        .arg("-")
+        .env("GATEWAY_TEST_SIGNING_SECRET", secret)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut headers = vec![("content-type", "application/json".to_owned())];
+    for line in text.lines() {
+        let (name, value) = line.split_once(": ").unwrap();
+        let name = match name {
+            "webhook-id" => "webhook-id",
+            "webhook-timestamp" => "webhook-timestamp",
+            "webhook-signature" => "webhook-signature",
+            other => panic!("hookproof sign printed {other:?}"),
+        };
+        headers.push((name, value.to_owned()));
+    }
+    assert_eq!(headers.len(), 4, "{text}");
+    headers
+}
+
+fn event(event_type: &str) -> Vec<u8> {
+    format!(
+        r#"{{"id":"{}","eventType":"{event_type}","generatedDate":"2026-12-06T10:00:00Z","payload":{{"referenceCompany":{{"id":"8a210b68","tags":{{"region":"us"}}}}}}}}"#,
+        "5e2d5c1f-1111-4a4a-9c9c-0123456789ab"
+    )
+    .into_bytes()
+}
+
+fn python() -> PathBuf {
+    let python = root().join("target/tools/python/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `make setup-python` (it installs examples/gateway-python/requirements.txt)",
+        python.display()
+    );
+    python
+}
+
+fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < limit,
+            "{what} not ready within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The example backend, with its test hooks on.
+fn start_backend() -> (Proc, u16) {
+    let port = free_port();
+    let child = Command::new(python())
+        .arg(root().join("examples/gateway-python/app.py"))
+        .env("GATEWAY_BACKEND_PORT", port.to_string())
+        .env("GATEWAY_EXAMPLE_TEST_HOOKS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let proc = Proc(child);
+    wait_until("the Python backend", Duration::from_secs(30), || {
+        get(port, "/_test/received").is_ok_and(|r| r.status == 200)
+    });
+    (proc, port)
+}
+
+fn received(backend: u16) -> Vec<Value> {
+    get(backend, "/_test/received")
+        .unwrap()
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hookproof-gateway-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `hookproof gateway --config` with `config`, once `/readyz` answers 200.
+fn start_gateway(name: &str, config: &str) -> (Proc, u16, PathBuf) {
+    start_gateway_env(name, config, &[])
+}
+
+fn start_gateway_env(name: &str, config: &str, env: &[(&str, &str)]) -> (Proc, u16, PathBuf) {
+    let port = free_port();
+    let config = config.replace("{port}", &port.to_string());
+    let path = temp_file(name, &config);
+    let log = path.with_extension("log");
+    let child = Command::new(BIN)
+        .args(["gateway", "--config"])
+        .arg(&path)
+        .env("GATEWAY_TEST_SECRET", SECRET)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let proc = Proc(child);
+    wait_until("the gateway", Duration::from_secs(20), || {
+        get(port, "/readyz").is_ok_and(|r| r.status == 200)
+    });
+    (proc, port, log)
+}
+
+fn config(backend: u16) -> String {
+    format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+max_body_bytes = 65536
+body_timeout_ms = 1000
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+event_types = ["read.completed", "connection.*"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks", timeout_ms = 3000 }}
+
+[[routes]]
+path = "/down"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{down}/webhooks", timeout_ms = 1000 }}
+"#,
+        down = free_port()
+    )
+}
+
+#[test]
+fn gateway_delivers_once_and_refuses_what_it_must() {
+    let (_backend, backend) = start_backend();
+    let (_gateway, port, log) = start_gateway("main.toml", &config(backend));
+    let body = event("read.completed");
+
+    // Delivered once, byte for byte, with the original headers and what was verified.
+    let headers = signed(SECRET, "msg_one", now(), &body);
+    let r = send(port, "POST", "/codat", &headers, &body);
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.json()["status"], "accepted");
+    let got = received(backend);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["id"], "msg_one");
+    assert_eq!(got[0]["body"], String::from_utf8(body.clone()).unwrap());
+    assert_eq!(got[0]["verified"], "standard-webhooks");
+    assert_eq!(got[0]["event_type"], "read.completed");
+    assert_eq!(got[0]["webhook_signature"], headers[3].1.as_str());
+
+    // A redelivery (same id, fresh signature): acknowledged, not delivered again.
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_one", now() + 1, &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into())
+    );
+    assert_eq!(received(backend).len(), 1);
+
+    // Tampered, stale, wrong secret, missing headers: refused, not delivered.
+    let mut tampered = body.clone();
+    tampered[10] ^= 1;
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_t", now(), &body),
+        &tampered,
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "no_matching_signature".into())
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_s", now() - 3600, &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "timestamp_too_old".into())
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(OTHER_SECRET, "msg_w", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "no_matching_signature".into())
+    );
+    let r = send(port, "POST", "/codat", &[], &body);
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "missing_header".into())
+    );
+    assert_eq!(received(backend).len(), 1);
+
+    // A verified event of an unwanted type: acknowledged, not delivered.
+    let other = event("company.created");
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_u", now(), &other),
+        &other,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "ignored".into())
+    );
+    assert_eq!(received(backend).len(), 1);
+
+    // Backend 503 with its own Retry-After: 503 + that Retry-After, released, then delivered
+    // on the sender's retry.
+    post_json(
+        backend,
+        "/_test/fail",
+        r#"{"count":1,"status":503,"retry_after":7}"#,
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_retry", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("7")),
+        "{}",
+        r.body
+    );
+    // Backend 500 without one: 503 + the gateway's own Retry-After.
+    post_json(backend, "/_test/fail", r#"{"count":1,"status":500}"#);
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_retry", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("5")),
+        "{}",
+        r.body
+    );
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_retry", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (202, "accepted".into())
+    );
+    let got = received(backend);
+    assert_eq!(
+        got.len(),
+        4,
+        "two failed attempts and one delivery reached the backend"
+    );
+    assert!(got[1..].iter().all(|g| g["id"] == "msg_retry"));
+
+    // Backend down: 503 + Retry-After, and the id is free again.
+    let r = send(
+        port,
+        "POST",
+        "/down",
+        &signed(SECRET, "msg_down", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("5")),
+        "{}",
+        r.body
+    );
+    let r = send(
+        port,
+        "POST",
+        "/down",
+        &signed(SECRET, "msg_down", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        r.status, 503,
+        "aborted, so the retry is attempted again: {}",
+        r.body
+    );
+    assert_eq!(r.json()["status"], "backend_unavailable");
+
+    // Oversized by Content-Length: 413 at once, and the connection stays usable (the rest of
+    // the body is drained, not reset).
+    let big = vec![b'x'; 1024 * 1024];
+    let mut stream = connect(port);
+    stream
+        .write_all(&request_bytes(
+            "POST",
+            "/codat",
+            &signed(SECRET, "msg_big", now(), &big),
+            &big,
+        ))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413);
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        read_response(&mut reader).unwrap().status,
+        200,
+        "keep-alive after 413"
+    );
+
+    // Oversized and chunked (no Content-Length): 413 as soon as the cap is passed, before the
+    // sender finished (it sends one more chunk only after reading the answer).
+    let mut stream = connect(port);
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n");
+    for (k, v) in signed(SECRET, "msg_chunked", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b'y'; 16 * 1024];
+    for _ in 0..5 {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .unwrap();
+        stream.write_all(&chunk).unwrap();
+        stream.write_all(b"\r\n").unwrap();
+    }
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413, "answered before the chunked body ended");
+    stream.write_all(b"0\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        read_response(&mut reader).unwrap().status,
+        200,
+        "keep-alive after a chunked 413"
+    );
+
+    // A stalled body: 408 at the body deadline (1 s here), and the connection closed.
+    let mut stream = connect(port);
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100\r\n");
+    for (k, v) in signed(SECRET, "msg_stall", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n0123456789");
+    let started = Instant::now();
+    stream.write_all(head.as_bytes()).unwrap();
+    let r = read_response(&mut BufReader::new(stream)).unwrap();
+    assert_eq!(r.status, 408);
+    assert_eq!(r.header("connection"), Some("close"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Not a POST; no such route.
+    assert_eq!(get(port, "/codat").unwrap().status, 405);
+    assert_eq!(get(port, "/nowhere").unwrap().status, 404);
+
+    // Nothing of the refused requests reached the backend.
+    assert_eq!(received(backend).len(), 4);
+
+    // Metrics count what happened.
+    let metrics = get(port, "/metrics").unwrap().body;
+    for line in [
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="accepted"} 2"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="duplicate"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="unauthorized"} 4"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="ignored"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="too_large"} 2"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="body_timeout"} 1"#,
+        r#"hookproof_gateway_deliveries_total{route="/codat"} 2"#,
+        r#"hookproof_gateway_aborts_total{route="/codat"} 2"#,
+        r#"hookproof_gateway_aborts_total{route="/down"} 2"#,
+        r#"hookproof_gateway_sink_latency_seconds_count{route="/codat"} 4"#,
+    ] {
+        assert!(metrics.contains(line), "missing {line} in\n{metrics}");
+    }
+
+    // The log names the outcome, the id and how the sender treats the answer; no secret.
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("in-memory store"), "{text}");
+    assert!(
+        text.contains("msg_retry") && text.contains("sender=\"retry\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        "a secret in the log"
+    );
+}
+
+#[test]
+fn gateway_check_explains_errors_with_key_and_line() {
+    let path = temp_file(
+        "bad.toml",
+        "listen = \"127.0.0.1:8080\"\n\n[[routes]]\npath = \"/codat\"\nsecrets = [\"whsec_not base64!\"]\nsink = { redis_stream = \"events\" }\n",
+    );
+    let out = Command::new(BIN)
+        .args(["gateway", "--check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 5, column 12: routes[0].secrets[0]:"),
+        "{err}"
+    );
+    assert!(err.contains("(invalid_secret)"), "{err}");
+    assert!(
+        !err.contains("not base64!"),
+        "the secret's text is never printed: {err}"
+    );
+    assert!(
+        err.contains(
+            "line 6, column 25: routes[0].sink.redis_stream: the redis_stream sink is not built yet"
+        ),
+        "{err}"
+    );
+
+    let path = temp_file(
+        "unknown.toml",
+        "listen = \"127.0.0.1:8080\"\nlisten_port = 1\n",
+    );
+    let out = Command::new(BIN)
+        .args(["gateway", "--check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2, column 1: unknown field `listen_port`"),
+        "{err}"
+    );
+
+    let path = temp_file(
+        "good.toml",
+        "listen = \"127.0.0.1:8080\"\n[[routes]]\npath = \"/codat\"\nsecrets = [\"env:GATEWAY_TEST_SECRET\"]\nsink = { http = \"http://127.0.0.1:9/x\" }\n",
+    );
+    let out = Command::new(BIN)
+        .args(["gateway", "--check", "--config"])
+        .arg(&path)
+        .env("GATEWAY_TEST_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("ok: listen 127.0.0.1:8080, 1 route(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("one gateway process only") || stdout.contains("ONE gateway process"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn gateway_drains_on_sigterm() {
+    let (_backend, backend) = start_backend();
+    let (mut gateway, port, _log) = start_gateway("drain.toml", &config(backend));
+    post_json(backend, "/_test/slow", r#"{"delay_ms":1500}"#);
+    let body = event("read.completed");
+    let headers = signed(SECRET, "msg_drain", now(), &body);
+    let in_flight = std::thread::spawn(move || send(port, "POST", "/codat", &headers, &body));
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = gateway.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = in_flight.join().unwrap();
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (202, "accepted".into()),
+        "{}",
+        r.body
+    );
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = gateway.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the gateway did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "still accepting after SIGTERM"
+    );
+    assert_eq!(received(backend).len(), 1);
+}
+
+const LEGACY_BODY: &str = r#"{"CompanyId":"0498e921-9b53-4396-a412-4f2f5983b0a2","ClientId":"bae71d36-ff47-420a-b4a6-f8c9ddf41140","ClientName":"Toft","RuleId":"70af3071-65d9-4ec3-b3cb-5283e8d55dac","RuleType":"DataConnectionStatusChanged","AlertId":"a9367074-b5c3-42c4-9be4-be129f43577e","Message":"Data connection status changed","Data":{"newStatus":"Linked"}}"#;
+
+#[test]
+fn gateway_legacy_authorization_rate_limits_and_stalled_headers() {
+    let (_backend, backend) = start_backend();
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+header_timeout_ms = 1000
+unauthenticated_per_second = 1
+unauthenticated_burst = 2
+
+[[routes]]
+path = "/legacy"
+authorization = "env:GATEWAY_TEST_AUTHORIZATION"
+policy = "legacy"
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+
+[[routes]]
+path = "/limited"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+rate_limit_per_second = 1
+rate_limit_burst = 2
+event_types = ["read.completed"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+
+[[routes]]
+path = "/allowlisted"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+allow_ips = ["203.0.113.0/24"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+"#
+    );
+    let (_gateway, port, log) = start_gateway_env(
+        "legacy.toml",
+        &config,
+        &[("GATEWAY_TEST_AUTHORIZATION", "Bearer legacy-token-1")],
+    );
+
+    // Legacy rule webhook: the Authorization header authenticates it, its AlertId de-duplicates.
+    let auth = |token: &str| {
+        vec![
+            ("content-type", "application/json".to_owned()),
+            ("authorization", format!("Bearer {token}")),
+        ]
+    };
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("legacy-token-1"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (202, "accepted".into()),
+        "{}",
+        r.body
+    );
+    let got = received(backend);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["id"], "a9367074-b5c3-42c4-9be4-be129f43577e");
+    assert_eq!(got[0]["verified"], "authorization");
+    assert_eq!(got[0]["event_type"], "DataConnectionStatusChanged");
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("legacy-token-1"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into())
+    );
+
+    // Wrong credentials: 401, then the source's own limit (burst 2): 429 + Retry-After.
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("wrong"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (401, "authorization_mismatch".into())
+    );
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("wrong"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(r.status, 401);
+    let r = send(
+        port,
+        "POST",
+        "/legacy",
+        &auth("wrong"),
+        LEGACY_BODY.as_bytes(),
+    );
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.header("retry-after").is_some());
+
+    // The refused flood spent nothing of the signed route's own budget (burst 2): two signed
+    // requests pass (of an unwanted type, so no backend round trip slows the test past the
+    // 1 s refill), the third is limited with Retry-After.
+    // Signed first, so the three requests go out well within the 1 s refill.
+    let body = event("company.created");
+    let requests: Vec<_> = (1..=3)
+        .map(|i| {
+            let id = format!("msg_limited_{i}");
+            let headers = signed(SECRET, &id, now(), &body);
+            (id, headers)
+        })
+        .collect();
+    for ((id, headers), expected) in requests.iter().zip([200, 200, 429]) {
+        let r = send(port, "POST", "/limited", headers, &body);
+        assert_eq!(r.status, expected, "{id}: {}", r.body);
+        if expected == 429 {
+            assert!(r.header("retry-after").is_some());
+        }
+    }
+    assert_eq!(received(backend).len(), 1);
+
+    // Stalled headers: the connection is closed at header_timeout_ms (1 s here), never held.
+    let mut stream = connect(port);
+    stream
+        .write_all(b"POST /limited HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Without trusted_proxies, X-Forwarded-For is ignored: the peer (127.0.0.1) is checked.
+    // (After the per-source limit, which a 403 is charged to, has recovered: 2 s.)
+    std::thread::sleep(Duration::from_secs(2));
+    let body = event("read.completed");
+    let mut headers = signed(SECRET, "msg_xff", now(), &body);
+    headers.push(("x-forwarded-for", "203.0.113.7".into()));
+    let r = send(port, "POST", "/allowlisted", &headers, &body);
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (403, "source_not_allowed".into())
+    );
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("legacy-token-1"), "a credential in the log");
+}
+
+#[test]
+fn gateway_caps_concurrent_exchanges() {
+    let (_backend, backend) = start_backend();
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+max_concurrent_requests = 1
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks" }}
+"#
+    );
+    let (_gateway, port, _log) = start_gateway("cap.toml", &config);
+    post_json(backend, "/_test/slow", r#"{"delay_ms":1500}"#);
+    let body = event("read.completed");
+    let headers = signed(SECRET, "msg_slow", now(), &body);
+    let slow = std::thread::spawn(move || send(port, "POST", "/codat", &headers, &body));
+    std::thread::sleep(Duration::from_millis(500));
+    // The one slot is taken: the next exchange is answered at once, 503 + Retry-After, and
+    // nothing of it is delivered.
+    let body = event("read.completed");
+    let headers = signed(SECRET, "msg_second", now(), &body);
+    let started = Instant::now();
+    let r = send(port, "POST", "/codat", &headers, &body);
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("1")),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["status"], "overloaded");
+    assert!(started.elapsed() < Duration::from_millis(1000));
+    let r = slow.join().unwrap();
+    assert_eq!(r.status, 202, "{}", r.body);
+    post_json(backend, "/_test/slow", r#"{"delay_ms":0}"#);
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_second", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        r.status, 202,
+        "the retry is taken once the slot is free: {}",
+        r.body
+    );
+    let ids: Vec<Value> = received(backend).iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, ["msg_slow", "msg_second"]);
+}
+
+/// Peak resident memory of a process, KiB (`VmHWM` in /proc).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn gateway_memory_stays_bounded_under_64_mib_bodies() {
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
+"#,
+        free_port()
+    );
+    let (gateway, port, _log) = start_gateway("big.toml", &config);
+    let before = peak_rss_kib(gateway.0.id());
+    let chunk = vec![b'z'; 1024 * 1024];
+    // 64 MiB declared, sent whole; then 64 MiB chunked. Each is answered 413, drained, and the
+    // connection is kept.
+    let mut stream = connect(port);
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 67108864\r\n");
+    for (k, v) in signed(SECRET, "msg_64", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413, "answered before the body was sent");
+    for _ in 0..64 {
+        stream.write_all(&chunk).unwrap();
+    }
+    let mut head =
+        String::from("POST /codat HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n");
+    for (k, v) in signed(SECRET, "msg_64c", now(), b"{}") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream
+        .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+        .unwrap();
+    stream.write_all(&chunk).unwrap();
+    stream.write_all(b"\r\n").unwrap();
+    let r = read_response(&mut reader).unwrap();
+    assert_eq!(r.status, 413, "answered as soon as the cap was passed");
+    for _ in 1..64 {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .unwrap();
+        stream.write_all(&chunk).unwrap();
+        stream.write_all(b"\r\n").unwrap();
+    }
+    stream
+        .write_all(b"0\r\n\r\nGET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        read_response(&mut reader).unwrap().status,
+        200,
+        "the connection was kept"
+    );
+    let after = peak_rss_kib(gateway.0.id());
+    println!("gateway peak RSS: {before} KiB before, {after} KiB after 128 MiB of refused bodies");
+    assert!(
+        after < before + 16 * 1024,
+        "peak RSS grew from {before} KiB to {after} KiB"
+    );
+}
+
+#[test]
+fn gateway_believes_forwarded_for_only_from_trusted_proxies() {
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+allow_ips = ["203.0.113.0/24"]
+event_types = ["nothing.wanted"]
+sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
+"#,
+        free_port()
+    );
+    let (_gateway, port, _log) = start_gateway("proxies.toml", &config);
+    // 200 ignored: past the allowlist (the event type is unwanted, so nothing is delivered);
+    // 403: refused by it.
+    for (i, (forwarded, expected)) in [
+        (None, 403),
+        (Some("203.0.113.7"), 200),
+        (Some("203.0.113.7, 10.1.2.3"), 200),
+        (Some("198.51.100.1, 203.0.113.8"), 200),
+        (Some("203.0.113.7, 198.51.100.1"), 403),
+        (Some("203.0.113.7, 198.51.100.1, 10.0.0.1"), 403),
+        (Some("not-an-address"), 403),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = event("read.completed");
+        let mut headers = signed(SECRET, &format!("msg_proxy_{i}"), now(), &body);
+        if let Some(f) = forwarded {
+            headers.push(("x-forwarded-for", f.to_owned()));
+        }
+        let r = send(port, "POST", "/codat", &headers, &body);
+        assert_eq!(
+            r.status, expected,
+            "X-Forwarded-For {forwarded:?}: {}",
+            r.body
+        );
+    }
+}
+
+#[test]
+fn gateway_settles_a_delivery_whose_sender_disconnected() {
+    let (_backend, backend) = start_backend();
+    let (_gateway, port, _log) = start_gateway("disconnect.toml", &config(backend));
+    post_json(backend, "/_test/slow", r#"{"delay_ms":1000}"#);
+    let body = event("read.completed");
+    // The sender gives up mid-delivery (closes its socket); the delivery still runs to its
+    // end and commits, so the sender's retry is acknowledged as a duplicate, not delivered twice.
+    let mut stream = connect(port);
+    stream
+        .write_all(&request_bytes(
+            "POST",
+            "/codat",
+            &signed(SECRET, "msg_gone", now(), &body),
+            &body,
+        ))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(stream);
+    wait_until("the delivery", Duration::from_secs(10), || {
+        received(backend).len() == 1
+    });
+    post_json(backend, "/_test/slow", r#"{"delay_ms":0}"#);
+    std::thread::sleep(Duration::from_millis(1200));
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_gone", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into()),
+        "{}",
+        r.body
+    );
+    assert_eq!(received(backend).len(), 1);
+}
+
+#[test]
+fn gateway_answers_a_slow_delivery_at_its_budget_and_settles_it_by_its_result() {
+    let (_backend, backend) = start_backend();
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+budget_ms = 2000
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ http = "http://127.0.0.1:{backend}/webhooks", timeout_ms = 5000 }}
+"#
+    );
+    let (_gateway, port, _log) = start_gateway("pending.toml", &config);
+    post_json(backend, "/_test/slow", r#"{"delay_ms":2500}"#);
+    let body = event("read.completed");
+    let headers = signed(SECRET, "msg_pending", now(), &body);
+    // Answered 503 at the budget (less the settle reserve), while the backend still works.
+    let started = Instant::now();
+    let r = send(port, "POST", "/codat", &headers, &body);
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (503, "delivery_pending".into()),
+        "{}",
+        r.body
+    );
+    assert!(r.header("retry-after").is_some());
+    assert!(
+        started.elapsed() < Duration::from_millis(2000),
+        "{:?}",
+        started.elapsed()
+    );
+    // The sender's retry meanwhile: the id is still held, not delivered a second time.
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_pending", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (503, "in_flight".into()),
+        "{}",
+        r.body
+    );
+    // The backend took it: the lease is committed, so the next retry is a duplicate.
+    wait_until("the delivery", Duration::from_secs(10), || {
+        received(backend).len() == 1
+    });
+    post_json(backend, "/_test/slow", r#"{"delay_ms":0}"#);
+    std::thread::sleep(Duration::from_millis(500));
+    let r = send(
+        port,
+        "POST",
+        "/codat",
+        &signed(SECRET, "msg_pending", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, "duplicate".into()),
+        "{}",
+        r.body
+    );
+    assert_eq!(received(backend).len(), 1);
+    let metrics = get(port, "/metrics").unwrap().body;
+    for line in [
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="delivery_pending"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="in_flight"} 1"#,
+        r#"hookproof_gateway_requests_total{route="/codat",outcome="duplicate"} 1"#,
+        r#"hookproof_gateway_deliveries_total{route="/codat"} 1"#,
+        r#"hookproof_gateway_aborts_total{route="/codat"} 0"#,
+    ] {
+        assert!(metrics.contains(line), "missing {line} in\n{metrics}");
+    }
+}

@@ -1,0 +1,86 @@
+//! `hookproof gateway`: a webhook gateway in front of any backend. It verifies Codat's
+//! webhooks (Standard Webhooks `v1`/`v1a`, or the legacy `Authorization` header), filters them,
+//! de-duplicates them with the core's two-phase acceptance, and delivers each wanted event to a
+//! sink, answering the sender 2xx only once the sink took it. Every rule is the core's
+//! ([`hookproof`]); this crate is its I/O shell. See `docs/gateway.md`.
+
+pub mod config;
+pub mod decide;
+pub mod metrics;
+pub mod server;
+pub mod sink;
+pub mod store;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+pub use config::{Config, ConfigError, ConfigErrors};
+
+/// `hookproof gateway --config FILE [--check]`: with `check`, validates the file and explains
+/// every error with its key and line (exit 1) or prints a summary (exit 0); otherwise serves
+/// until SIGTERM.
+pub fn main(path: &Path, check: bool) -> ExitCode {
+    let config = match Config::load(path) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("{}: {e}", path.display());
+            }
+            eprintln!(
+                "{}: {} error(s); the gateway was not started",
+                path.display(),
+                errors.0.len()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    if check {
+        println!(
+            "{}: ok: listen {}, {} route(s)",
+            path.display(),
+            config.listen,
+            config.routes.len()
+        );
+        for route in &config.routes {
+            let sink = match &route.sink {
+                config::SinkConfig::Http { url, timeout, .. } => {
+                    format!("http {url} (timeout {} ms)", timeout.as_millis())
+                }
+            };
+            println!("  {} -> {sink}, policy {}", route.path, route.policy.name());
+        }
+        for w in &config.warnings {
+            println!("warning: {w}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    init_logs(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: config::LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(false);
+    let _ = match format {
+        config::LogFormat::Text => builder.try_init(),
+        config::LogFormat::Json => builder.json().try_init(),
+    };
+}
