@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
-# Must equal the `wasm-bindgen` crate pinned in crates/hookproof-wasm/Cargo.toml.
+# Must equal the `wasm-bindgen` crate pinned in crates/hookproof-codat-wasm/Cargo.toml.
 WASM_BINDGEN_VERSION := 0.2.129
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_FEATURES := --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -179,8 +179,8 @@ js: setup-node setup-wasm
 	$(call bindgen,hookproof_webhook_wasm,webhook)
 	$(NPM_CARGO) build -p hookproof-webhook-wasm --features v1a --profile wasm --target wasm32-unknown-unknown
 	$(call bindgen,hookproof_webhook_wasm,webhook-v1a)
-	$(NPM_CARGO) build -p hookproof-wasm --profile wasm --target wasm32-unknown-unknown
-	$(call bindgen,hookproof_wasm,codat)
+	$(NPM_CARGO) build -p hookproof-codat-wasm --profile wasm --target wasm32-unknown-unknown
+	$(call bindgen,hookproof_codat_wasm,codat)
 	node js/build.mjs
 
 # $(1): the crate's artifact name, $(2): the module's directory under js/pkg.

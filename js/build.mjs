@@ -27,7 +27,7 @@ const dist = join(here, "dist");
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist);
 
-const MODULES = { webhook: "hookproof_webhook_wasm", "webhook-v1a": "hookproof_webhook_wasm", codat: "hookproof_wasm" };
+const MODULES = { webhook: "hookproof_webhook_wasm", "webhook-v1a": "hookproof_webhook_wasm", codat: "hookproof_codat_wasm" };
 const ENTRIES = ["index", "v1a", "codat"];
 // The modules of src/internal.js: whichever entry imports one gets the shared copy.
 const INTERNAL = ["internal.js", "errors.js", "input.js", "load.js", "webhook.js"];

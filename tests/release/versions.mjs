@@ -20,7 +20,7 @@ export const CRATES = {
   hookproof: "Cargo.toml",
   "hookproof-cli": "crates/hookproof-cli/Cargo.toml",
   "hookproof-gateway": "crates/hookproof-gateway/Cargo.toml",
-  "hookproof-wasm": "crates/hookproof-wasm/Cargo.toml",
+  "hookproof-codat-wasm": "crates/hookproof-codat-wasm/Cargo.toml",
   "hookproof-webhook-wasm": "crates/hookproof-webhook-wasm/Cargo.toml",
   "hookproof-component": "crates/hookproof-component/Cargo.toml",
 };
