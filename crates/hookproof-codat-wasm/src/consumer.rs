@@ -455,24 +455,34 @@ enum DeliveredIn {
     },
 }
 
-/// A string, or a plain object's own enumerable members: `{ inFlight }` first, else
-/// `{ backend, retryAfter? }` (the order serde's untagged enum tried them in).
+/// A string, or a plain object's own enumerable members (or a `Map`'s entries): `{ inFlight }`
+/// first, else `{ backend, retryAfter? }` (the order serde's untagged enum tried them in).
 fn delivered_from_js(value: &JsValue) -> Option<DeliveredIn> {
     if let Some(name) = value.as_string() {
         return Some(DeliveredIn::Name(name));
     }
-    if !value.is_object()
-        || Array::is_array(value)
-        || Reflect::has(value, &js_sys::Symbol::iterator()).unwrap_or(true)
+    let map = value.dyn_ref::<js_sys::Map>();
+    if map.is_none()
+        && (!value.is_object()
+            || Array::is_array(value)
+            || Reflect::has(value, &js_sys::Symbol::iterator()).unwrap_or(true))
     {
         return None;
     }
-    let entries = Object::entries(value.unchecked_ref());
-    let own = |name: &str| {
-        entries.iter().find_map(|pair| {
+    let entries = match map {
+        Some(_) => None,
+        None => Some(Object::entries(value.unchecked_ref())),
+    };
+    let own = |name: &str| match (map, &entries) {
+        (Some(map), _) => {
+            let key = JsValue::from_str(name);
+            map.has(&key).then(|| map.get(&key))
+        }
+        (None, Some(entries)) => entries.iter().find_map(|pair| {
             let pair: Array = pair.unchecked_into();
             (pair.get(0).as_string().as_deref() == Some(name)).then(|| pair.get(1))
-        })
+        }),
+        (None, None) => None,
     };
     if let Some(in_flight) = own("inFlight").as_ref().and_then(uint) {
         return Some(DeliveredIn::InFlight { in_flight });
