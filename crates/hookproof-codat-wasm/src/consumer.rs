@@ -47,7 +47,8 @@ pub struct JsConsumer {
 
 #[wasm_bindgen(js_class = Consumer)]
 impl JsConsumer {
-    /// Compiles `settings` (the core's `ConsumerSettings`, camelCase; unknown keys refused).
+    /// Compiles `settings` (the core's `ConsumerSettings`, camelCase). Members it does not know
+    /// are not read (serde-wasm-bindgen never applied `deny_unknown_fields` either).
     #[wasm_bindgen(constructor)]
     pub fn new(settings: JsValue) -> Result<JsConsumer, JsValue> {
         let settings = settings_from_js(&settings)
