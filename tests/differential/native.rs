@@ -5,6 +5,8 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "../harness/consumer_step.rs"]
+mod consumer_step;
 
 use common::{
     AcceptOpIn, Bad, EventOut, Listed, OutcomeIn, SecretSpec, Tol, accept_answer, accept_entry,
@@ -464,7 +466,7 @@ fn event_out(ev: &Event) -> EventOut {
 /// A consumer case: the core's `Consumer` driven by the case's feeds, steps in the vectors' shape.
 fn consumer_case(c: &Value) -> Result<String, Bad> {
     use hookproof::consumer::{
-        AuthorizationSetting, Backend4xx, Consumer, ConsumerSettings, Delivered, Head, Step,
+        AuthorizationSetting, Backend4xx, Consumer, ConsumerSettings, Delivered, Head,
     };
     use serde_json::json;
     let settings = field(c, "settings")?;
@@ -525,41 +527,6 @@ fn consumer_case(c: &Value) -> Result<String, Bad> {
         Ok(consumer) => consumer,
         Err(e) => return Ok(format!("consumer err {}", e.code())),
     };
-    let step_json = |step: Step| -> Value {
-        match step {
-            Step::ReadBody { max_bytes, wait_ms } => {
-                json!({"step": "read_body", "maxBytes": max_bytes, "waitMs": wait_ms})
-            }
-            Step::CheckSource => json!({"step": "check_source"}),
-            Step::CheckRate { wait_ms } => json!({"step": "check_rate", "waitMs": wait_ms}),
-            Step::Begin { id, key, wait_ms } => {
-                json!({"step": "begin", "id": id, "key": key, "waitMs": wait_ms})
-            }
-            Step::Deliver {
-                id,
-                token,
-                event_type,
-                company_id,
-                wait_ms,
-            } => json!({"step": "deliver", "id": id, "token": token, "eventType": event_type,
-                "companyId": company_id, "waitMs": wait_ms}),
-            Step::Commit {
-                id,
-                key,
-                token,
-                wait_ms,
-            } => json!({"step": "commit", "id": id, "key": key, "token": token, "waitMs": wait_ms}),
-            Step::Abort {
-                id,
-                key,
-                token,
-                wait_ms,
-            } => json!({"step": "abort", "id": id, "key": key, "token": token, "waitMs": wait_ms}),
-            Step::Answer(a) => json!({"step": "answer", "status": a.status, "body": a.body,
-                "retryAfter": a.retry_after, "allow": a.allow, "close": a.close,
-                "sender": a.sender.name()}),
-        }
-    };
     let request = field(c, "request")?;
     let head = Head {
         method: request["method"].as_str().unwrap_or(""),
@@ -567,7 +534,7 @@ fn consumer_case(c: &Value) -> Result<String, Bad> {
         content_length: request["contentLength"].as_u64(),
     };
     let (mut exchange, first) = consumer.exchange(u64_of(request, "now")?, &head);
-    let mut steps = vec![step_json(first)];
+    let mut steps = vec![consumer_step::consumer_step(first)];
     for f in field(c, "feeds")?.as_array().ok_or("feeds")? {
         let now = u64_of(f, "now")?;
         let fed = match str_of(f, "feed")? {
@@ -628,7 +595,7 @@ fn consumer_case(c: &Value) -> Result<String, Bad> {
             other => return Err(format!("feed {other}")),
         };
         steps.push(match fed {
-            Ok(step) => step_json(step),
+            Ok(step) => consumer_step::consumer_step(step),
             Err(e) => json!({"error": e.code()}),
         });
     }
