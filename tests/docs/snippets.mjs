@@ -12,6 +12,9 @@
 //   (HOOKPROOF_BIN_DIR, default target/debug), `CODAT_WEBHOOK_SECRET` set, and a receiver on
 //   127.0.0.1 in place of 127.0.0.1:8787 that verifies with `svix` and counts deliveries.
 //   Blocks of `wasmtime run --invoke` lines are run by tests/component/wasmtime-cli.test.mjs.
+//   A `sh repo` block is a walk-through from a clone: run from the repository root, in its own
+//   process group (what it starts in the background is stopped with it), with
+//   `CODAT_WEBHOOK_SECRET` set; every `hookproof send` in it must end `✔ delivered`.
 // - Rust: doctests — the page must be the crate's doc (docs/crate.md) or included by src/lib.rs's
 //   `readme_snippets`; a `rust,ignore` block must be a verbatim copy of a file that is built.
 // - `text` blocks are output, shown as printed.
@@ -264,6 +267,33 @@ export async function runShell(block, binDir, cwd) {
   }
 }
 
+/** Runs a `sh repo` block from the repository root; stops everything it started. */
+export async function runRepoShell(block) {
+  const run = spawn("bash", ["-euo", "pipefail", "-c", block.text], {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CODAT_WEBHOOK_SECRET: SECRET },
+  });
+  let output = "";
+  run.stdout.on("data", (d) => (output += d));
+  run.stderr.on("data", (d) => (output += d));
+  const exited = once(run, "exit").then(([code]) => code);
+  const timer = setTimeout(() => run.kill("SIGKILL"), 120_000);
+  const code = await exited;
+  clearTimeout(timer);
+  try {
+    process.kill(-run.pid, "SIGTERM"); // the block's background processes
+  } catch {
+    // already gone
+  }
+  if (code !== 0) throw new Error(`exit ${code}:\n${output}`);
+  const sends = (block.text.match(/^\s*(?:\S*\/)?hookproof send /gm) ?? []).length;
+  const delivered = (output.match(/✔ delivered/g) ?? []).length;
+  if (sends === 0 || delivered !== sends) throw new Error(`${delivered} of ${sends} send(s) ended "✔ delivered":\n${output}`);
+  return `sh (repository root): exit 0, ${delivered} of ${sends} send(s) delivered`;
+}
+
 function rustCovered(block) {
   if (/\bignore\b/.test(block.info)) {
     const candidates = ["tests/wasmtime-host/examples", "examples/axum/src"].flatMap((d) =>
@@ -306,6 +336,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       else if (["sh", "bash", "shell"].includes(block.lang)) {
         const covered = wasmtimeCovered(block);
         if (covered) results.push({ where, ok: true, what: covered });
+        else if (/\brepo\b/.test(block.info)) results.push({ where, ok: true, what: await runRepoShell(block) });
         else {
           const cwd = mkdtempSync(join(tmpdir(), "hookproof-sh-"));
           try {
