@@ -94,9 +94,9 @@ impl Gateway {
             .routes
             .iter()
             .map(|r| match &r.sink {
-                SinkConfig::Http { url, timeout, .. } => {
-                    Sink::Http(HttpSink::new(url.clone(), *timeout))
-                }
+                SinkConfig::Http {
+                    url, timeout, tls, ..
+                } => Sink::Http(HttpSink::new(url.clone(), *timeout, tls)),
             })
             .collect();
         let limits = Limits::new(config.unauthenticated.clone(), &config.routes);
@@ -147,8 +147,22 @@ pub async fn serve(
         .header_read_timeout(gateway.config.header_timeout)
         .keep_alive(true)
         .max_buf_size(MAX_HEAD_BYTES);
+    // TLS: the handshake runs in the connection's task, under its `max_connections` slot and
+    // within `handshake_timeout`; only then is HTTP served on it.
+    let tls = gateway.config.tls.as_ref().map(|t| {
+        (
+            tokio_rustls::TlsAcceptor::from(t.server.clone()),
+            t.handshake_timeout,
+        )
+    });
     gateway.ready.store(true, Ordering::SeqCst);
-    tracing::info!(listen = %gateway.config.listen, routes = gateway.config.routes.len(), "ready");
+    tracing::info!(
+        listen = %gateway.config.listen,
+        routes = gateway.config.routes.len(),
+        tls = tls.is_some(),
+        client_certificates = gateway.config.tls.as_ref().is_some_and(|t| t.client_ca_path.is_some()),
+        "ready"
+    );
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -170,10 +184,26 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let state = gateway.clone();
                 let service = service_fn(move |req| handle(state.clone(), peer, req));
-                let conn = http.serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
+                let http = http.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    match tls {
+                        None => {
+                            let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                        }
+                        Some((acceptor, timeout)) => {
+                            match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => {
+                                    let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                                }
+                                // rustls' errors name the alert or the certificate problem,
+                                // never key material.
+                                Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed: connection closed"),
+                                Err(_) => tracing::info!(%peer, "TLS handshake not finished within handshake_timeout_ms: connection closed"),
+                            }
+                        }
+                    }
                     drop(permit);
                 });
             }
