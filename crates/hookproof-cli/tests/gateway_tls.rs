@@ -245,6 +245,16 @@ fn https_get(
     ca: &Path,
     client: Option<(&Path, &Path)>,
 ) -> Result<u16, String> {
+    https_get_text(port, path, ca, client).map(|(status, _)| status)
+}
+
+/// As `https_get`, with the whole answer's text.
+fn https_get_text(
+    port: u16,
+    path: &str,
+    ca: &Path,
+    client: Option<(&Path, &Path)>,
+) -> Result<(u16, String), String> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
@@ -275,14 +285,18 @@ fn https_get(
         format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n").as_bytes(),
     )
     .map_err(|e| e.to_string())?;
-    let mut line = String::new();
-    BufReader::new(tls)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    line.split(' ')
+    let mut text = String::new();
+    // The gateway closes after `connection: close`; a missing close_notify is not an error here.
+    let read = tls.read_to_string(&mut text);
+    if text.is_empty() {
+        read.map_err(|e| e.to_string())?;
+    }
+    let status = text
+        .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("no status line: {line:?}"))
+        .ok_or_else(|| format!("no status line: {text:?}"))?;
+    Ok((status, text))
 }
 
 fn http_ready(port: u16) -> bool {
@@ -333,6 +347,14 @@ fn send(url: &str, extra: &[&str]) -> (Option<i32>, Value) {
     let json = serde_json::from_str(text.trim())
         .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code(), json)
+}
+
+/// The value of one series in a /metrics answer.
+fn metric(text: &str, series: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in {text}"))
 }
 
 fn route(sink: &str) -> String {
@@ -430,6 +452,13 @@ fn gateway_requires_a_client_certificate_from_client_ca() {
 
     // Plain HTTP on the TLS port is not served.
     assert!(!http_ready(port));
+    let (_, metrics) =
+        https_get_text(port, "/metrics", &trust, Some((&client_cert, &client_key))).unwrap();
+    let refused = metric(
+        &metrics,
+        "hookproof_gateway_tls_handshake_failures_total{reason=\"refused\"}",
+    );
+    assert!(refused >= 4, "{metrics}");
 
     // The key never reaches the log.
     let log = std::fs::read_to_string(&log).unwrap();
@@ -494,6 +523,12 @@ fn gateway_tls_closes_a_stalled_handshake_and_counts_it_as_a_connection() {
     wait_until("the freed slot", Duration::from_secs(5), || {
         https_get(port, "/healthz", &trust, None) == Ok(200)
     });
+    let (_, metrics) = https_get_text(port, "/metrics", &trust, None).unwrap();
+    let timed_out = metric(
+        &metrics,
+        "hookproof_gateway_tls_handshake_failures_total{reason=\"timeout\"}",
+    );
+    assert_eq!(timed_out, 1, "{metrics}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

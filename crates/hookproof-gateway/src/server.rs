@@ -187,6 +187,7 @@ pub async fn serve(
                 let watcher = graceful.watcher();
                 let http = http.clone();
                 let tls = tls.clone();
+                let counted = gateway.clone();
                 tokio::spawn(async move {
                     match tls {
                         None => {
@@ -201,9 +202,13 @@ pub async fn serve(
                                 // never key material.
                                 Ok(Err((e, stream))) => {
                                     tracing::info!(%peer, error = %e, "TLS handshake failed: connection closed");
+                                    counted.metrics.tls_handshake_failed(false);
                                     close_after_alert(stream).await;
                                 }
-                                Err(_) => tracing::info!(%peer, "TLS handshake not finished within handshake_timeout_ms: connection closed"),
+                                Err(_) => {
+                                    tracing::info!(%peer, "TLS handshake not finished within handshake_timeout_ms: connection closed");
+                                    counted.metrics.tls_handshake_failed(true);
+                                }
                             }
                         }
                     }
