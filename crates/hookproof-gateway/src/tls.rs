@@ -227,3 +227,104 @@ pub fn sink(ca: Option<&str>) -> Result<SinkTls, TlsError> {
         ca_path: ca.map(str::to_owned),
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, KeyPair};
+
+    struct Files(std::path::PathBuf);
+
+    impl Drop for Files {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A self-signed certificate for `localhost`: its PEM path and its key's PEM path, and the
+    /// key's text.
+    fn self_signed(dir: &Path, stem: &str) -> (String, String, String) {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let (c, k) = (
+            dir.join(format!("{stem}.crt")),
+            dir.join(format!("{stem}.key")),
+        );
+        std::fs::write(&c, cert.pem()).unwrap();
+        std::fs::write(&k, key.serialize_pem()).unwrap();
+        (
+            c.display().to_string(),
+            k.display().to_string(),
+            key.serialize_pem(),
+        )
+    }
+
+    fn dir(name: &str) -> Files {
+        let dir = std::env::temp_dir().join(format!(
+            "hookproof-gateway-tls-{name}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Files(dir)
+    }
+
+    #[test]
+    fn listener_debug_shows_paths_never_the_key() {
+        let files = dir("debug");
+        let (cert, key, key_text) = self_signed(&files.0, "a");
+        let tls = listener(&cert, &key, Some(&cert), Duration::from_secs(1)).unwrap();
+        let debug = format!("{tls:?}");
+        assert!(
+            debug.contains(&cert) && debug.contains("[REDACTED]"),
+            "{debug}"
+        );
+        assert!(!debug.contains(&key), "{debug}");
+        let body = key_text.lines().nth(1).unwrap();
+        assert!(!debug.contains(body), "{debug}");
+        let sink = sink(Some(&cert)).unwrap();
+        assert_eq!(format!("{sink:?}"), format!("SinkTls {{ ca: {cert:?} }}"));
+    }
+
+    #[test]
+    fn every_unusable_file_is_named_with_its_setting() {
+        let files = dir("errors");
+        let (cert, key, key_text) = self_signed(&files.0, "a");
+        let (_, other_key, _) = self_signed(&files.0, "b");
+        let missing = files.0.join("missing.pem").display().to_string();
+        let field = |r: Result<ListenerTls, Vec<TlsError>>| -> Vec<(TlsField, String)> {
+            r.unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect()
+        };
+        let t = Duration::from_secs(1);
+        let got = field(listener(&missing, &missing, Some(&missing), t));
+        assert_eq!(
+            got.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            [TlsField::Cert, TlsField::Key, TlsField::Ca],
+            "{got:?}"
+        );
+        assert!(
+            got.iter().all(|(_, m)| m.starts_with("cannot read")),
+            "{got:?}"
+        );
+        let got = field(listener(&key, &cert, None, t));
+        assert!(got[0].1.starts_with("no certificate"), "{got:?}");
+        assert!(got[1].1.starts_with("no readable private key"), "{got:?}");
+        let got = field(listener(&cert, &other_key, None, t));
+        assert_eq!(got[0].0, TlsField::Key);
+        assert!(got[0].1.contains("does not match"), "{got:?}");
+        let body = key_text.lines().nth(1).unwrap();
+        assert!(got.iter().all(|(_, m)| !m.contains(body)));
+        assert!(
+            sink(Some(&key))
+                .unwrap_err()
+                .message
+                .starts_with("no certificate")
+        );
+    }
+}
