@@ -450,6 +450,31 @@ fn gateway_requires_a_client_certificate_from_client_ca() {
     );
     assert_eq!(backend.received().len(), 1);
 
+    // Unusable client certificate files: a usage error (exit 2) naming the flag, no key text.
+    for (cert, key, want) in [
+        (&client_cert, &client_cert, "--client-key"),
+        (&client_key, &client_key, "--client-cert"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["send", &url, "--secret", SECRET, &cacert])
+            .arg(format!("--client-cert={}", cert.display()))
+            .arg(format!("--client-key={}", key.display()))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("{want} ")), "{err}");
+        let key_text = std::fs::read_to_string(&client_key).unwrap();
+        assert!(!err.contains(key_text.lines().nth(1).unwrap()), "{err}");
+    }
+    let out = Command::new(BIN)
+        .args(["send", &url, "--secret", SECRET])
+        .arg(format!("--client-cert={}", client_cert.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(backend.received().len(), 1);
+
     // Plain HTTP on the TLS port is not served.
     assert!(!http_ready(port));
     let (_, metrics) =
