@@ -191,7 +191,7 @@ pub fn listener(
         Some(v) => builder.with_client_cert_verifier(v),
         None => builder.with_no_client_auth(),
     };
-    let server = builder.with_single_cert(chain, key_der).map_err(|e| {
+    let mut server = builder.with_single_cert(chain, key_der).map_err(|e| {
         let message = match e {
             rustls::Error::InconsistentKeys(_) => {
                 format!("the key in {key} does not match the certificate in {cert}")
@@ -200,6 +200,9 @@ pub fn listener(
         };
         vec![error(TlsField::Key, message)]
     })?;
+    // HTTP/1.1 only (as the plain listener): a client that offers ALPN gets `http/1.1`, one
+    // that offers only `h2` a `no_application_protocol` alert instead of a protocol mismatch.
+    server.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(ListenerTls {
         server: Arc::new(server),
         handshake_timeout,
