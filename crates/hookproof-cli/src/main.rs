@@ -48,7 +48,7 @@ enum Command {
     /// http:// redirect is never followed (dropped: insecure_redirect).
     ///
     /// Text output escapes control characters in anything the consumer sent (`\x1b`).
-    Send(send::SendArgs),
+    Send(Box<send::SendArgs>),
     /// List the example event types `send` can build.
     Events,
     /// Run the webhook gateway: verify, filter, de-duplicate and deliver Codat webhooks to a
@@ -180,7 +180,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Verify(args) => verify(args),
         Command::Sign(args) => sign(args),
-        Command::Send(args) => send::run(args),
+        Command::Send(args) => send::run(*args),
         Command::Gateway(args) => hookproof_gateway::main(&args.config, args.check),
         Command::Events => {
             println!("Current service (eventType), for `send --event-type`:");

@@ -53,6 +53,14 @@ pub struct SendArgs {
     /// (a private CA): `PEM`, `@PEM` or `-`.
     #[arg(long, value_name = "PEM")]
     cacert: Option<String>,
+    /// PEM file of the client certificate (chain, leaf first) to present for https:// (mutual
+    /// TLS, as Codat presents the certificate a consumer gave it): `PEM` or `@PEM`. Needs
+    /// --client-key.
+    #[arg(long, value_name = "PEM", requires = "client_key")]
+    client_cert: Option<String>,
+    /// PEM file of the private key of --client-cert (PKCS#8, PKCS#1 or SEC1): `PEM` or `@PEM`.
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    client_key: Option<String>,
     /// Event type from Codat's catalog (see `hookproof events`); with --legacy-body, a RuleType.
     #[arg(long, value_name = "T", default_value = "read.completed")]
     event_type: String,
@@ -251,12 +259,25 @@ fn origin(url: &str) -> Option<(String, String, u16)> {
     Some((scheme, host.to_ascii_lowercase(), port))
 }
 
-/// Mozilla's roots (webpki-roots), or exactly the certificates of a `--cacert` PEM file.
-fn tls_config(cacert: Option<&str>) -> Result<ureq::tls::TlsConfig, String> {
-    use ureq::tls::{PemItem, RootCerts, TlsConfig, parse_pem};
+/// Mozilla's roots (webpki-roots), or exactly the certificates of a `--cacert` PEM file; the
+/// client certificate and key of `--client-cert` / `--client-key`, if given.
+fn tls_config(
+    cacert: Option<&str>,
+    client: Option<(&str, &str)>,
+) -> Result<ureq::tls::TlsConfig, String> {
+    use ureq::tls::{RootCerts, TlsConfig};
+    let builder = TlsConfig::builder().client_cert(client.map(client_cert).transpose()?);
     let Some(path) = cacert else {
-        return Ok(TlsConfig::builder().root_certs(RootCerts::WebPki).build());
+        return Ok(builder.root_certs(RootCerts::WebPki).build());
     };
+    Ok(builder
+        .root_certs(RootCerts::new_with_certs(&ca_certs(path)?))
+        .build())
+}
+
+/// The certificates of a `--cacert` PEM file (at least one).
+fn ca_certs(path: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    use ureq::tls::{PemItem, parse_pem};
     let pem = input::file_value("--cacert", path, input::MAX_VALUE_BYTES)?;
     let mut certs = Vec::new();
     for item in parse_pem(&pem) {
@@ -268,9 +289,33 @@ fn tls_config(cacert: Option<&str>) -> Result<ureq::tls::TlsConfig, String> {
     if certs.is_empty() {
         return Err(format!("--cacert {path}: no certificate in it"));
     }
-    Ok(TlsConfig::builder()
-        .root_certs(RootCerts::new_with_certs(&certs))
-        .build())
+    Ok(certs)
+}
+
+/// `--client-cert` (every certificate of the file, leaf first) and `--client-key` (its first
+/// private key; its text is wiped after parsing and never printed).
+fn client_cert((cert, key): (&str, &str)) -> Result<ureq::tls::ClientCert, String> {
+    use ureq::tls::{ClientCert, PemItem, PrivateKey, parse_pem};
+    let pem = input::file_value("--client-cert", cert, input::MAX_VALUE_BYTES)?;
+    let mut chain = Vec::new();
+    for item in parse_pem(&pem) {
+        if let PemItem::Certificate(c) = item.map_err(|e| format!("--client-cert {cert}: {e}"))? {
+            chain.push(c);
+        }
+    }
+    if chain.is_empty() {
+        return Err(format!(
+            "--client-cert {cert}: no certificate (-----BEGIN CERTIFICATE-----) in it"
+        ));
+    }
+    let mut text = input::file_value("--client-key", key, input::MAX_VALUE_BYTES)?;
+    let parsed = PrivateKey::from_pem(&text).map_err(|_| {
+        format!(
+            "--client-key {key}: no readable private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) in it"
+        )
+    });
+    text.iter_mut().for_each(|b| *b = 0);
+    Ok(ClientCert::new_with_certs(&chain, parsed?))
 }
 
 fn outcome_text(o: Outcome) -> String {
@@ -464,7 +509,10 @@ fn deliver(args: &SendArgs) -> Result<bool, String> {
     let home = origin(&args.url).ok_or("URL must be http:// or https:// with a host")?;
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls_config(args.cacert.as_deref())?)
+        .tls_config(tls_config(
+            args.cacert.as_deref(),
+            args.client_cert.as_deref().zip(args.client_key.as_deref()),
+        )?)
         .timeout_global(Some(Duration::from_secs_f64(args.deadline)))
         .max_redirects(0)
         .http_status_as_error(false)

@@ -72,8 +72,19 @@ struct RawConfig {
     unauthenticated_per_second: Option<Spanned<u32>>,
     unauthenticated_burst: Option<Spanned<u32>>,
     trusted_proxies: Option<Spanned<Vec<Spanned<String>>>>,
+    tls: Option<Spanned<RawTls>>,
     #[serde(default)]
     routes: Vec<Spanned<RawRoute>>,
+}
+
+/// `[tls]`: the listener speaks TLS (and, with `client_ca`, requires client certificates).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    cert: Spanned<String>,
+    key: Spanned<String>,
+    client_ca: Option<Spanned<String>>,
+    handshake_timeout_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +112,7 @@ struct RawSink {
     timeout_ms: Option<Spanned<u64>>,
     on_4xx: Option<Spanned<String>>,
     redis_stream: Option<Spanned<String>>,
+    ca: Option<Spanned<String>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +154,8 @@ pub struct Config {
     pub unauthenticated: SourceLimiter,
     /// Proxies whose `X-Forwarded-For` is believed (`None`: the header is ignored).
     pub trusted_proxies: Option<SourceAllowlist>,
+    /// TLS on the listener (`None`: plain HTTP).
+    pub tls: Option<crate::tls::ListenerTls>,
     /// The routes, in file order.
     pub routes: Vec<Route>,
     /// Start-up warnings (printed by `--check` and logged on start).
@@ -153,8 +167,10 @@ pub struct Config {
 pub enum SinkConfig {
     /// POST to a backend.
     Http {
-        /// `http://` URL.
+        /// `http://` or `https://` URL.
         url: hyper::Uri,
+        /// Roots for `https://` (the sink's `ca`, or Mozilla's).
+        tls: crate::tls::SinkTls,
         /// Per-delivery timeout (also bounded by the answer budget).
         timeout: Duration,
         /// Backend 4xx handling (the core's choice, [`Backend4xx`]).
@@ -503,6 +519,10 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
             }
         }
     });
+    let tls = raw
+        .tls
+        .as_ref()
+        .and_then(|t| compile_tls(t.get_ref(), errors));
     let budget = number(
         &raw.budget_ms,
         "budget_ms",
@@ -560,9 +580,59 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         acceptance,
         unauthenticated: unauthenticated?,
         trusted_proxies,
+        tls,
         routes,
         warnings,
     })
+}
+
+/// `[tls]`: every file read and checked now, so `--check` reports each problem with its key.
+fn compile_tls(raw: &RawTls, errors: &mut Errors<'_>) -> Option<crate::tls::ListenerTls> {
+    use crate::tls::TlsField;
+    let timeout = number(
+        &raw.handshake_timeout_ms,
+        "tls.handshake_timeout_ms",
+        crate::tls::DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        1..=60_000,
+        errors,
+        Duration::from_millis,
+    );
+    let mut empty = false;
+    for (key, value) in [
+        ("tls.cert", Some(&raw.cert)),
+        ("tls.key", Some(&raw.key)),
+        ("tls.client_ca", raw.client_ca.as_ref()),
+    ] {
+        if let Some(v) = value
+            && v.get_ref().is_empty()
+        {
+            errors.push(key, &v.span(), "expected the path of a PEM file");
+            empty = true;
+        }
+    }
+    if empty {
+        return None;
+    }
+    match crate::tls::listener(
+        raw.cert.get_ref(),
+        raw.key.get_ref(),
+        raw.client_ca.as_ref().map(|c| c.get_ref().as_str()),
+        timeout,
+    ) {
+        Ok(tls) => Some(tls),
+        Err(list) => {
+            for e in list {
+                let (key, span) = match (e.field, &raw.client_ca) {
+                    (TlsField::Cert, _) => ("tls.cert", raw.cert.span()),
+                    (TlsField::Key, _) => ("tls.key", raw.key.span()),
+                    (TlsField::Ca, Some(ca)) => ("tls.client_ca", ca.span()),
+                    (TlsField::Ca, None) => ("tls", 0..0),
+                };
+                errors.push(key, &span, e.message);
+            }
+            None
+        }
+    }
 }
 
 /// Resolves a secret setting: `env:NAME`, `file:PATH`, or the text itself. Several lines (a
@@ -957,28 +1027,47 @@ fn compile_sink(
         (Some(url), None) => {
             let uri = match url.get_ref().parse::<hyper::Uri>() {
                 Ok(u)
-                    if u.scheme_str() == Some("http")
+                    if matches!(u.scheme_str(), Some("http" | "https"))
                         && u.authority().is_some()
                         && u.authority().is_some_and(|a| !a.as_str().contains('@')) =>
                 {
                     Some(u)
                 }
-                Ok(u) if u.scheme_str() == Some("https") => {
-                    errors.push(
-                        format!("{key}.http"),
-                        &url.span(),
-                        "https:// backends are not built yet in this version: use http://",
-                    );
-                    None
-                }
                 _ => {
                     errors.push(
                         format!("{key}.http"),
                         &url.span(),
-                        "expected an http:// URL with a host, e.g. \"http://127.0.0.1:8000/webhooks\" (no user:password@)",
+                        "expected an http:// or https:// URL with a host, e.g. \"http://127.0.0.1:8000/webhooks\" (no user:password@)",
                     );
                     None
                 }
+            };
+            let https = uri
+                .as_ref()
+                .is_some_and(|u| u.scheme_str() == Some("https"));
+            let tls = match &sink.ca {
+                Some(ca) if uri.is_some() && !https => {
+                    errors.push(
+                        format!("{key}.ca"),
+                        &ca.span(),
+                        "`ca` is for https:// backends only",
+                    );
+                    None
+                }
+                Some(ca) if ca.get_ref().is_empty() => {
+                    errors.push(
+                        format!("{key}.ca"),
+                        &ca.span(),
+                        "expected the path of a PEM file of CA certificates",
+                    );
+                    None
+                }
+                Some(ca) => crate::tls::sink(Some(ca.get_ref()))
+                    .map_err(|e| errors.push(format!("{key}.ca"), &ca.span(), e.message))
+                    .ok(),
+                None => crate::tls::sink(None)
+                    .map_err(|e| errors.push(format!("{key}.http"), &url.span(), e.message))
+                    .ok(),
             };
             // A delivery may outlast the answer to the sender (it is then answered 503 and
             // the lease settled by the delivery's result), never the lease itself.
@@ -1005,6 +1094,7 @@ fn compile_sink(
             };
             Some(SinkConfig::Http {
                 url: uri?,
+                tls: tls?,
                 timeout,
                 on_4xx,
             })
@@ -1055,13 +1145,13 @@ mod tests {
 
     #[test]
     fn every_error_names_its_key_and_line() {
-        let text = "listen = \"127.0.0.1:1\"\nmax_body_bytes = 0\n[[routes]]\npath = \"/a\"\nsecrets = [\"env:HOOKPROOF_GATEWAY_TEST_UNSET_VAR\"]\nevent_types = [\"read.completed,connection.*\"]\nsink = { http = \"https://example.invalid/\" }\n[[routes]]\npath = \"/a\"\nauthorization = \"Basic bm9wYXNzd29yZA==\"\nsink = { http = \"http://127.0.0.1:9/\", on_4xx = \"drop\" }\n[[routes]]\npath = \"/open\"\nsink = { http = \"http://127.0.0.1:9/\" }\n";
+        let text = "listen = \"127.0.0.1:1\"\nmax_body_bytes = 0\n[[routes]]\npath = \"/a\"\nsecrets = [\"env:HOOKPROOF_GATEWAY_TEST_UNSET_VAR\"]\nevent_types = [\"read.completed,connection.*\"]\nsink = { http = \"http://example.invalid/\", ca = \"/nonexistent\" }\n[[routes]]\npath = \"/a\"\nauthorization = \"Basic bm9wYXNzd29yZA==\"\nsink = { http = \"http://127.0.0.1:9/\", on_4xx = \"drop\" }\n[[routes]]\npath = \"/open\"\nsink = { http = \"http://127.0.0.1:9/\" }\n";
         let errors = errors(text);
         let expect = [
             "line 2, column 18: max_body_bytes: must be from 1 to 1048576 (got 0)",
             "line 5, column 12: routes[0].secrets[0]: environment variable HOOKPROOF_GATEWAY_TEST_UNSET_VAR is not set",
             "line 6, column 16: routes[0].event_types[0]: one entry per string",
-            "line 7, column 17: routes[0].sink.http: https:// backends are not built yet",
+            "line 7, column 49: routes[0].sink.ca: `ca` is for https:// backends only",
             "line 10, column 17: routes[1].authorization: Basic credentials must be base64 of user:password",
             "line 11, column 49: routes[1].sink.on_4xx: expected \"retry\"",
             "line 12, column 1: routes[2]: a route needs credentials",

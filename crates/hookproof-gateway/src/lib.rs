@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod server;
 pub mod sink;
 pub mod store;
+pub mod tls;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -41,11 +42,26 @@ pub fn main(path: &Path, check: bool) -> ExitCode {
             config.listen,
             config.routes.len()
         );
+        if let Some(tls) = &config.tls {
+            match &tls.client_ca_path {
+                Some(ca) => println!(
+                    "  tls: certificate {}; client certificates required, issued by {ca}",
+                    tls.cert_path
+                ),
+                None => println!("  tls: certificate {}", tls.cert_path),
+            }
+        }
         for route in &config.routes {
             let sink = match &route.sink {
-                config::SinkConfig::Http { url, timeout, .. } => {
-                    format!("http {url} (timeout {} ms)", timeout.as_millis())
-                }
+                config::SinkConfig::Http {
+                    url, timeout, tls, ..
+                } => match &tls.ca_path {
+                    Some(ca) if url.scheme_str() == Some("https") => format!(
+                        "http {url} (timeout {} ms, trusting {ca})",
+                        timeout.as_millis()
+                    ),
+                    _ => format!("http {url} (timeout {} ms)", timeout.as_millis()),
+                },
             };
             println!("  {} -> {sink}, policy {}", route.path, route.policy.name());
         }

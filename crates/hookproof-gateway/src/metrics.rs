@@ -135,6 +135,10 @@ pub struct Metrics {
     routes: Vec<RouteMetrics>,
     /// Requests to no route.
     not_found: AtomicU64,
+    /// TLS handshakes refused (by rustls: no or an untrusted client certificate, bad
+    /// protocol), and not finished within `handshake_timeout_ms`.
+    tls_refused: AtomicU64,
+    tls_timed_out: AtomicU64,
 }
 
 impl Metrics {
@@ -145,6 +149,8 @@ impl Metrics {
             paths,
             routes,
             not_found: AtomicU64::new(0),
+            tls_refused: AtomicU64::new(0),
+            tls_timed_out: AtomicU64::new(0),
         }
     }
 
@@ -164,6 +170,16 @@ impl Metrics {
     /// Counts one request to no route.
     pub fn not_found(&self) {
         self.not_found.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one TLS handshake that failed: refused, or (`timed_out`) not finished in time.
+    pub fn tls_handshake_failed(&self, timed_out: bool) {
+        let counter = if timed_out {
+            &self.tls_timed_out
+        } else {
+            &self.tls_refused
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records one sink call on `route`: its latency and whether it delivered.
@@ -222,6 +238,12 @@ impl Metrics {
             out,
             "# HELP hookproof_gateway_not_found_total Requests to no configured route.\n# TYPE hookproof_gateway_not_found_total counter\nhookproof_gateway_not_found_total {}",
             load(&self.not_found)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hookproof_gateway_tls_handshake_failures_total TLS handshakes that failed: refused (e.g. no or an untrusted client certificate) or timed out.\n# TYPE hookproof_gateway_tls_handshake_failures_total counter\nhookproof_gateway_tls_handshake_failures_total{{reason=\"refused\"}} {}\nhookproof_gateway_tls_handshake_failures_total{{reason=\"timeout\"}} {}",
+            load(&self.tls_refused),
+            load(&self.tls_timed_out)
         );
         let simple: [(&str, &str, Series); 4] = [
             ("deliveries_total", "Events the sink accepted.", |r| {

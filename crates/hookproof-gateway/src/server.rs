@@ -94,9 +94,9 @@ impl Gateway {
             .routes
             .iter()
             .map(|r| match &r.sink {
-                SinkConfig::Http { url, timeout, .. } => {
-                    Sink::Http(HttpSink::new(url.clone(), *timeout))
-                }
+                SinkConfig::Http {
+                    url, timeout, tls, ..
+                } => Sink::Http(HttpSink::new(url.clone(), *timeout, tls)),
             })
             .collect();
         let limits = Limits::new(config.unauthenticated.clone(), &config.routes);
@@ -147,8 +147,22 @@ pub async fn serve(
         .header_read_timeout(gateway.config.header_timeout)
         .keep_alive(true)
         .max_buf_size(MAX_HEAD_BYTES);
+    // TLS: the handshake runs in the connection's task, under its `max_connections` slot and
+    // within `handshake_timeout`; only then is HTTP served on it.
+    let tls = gateway.config.tls.as_ref().map(|t| {
+        (
+            tokio_rustls::TlsAcceptor::from(t.server.clone()),
+            t.handshake_timeout,
+        )
+    });
     gateway.ready.store(true, Ordering::SeqCst);
-    tracing::info!(listen = %gateway.config.listen, routes = gateway.config.routes.len(), "ready");
+    tracing::info!(
+        listen = %gateway.config.listen,
+        routes = gateway.config.routes.len(),
+        tls = tls.is_some(),
+        client_certificates = gateway.config.tls.as_ref().is_some_and(|t| t.client_ca_path.is_some()),
+        "ready"
+    );
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -170,10 +184,34 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let state = gateway.clone();
                 let service = service_fn(move |req| handle(state.clone(), peer, req));
-                let conn = http.serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
+                let http = http.clone();
+                let tls = tls.clone();
+                let counted = gateway.clone();
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    match tls {
+                        None => {
+                            let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                        }
+                        Some((acceptor, timeout)) => {
+                            match tokio::time::timeout(timeout, acceptor.accept(stream).into_fallible()).await {
+                                Ok(Ok(stream)) => {
+                                    let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                                }
+                                // rustls' errors name the alert or the certificate problem,
+                                // never key material.
+                                Ok(Err((e, stream))) => {
+                                    tracing::info!(%peer, error = %e, "TLS handshake failed: connection closed");
+                                    counted.metrics.tls_handshake_failed(false);
+                                    close_after_alert(stream).await;
+                                }
+                                Err(_) => {
+                                    tracing::info!(%peer, "TLS handshake not finished within handshake_timeout_ms: connection closed");
+                                    counted.metrics.tls_handshake_failed(true);
+                                }
+                            }
+                        }
+                    }
                     drop(permit);
                 });
             }
@@ -193,6 +231,37 @@ pub async fn serve(
             tracing::warn!("drain deadline passed: exchanges still in flight are cut off (their leases expire)");
         }
     }
+}
+
+/// After a refused TLS handshake, the connection is read and discarded for at most this long
+/// (and [`ALERT_LINGER_BYTES`]) before it is closed.
+pub const ALERT_LINGER: Duration = Duration::from_secs(1);
+/// …and at most this many bytes.
+pub const ALERT_LINGER_BYTES: usize = 64 * 1024;
+
+/// Closes a connection whose TLS handshake was refused so that the client reads the alert
+/// (e.g. `certificate_required`): the write side is shut after the alert, and what the client
+/// already sent (in TLS 1.3 its request follows its certificate at once) is read and dropped,
+/// bounded, instead of being answered with a reset that would hide the alert from it.
+async fn close_after_alert(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWrite;
+    let _ = std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_shutdown(cx)).await;
+    let drain = async {
+        let mut buffer = [0u8; 4096];
+        let mut read = 0usize;
+        while read <= ALERT_LINGER_BYTES {
+            if stream.readable().await.is_err() {
+                return;
+            }
+            match stream.try_read(&mut buffer) {
+                Ok(0) => return,
+                Ok(n) => read += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(ALERT_LINGER, drain).await;
 }
 
 type Answered = Result<Response<Full<Bytes>>, Infallible>;

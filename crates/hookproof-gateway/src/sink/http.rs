@@ -1,12 +1,15 @@
 //! The HTTP sink: POSTs the body byte for byte to the backend, with the original `webhook-*`
 //! (and `svix-*`) headers — `webhook-id` is the backend's idempotency key — and headers saying
 //! what the gateway verified. A pooled hyper-util client; every call bounded by a deadline.
+//! `https://` backends are reached over rustls (ring), their certificate checked against the
+//! sink's roots (its `ca`, or Mozilla's) and the URL's host name.
 
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 use hyper::{Method, Request, Uri};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -31,15 +34,22 @@ pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 pub struct HttpSink {
     url: Uri,
     timeout: Duration,
-    client: Client<HttpConnector, Full<bytes::Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<bytes::Bytes>>,
 }
 
 impl HttpSink {
-    /// A sink POSTing to `url`, each call bounded by `timeout`.
-    pub fn new(url: Uri, timeout: Duration) -> HttpSink {
+    /// A sink POSTing to `url`, each call bounded by `timeout`; `tls` for `https://` URLs.
+    pub fn new(url: Uri, timeout: Duration, tls: &crate::tls::SinkTls) -> HttpSink {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(timeout));
+        // The scheme is checked by the TLS layer: https:// gets TLS, http:// stays plain.
+        connector.enforce_http(false);
+        let connector = HttpsConnectorBuilder::new()
+            .with_tls_config((*tls.client).clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
