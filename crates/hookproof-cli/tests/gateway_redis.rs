@@ -530,3 +530,82 @@ sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
         "shared limit: 6 requests over 2 gateways in {elapsed:?}: 2 accepted, 4 answered 429 + Retry-After"
     );
 }
+
+#[test]
+fn the_stream_sink_adds_each_id_once_and_python_reads_it_with_xreadgroup() {
+    let python = root().join("target/tools/python/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `make setup-python` (redis-py from examples/gateway-python/requirements.txt)",
+        python.display()
+    );
+    let redis_port = free_port();
+    let _redis = start_redis(redis_port, &[]);
+    let config = format!(
+        r#"
+listen = "127.0.0.1:{{port}}"
+redis = "redis://127.0.0.1:{redis_port}"
+
+[[routes]]
+path = "/codat"
+secrets = ["env:GATEWAY_TEST_SECRET"]
+sink = {{ redis_stream = "codat-events", maxlen = 1000 }}
+"#
+    );
+    let (_gateway, port) = start_gateway("stream.toml", &config);
+    let bodies: Vec<Vec<u8>> = (0..3).map(event).collect();
+    for (n, body) in bodies.iter().enumerate() {
+        let id = format!("msg_stream_{n}");
+        let r = send(port, "/codat", &signed(&id, body), body);
+        assert_eq!(r.status, 202, "{}", r.body);
+        // A redelivery: acknowledged as a duplicate, not added again.
+        let r = send(port, "/codat", &signed(&id, body), body);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("duplicate"), "{}", r.body);
+    }
+    let stream = "hookproof:stream:{codat-events}";
+    assert_eq!(redis_cli(redis_port, &["XLEN", stream]).trim(), "3");
+    let out = Command::new(&python)
+        .arg(root().join("examples/gateway-python/stream_consumer.py"))
+        .args(["--redis", &format!("redis://127.0.0.1:{redis_port}")])
+        .args([
+            "--stream",
+            stream,
+            "--count",
+            "3",
+            "--timeout",
+            "10",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 3);
+    for (n, entry) in entries.iter().enumerate() {
+        assert_eq!(entry["webhook-id"], format!("msg_stream_{n}"));
+        assert_eq!(entry["event-type"], "read.completed");
+        assert_eq!(entry["company-id"], format!("company-{n}"));
+        assert_eq!(entry["route"], "/codat");
+        assert_eq!(entry["verified"], "standard-webhooks");
+        assert_eq!(entry["body"].as_str().unwrap().as_bytes(), &bodies[n][..]);
+    }
+    // Every entry acknowledged by the consumer group.
+    let pending = redis_cli(redis_port, &["XPENDING", stream, "backend"]);
+    assert_eq!(
+        pending.lines().next().map(str::trim),
+        Some("0"),
+        "{pending}"
+    );
+    eprintln!(
+        "stream sink: 3 events + 3 redeliveries -> XLEN 3; the Python XREADGROUP consumer read and acknowledged 3"
+    );
+}
