@@ -609,3 +609,93 @@ sink = {{ redis_stream = "codat-events", maxlen = 1000 }}
         "stream sink: 3 events + 3 redeliveries -> XLEN 3; the Python XREADGROUP consumer read and acknowledged 3"
     );
 }
+
+/// A local 3-master Redis Cluster (no replicas), once every node says `cluster_state:ok`.
+fn start_cluster() -> (Vec<Proc>, Vec<u16>) {
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let procs: Vec<Proc> = ports
+        .iter()
+        .map(|port| {
+            let conf = scratch().join(format!("nodes-{port}.conf"));
+            let _ = std::fs::remove_file(&conf);
+            let conf = conf.to_string_lossy().into_owned();
+            start_redis(
+                *port,
+                &["--cluster-enabled", "yes", "--cluster-config-file", &conf],
+            )
+        })
+        .collect();
+    let nodes: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let out = Command::new("redis-cli")
+        .arg("--cluster")
+        .arg("create")
+        .args(&nodes)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for port in &ports {
+        wait_until("cluster_state:ok", Duration::from_secs(20), || {
+            redis_cli(*port, &["CLUSTER", "INFO"]).contains("cluster_state:ok")
+        });
+    }
+    (procs, ports)
+}
+
+#[test]
+fn on_a_redis_cluster_routes_spread_over_the_masters_and_deliver_once() {
+    let (_cluster, ports) = start_cluster();
+    let backend = Backend::start();
+    let mut config = format!(
+        "listen = \"127.0.0.1:{{port}}\"\nredis = \"redis://127.0.0.1:{}\"\nredis_cluster = true\n",
+        ports[0]
+    );
+    let routes: Vec<String> = (0..9).map(|i| format!("/codat-{i}")).collect();
+    for path in &routes {
+        config.push_str(&format!(
+            "[[routes]]\npath = \"{path}\"\nsecrets = [\"env:GATEWAY_TEST_SECRET\"]\nrate_limit_per_second = 100\nsink = {{ http = \"http://127.0.0.1:{}/webhooks\" }}\n",
+            backend.port
+        ));
+    }
+    config.push_str(
+        "[[routes]]\npath = \"/stream\"\nsecrets = [\"env:GATEWAY_TEST_SECRET\"]\nsink = { redis_stream = \"cluster-events\", maxlen = 100 }\n",
+    );
+    let (_g1, p1) = start_gateway("cluster-1.toml", &config);
+    let (_g2, p2) = start_gateway("cluster-2.toml", &config);
+    let mut answers = BTreeMap::new();
+    for (n, path) in routes.iter().chain([&"/stream".to_owned()]).enumerate() {
+        for k in 0..3 {
+            let id = format!("msg_cluster_{k}");
+            let body = event(n);
+            let first = send(p1, path, &signed(&id, &body), &body);
+            let again = send(p2, path, &signed(&id, &body), &body);
+            *answers.entry((first.status, again.status)).or_insert(0) += 1;
+            assert_eq!((first.status, again.status), (202, 200), "{path} {id}: {} / {}", first.body, again.body);
+        }
+    }
+    let counts = backend.counts();
+    assert_eq!(counts.len(), 27, "{counts:?}");
+    assert!(counts.values().all(|&c| c == 1), "{counts:?}");
+    // The routes' keys are on every master, each route's on one; no CROSSSLOT anywhere.
+    let mut per_master = Vec::new();
+    for port in &ports {
+        let keys = redis_cli(*port, &["--scan", "--pattern", "hookproof:*"]);
+        per_master.push(keys.lines().count());
+        let errors = redis_cli(*port, &["INFO", "errorstats"]);
+        assert!(!errors.contains("CROSSSLOT"), "{port}: {errors}");
+    }
+    assert!(per_master.iter().all(|&n| n > 0), "{per_master:?}");
+    let stream = "hookproof:stream:{cluster-events}";
+    let xlen: usize = ports
+        .iter()
+        .map(|p| redis_cli(*p, &["XLEN", stream]).trim().parse::<usize>().unwrap_or(0))
+        .sum();
+    assert_eq!(xlen, 3);
+    eprintln!(
+        "cluster: 10 routes x 3 ids, each sent to both gateways: {answers:?} (202 then duplicate 200); keys per master {per_master:?}; stream entries {xlen}; 0 CROSSSLOT"
+    );
+}
