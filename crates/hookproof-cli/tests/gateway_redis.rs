@@ -674,7 +674,13 @@ fn on_a_redis_cluster_routes_spread_over_the_masters_and_deliver_once() {
             let first = send(p1, path, &signed(&id, &body), &body);
             let again = send(p2, path, &signed(&id, &body), &body);
             *answers.entry((first.status, again.status)).or_insert(0) += 1;
-            assert_eq!((first.status, again.status), (202, 200), "{path} {id}: {} / {}", first.body, again.body);
+            assert_eq!(
+                (first.status, again.status),
+                (202, 200),
+                "{path} {id}: {} / {}",
+                first.body,
+                again.body
+            );
         }
     }
     let counts = backend.counts();
@@ -692,7 +698,12 @@ fn on_a_redis_cluster_routes_spread_over_the_masters_and_deliver_once() {
     let stream = "hookproof:stream:{cluster-events}";
     let xlen: usize = ports
         .iter()
-        .map(|p| redis_cli(*p, &["XLEN", stream]).trim().parse::<usize>().unwrap_or(0))
+        .map(|p| {
+            redis_cli(*p, &["XLEN", stream])
+                .trim()
+                .parse::<usize>()
+                .unwrap_or(0)
+        })
         .sum();
     assert_eq!(xlen, 3);
     eprintln!(
