@@ -140,5 +140,5 @@ test("a Node consumer (hookproof/redis) and a gateway on one Redis accept each i
     assert.equal((byGateway.get(id) ?? 0) + (byNode.get(id) ?? 0), 1, id);
   }
   assert.ok(byNode.size > 0 && byGateway.size > 0, `both sides delivered some: node ${byNode.size}, gateway ${byGateway.size}`);
-  console.log(`node + gateway on one Redis: ${IDS} ids offered to both at once; delivered by the gateway ${byGateway.size}, by Node ${byNode.size}, twice 0; answers ${JSON.stringify(answers)}`);
+  console.log(`node + gateway on one Redis: ${IDS} ids (a third to the gateway first, a third to Node first, a third to both at once); delivered by the gateway ${byGateway.size}, by Node ${byNode.size}, twice 0; answers ${JSON.stringify(answers)}`);
 });
