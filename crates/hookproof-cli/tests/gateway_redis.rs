@@ -438,6 +438,28 @@ fn redis_down_or_paused_is_503_with_retry_after_and_delivered_once_back() {
     assert!(paused_ms < 5_000, "answered after {paused_ms} ms");
     let ready = get(port, "/readyz").unwrap();
     assert_eq!(ready.status, 503);
+    // 24 at once while paused: each answered 503 + Retry-After within the budget, none
+    // delivered (the calls waiting on Redis are capped and each is bounded).
+    let started = Instant::now();
+    let threads: Vec<_> = (0..24)
+        .map(|n| {
+            std::thread::spawn(move || {
+                let body = event(100 + n);
+                let r = send(
+                    port,
+                    "/a",
+                    &signed(&format!("msg_paused_{n}"), &body),
+                    &body,
+                );
+                (r.status, r.header("retry-after").is_some())
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), (503, true));
+    }
+    let burst_ms = started.elapsed().as_millis();
+    assert!(burst_ms < 8_000, "answered after {burst_ms} ms");
     redis.signal("-CONT");
     wait_until("readyz after SIGCONT", Duration::from_secs(10), || {
         get(port, "/readyz").is_ok_and(|r| r.status == 200)
@@ -468,8 +490,9 @@ fn redis_down_or_paused_is_503_with_retry_after_and_delivered_once_back() {
     let counts = backend.counts();
     assert_eq!(counts.get(&("/a".into(), "msg_paused".into())), Some(&1));
     assert_eq!(counts.get(&("/a".into(), "msg_down".into())), Some(&1));
+    assert_eq!(counts.len(), 2, "{counts:?}");
     eprintln!(
-        "redis paused: 503 in {paused_ms} ms; redis stopped: 503 in {down_ms} ms; both delivered once after"
+        "redis paused: 503 in {paused_ms} ms, 24 at once all 503 within {burst_ms} ms; redis stopped: 503 in {down_ms} ms; both delivered once after"
     );
 }
 
