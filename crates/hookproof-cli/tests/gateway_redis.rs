@@ -234,6 +234,17 @@ fn redis_cli(port: u16, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Whether Redis holds the script of `file` (its SHA-1 by `sha1sum`, not by the gateway).
+fn script_loaded(port: u16, file: &str) -> bool {
+    let out = Command::new("sha1sum")
+        .arg(root().join(file))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let sha = text.split_whitespace().next().unwrap();
+    redis_cli(port, &["SCRIPT", "EXISTS", sha]).trim() == "1"
+}
+
 /// A backend recording `(hookproof-route, hookproof-webhook-id)` of every delivery and
 /// answering 200 (keep-alive, as the gateway's pooled client expects).
 struct Backend {
@@ -401,6 +412,8 @@ fn two_gateways_on_one_redis_deliver_each_id_once_per_route() {
         }
     }
     assert_eq!(counts.len(), 24, "{counts:?}");
+    // The script Redis ran is exactly the core's file.
+    assert!(script_loaded(redis_port, "src/redis/acceptance.lua"));
     // The keys are the core's layout: <prefix>acceptance:{<route path>}:<key>.
     let keys = redis_cli(
         redis_port,
@@ -525,6 +538,17 @@ sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
             (signed(&format!("msg_limit_{n}"), &body), body)
         })
         .collect();
+    // Requests that fail authentication first: answered 401 and not charged to the route's
+    // budget (only to their source's own, per-process limit).
+    let mut forged = requests[0].0.clone();
+    for (name, value) in forged.iter_mut() {
+        if *name == "webhook-signature" {
+            *value = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned();
+        }
+    }
+    for port in [p1, p2, p1, p2] {
+        assert_eq!(send(port, "/limited", &forged, &requests[0].1).status, 401);
+    }
     let started = Instant::now();
     let mut results = Vec::new();
     for (n, (headers, body)) in requests.iter().enumerate() {
@@ -543,14 +567,14 @@ sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
     );
     assert_eq!(limited.len(), 4);
     assert!(limited.iter().all(|r| r.header("retry-after").is_some()));
-    // Unauthenticated requests are not charged to the route's budget.
     let keys = redis_cli(
         redis_port,
         &["--scan", "--pattern", "hookproof:rate-limit:*"],
     );
     assert_eq!(keys.trim(), "hookproof:rate-limit:{/limited}");
+    assert!(script_loaded(redis_port, "src/redis/rate_limit.lua"));
     eprintln!(
-        "shared limit: 6 requests over 2 gateways in {elapsed:?}: 2 accepted, 4 answered 429 + Retry-After"
+        "shared limit: 4 forged requests 401 (not charged), then 6 signed over 2 gateways in {elapsed:?}: 2 accepted, 4 answered 429 + Retry-After"
     );
 }
 
