@@ -586,6 +586,27 @@ fn the_stream_sink_adds_each_id_once_and_python_reads_it_with_xreadgroup() {
         "{} is missing: run `make setup-python` (redis-py from examples/gateway-python/requirements.txt)",
         python.display()
     );
+    // The example's config passes --check and says where events go.
+    let out = Command::new(BIN)
+        .args(["gateway", "--check", "--config"])
+        .arg(root().join("examples/gateway-python/gateway-stream.toml"))
+        .env("CODAT_WEBHOOK_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("/codat -> redis stream hookproof:stream:{codat-events}, MAXLEN ~ 1000000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("store: redis (prefix \"hookproof:\")"),
+        "{text}"
+    );
     let redis_port = free_port();
     let _redis = start_redis(redis_port, &[]);
     let config = format!(

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Enqueue, Op};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Op};
 use hookproof::redis::{
     ACCEPTANCE_SCRIPT, Layout, RATE_LIMIT_SCRIPT, Reply, acceptance_args, parse_acceptance_reply,
     parse_rate_limit_reply, rate_limit_args,
@@ -407,6 +407,3 @@ impl Accept for RedisAcceptance {
         self.connection.ping().await
     }
 }
-
-/// What an enqueue came to, for the stream sink.
-pub type EnqueueResult = Result<Enqueue, CallError>;
