@@ -72,7 +72,7 @@ SOAK_EVENTS ?= 100000
 soak: js cli setup-redis setup-python
 	node tests/js/install.mjs
 	ACCEPTANCE_EVENTS=$(SOAK_EVENTS) node --test --test-concurrency=1 --test-timeout=7200000 tests/acceptance/
-	GATEWAY_EVENTS=$(SOAK_EVENTS) node --test --test-concurrency=1 --test-timeout=7200000 tests/gateway/
+	GATEWAY_EVENTS=$(SOAK_EVENTS) GATEWAY_STREAM_EVENTS=$(SOAK_EVENTS) GATEWAY_CLUSTER_EVENTS=$(SOAK_EVENTS) node --test --test-concurrency=1 --test-timeout=7200000 tests/gateway/
 
 setup-rust:
 	rustup component add rustfmt clippy >/dev/null 2>&1 || true

@@ -1,24 +1,31 @@
-// The gateway under faults: GATEWAY_EVENTS signed 1 KiB Codat events (default 20,000) + 20 %
-// redeliveries (same id, fresh signature by the real svix package, interleaved), 64 at once,
-// split at random between two `hookproof gateway` processes sharing one redis-server, in front
-// of a real Python backend (tests/gateway/backend.py), all on 127.0.0.1 and stopped by the test.
-// Faults during the run, one phase each: backend 5xx at random; a slow backend (past the sink's
-// timeout: delivered after the gateway gave up), then slow-then-failing; the backend down
-// (stopped and restarted); Redis paused (SIGSTOP) for a few seconds; one gateway stopped with
-// SIGTERM mid-run and restarted. Every non-2xx and connection error is retried as Svix would
-// (after a short delay, honouring Retry-After scaled down). At the end: zero events
-// acknowledged but not delivered, zero delivered twice except after a delivery the gateway
-// timed out (or a commit it could not make): those are counted. Prints the counts per phase.
+// The gateway under faults, on 127.0.0.1, every process started and stopped by the test:
+// GATEWAY_EVENTS signed 1 KiB Codat events (default 20,000) + 20 % redeliveries (same id, fresh
+// signature by the real svix package, interleaved), 64 at once, split at random between two
+// `hookproof gateway` processes sharing one redis-server, in front of a real Python backend
+// (tests/gateway/backend.py: the example app behind fault hooks). Faults during the run, one
+// phase each: backend 5xx at random; a slow backend (past the sink's timeout: delivered after
+// the gateway gave up), then slow-then-failing; the backend down (stopped and restarted);
+// Redis paused (SIGSTOP) for a few seconds; one gateway stopped with SIGTERM mid-run and
+// restarted. Every non-2xx and connection error is retried as Svix would (after a short delay,
+// honouring Retry-After scaled down). At the end: zero events acknowledged but not delivered,
+// zero delivered twice except after a delivery the gateway timed out (or a commit it could not
+// make): those are counted. Then the same with the `redis_stream` sink (the deliveries read
+// back from the stream with XRANGE; Redis paused, a gateway restarted), and with the HTTP sink
+// on a local 3-master Redis Cluster (the route's master paused). Prints the counts per phase.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { deliver } from "../acceptance/driver.mjs";
-import { startRedis } from "../acceptance/redis.mjs";
+import { startRedis, startRedisCluster } from "../acceptance/redis.mjs";
 import { pauseProcess, perPhase, reconcileDeliveries, startBackend, startGateway } from "./gateway.mjs";
 
 const EVENTS = Number(process.env.GATEWAY_EVENTS ?? 20_000);
+/** The stream sink and the Cluster runs: a quarter as many by default (GATEWAY_STREAM_EVENTS,
+ * GATEWAY_CLUSTER_EVENTS), within `make test`'s time; `make soak` runs each with as many. */
+const STREAM_EVENTS = Number(process.env.GATEWAY_STREAM_EVENTS ?? Math.round(EVENTS / 4));
+const CLUSTER_EVENTS = Number(process.env.GATEWAY_CLUSTER_EVENTS ?? Math.round(EVENTS / 4));
 /** Svix's Retry-After, scaled down: 5 s waits 250 ms. */
 const RETRY_AFTER_SCALE = 0.05;
 /** The sink's timeout: the slow phase answers around it. */
@@ -43,10 +50,11 @@ async function started(thing) {
 }
 
 /** A config: one route, its sink `sink` (TOML inline table), the shared Redis if `redis`. */
-function gatewayConfig({ redis, sink }) {
+function gatewayConfig({ redis, cluster = false, sink }) {
   return [
     `listen = "127.0.0.1:{port}"`,
     redis ? `redis = "${redis}"` : "",
+    cluster ? "redis_cluster = true" : "",
     // Short leases, so an id whose commit failed is retried within the run (the lease is
     // what keeps a second delivery out while the first is in flight: ≥ the sink's timeout + 1 s).
     "lease_secs = 5",
@@ -61,13 +69,14 @@ function gatewayConfig({ redis, sink }) {
 }
 
 /**
- * Runs `deliver` over `gateways` while `faults(phase, at)` runs its phases: `at(f)` resolves
- * once a fraction `f` of the first sends went out; `phase(name)` starts a phase (ending the
- * one before). Resolves to the counts, every answer, the phases and the seconds.
+ * Runs `deliver` over `gateways` (`events` events, ids `<prefix>_<n>`) while `faults({ phase,
+ * at })` runs its phases: `at(f)` resolves once a fraction `f` of the first sends went out;
+ * `phase(name)` starts a phase (ending the one before). Resolves to the counts, every answer,
+ * the phases and the seconds.
  */
-async function run({ gateways, faults, prefix }) {
+async function run({ gateways, events, faults, prefix }) {
   const answers = [];
-  const total = Math.round(EVENTS * 1.2);
+  const total = Math.round(events * 1.2);
   let firstSends = 0;
   let done = false;
   const phases = [];
@@ -83,7 +92,7 @@ async function run({ gateways, faults, prefix }) {
   phase("calm");
   const driving = deliver({
     urls: gateways.map((g) => g.url),
-    events: EVENTS,
+    events,
     prefix,
     retryAfterScale: RETRY_AFTER_SCALE,
     maxAttempts: 400,
@@ -112,16 +121,72 @@ function uncommitted(gateways) {
   return ids;
 }
 
+/** Answers logged by each gateway: the split between them. */
+function answeredBy(gateways) {
+  return gateways.map((g) => g.lines().filter((l) => l.fields?.message === "answered").length);
+}
+
+/** Every entry of `stream`: `{ id, at }` (the webhook-id field, the entry id's milliseconds). */
+async function streamDeliveries(client, stream) {
+  const out = [];
+  let start = "-";
+  for (;;) {
+    const entries = await client.xrange(stream, start, "+", "COUNT", 5000);
+    for (const [entryId, fields] of entries) {
+      const i = fields.indexOf("webhook-id");
+      out.push({ id: fields[i + 1], at: Number(entryId.split("-")[0]) });
+    }
+    if (entries.length < 5000) break;
+    start = `(${entries.at(-1)[0]}`;
+  }
+  return out;
+}
+
+/** The pid of the redis-server `client` talks to. */
+async function redisPid(client) {
+  return Number((await client.info("server")).match(/process_id:(\d+)/)[1]);
+}
+
+/**
+ * Reports and checks a run: every delivery acknowledged; every acknowledged id delivered; no
+ * id delivered twice unless an earlier delivery of it timed out at the gateway or its commit
+ * failed (both counted); the traffic split between the gateways; every fault phase ran.
+ */
+function check(name, { r, deliveries, gateways, events, faultsSeen }) {
+  const rec = reconcileDeliveries({ counts: r.counts, answers: r.answers, deliveries, uncommitted: uncommitted(gateways) });
+  const split = answeredBy(gateways);
+  report(`${name} phases`, perPhase({ phases: r.phases, answers: r.answers, deliveries }));
+  report(`${name} totals`, {
+    events,
+    deliveries: r.counts.deliveries,
+    attempts: r.counts.attempts,
+    statuses: r.counts.statuses,
+    answers: r.counts.reasons,
+    acknowledged: r.counts.acknowledged.size,
+    answeredPerGateway: split,
+    ...rec,
+    seconds: r.seconds,
+  });
+  assert.equal(r.counts.unacknowledged, 0, "every delivery ends acknowledged");
+  assert.equal(r.counts.acknowledged.size, events);
+  assert.equal(rec.ackedNotDelivered, 0, "acknowledged but not delivered");
+  assert.equal(rec.unexplained, 0, `delivered twice without a timeout or failed commit before: ${rec.unexplainedIds}`);
+  assert.equal(rec.deliveredIds, events);
+  for (const n of split) assert.ok(n > (r.counts.attempts / split.length) * 0.3, `the split between the gateways: ${split}`);
+  for (const [what, seen] of Object.entries(faultsSeen(r.counts.reasons, r.counts.statuses))) assert.ok(seen, `the fault happened: ${what}`);
+  return rec;
+}
+
 test(`HTTP sink: ${EVENTS} events + 20 % redeliveries, 64 concurrent, two gateways on one Redis, backend 5xx / slow / down, Redis paused, a gateway restarted: none acknowledged undelivered, no unexplained duplicate`, async () => {
   const redis = await started(startRedis());
-  const redisPid = Number((await redis.client.info("server")).match(/process_id:(\d+)/)[1]);
+  const pid = await redisPid(redis.client);
   const backend = await started(startBackend({ dir }));
   const config = gatewayConfig({ redis: process.env.DEV_MEMORY ? undefined : `redis://127.0.0.1:${redis.port}`, sink: `{ http = "${backend.url}", timeout_ms = ${SINK_TIMEOUT_MS} }` });
   const a = await started(startGateway({ dir, name: "http-a", config }));
   const b = process.env.DEV_MEMORY ? a : await started(startGateway({ dir, name: "http-b", config }));
-
   const r = await run({
-    gateways: [a, b],
+    gateways: [...new Set([a, b])],
+    events: EVENTS,
     prefix: "msg_http",
     async faults({ phase, at }) {
       await at(0.08);
@@ -145,32 +210,108 @@ test(`HTTP sink: ${EVENTS} events + 20 % redeliveries, 64 concurrent, two gatewa
       phase("calm");
       await at(0.5);
       phase("Redis paused 3 s (SIGSTOP, SIGCONT)");
-      await pauseProcess(redisPid, 3000);
+      await pauseProcess(pid, 3000);
       phase("calm");
       await at(0.65);
-      phase("gateway A stopped (SIGTERM) and restarted");
+      phase("gateway A stopped (SIGTERM, drained) and restarted");
       await a.restart();
       phase("calm");
     },
   });
-  const deliveries = backend.deliveries();
-  const rec = reconcileDeliveries({ counts: r.counts, answers: r.answers, deliveries, uncommitted: uncommitted([...new Set([a, b])]) });
-  report("HTTP sink phases", perPhase({ phases: r.phases, answers: r.answers, deliveries }));
-  report("HTTP sink totals", {
+  check("HTTP sink", {
+    r,
+    deliveries: backend.deliveries(),
+    gateways: [...new Set([a, b])],
     events: EVENTS,
-    deliveries: r.counts.deliveries,
-    attempts: r.counts.attempts,
-    statuses: r.counts.statuses,
-    answers: r.counts.reasons,
-    acknowledged: r.counts.acknowledged.size,
-    ...rec,
-    seconds: r.seconds,
+    faultsSeen: (reasons) => ({
+      "backend 5xx": (reasons["503 backend_unavailable"] ?? 0) > 0,
+      "delivery timeouts": (reasons["503 delivery_timeout"] ?? 0) > 0,
+      "Redis paused": (reasons["503 store_unavailable"] ?? 0) > 0,
+    }),
   });
-  assert.equal(r.counts.unacknowledged, 0, "every delivery ends acknowledged");
-  assert.equal(r.counts.acknowledged.size, EVENTS);
-  assert.equal(rec.ackedNotDelivered, 0, "acknowledged but not delivered");
-  assert.equal(rec.unexplained, 0, `delivered twice without a timeout or failed commit before: ${rec.unexplainedIds}`);
-  assert.equal(rec.deliveredIds, EVENTS);
-  const phaseNames = r.phases.map((p) => p.name);
-  assert.ok(phaseNames.includes("gateway A stopped (SIGTERM) and restarted"), "every fault ran");
+});
+
+test(`stream sink: ${STREAM_EVENTS} events + 20 % redeliveries, two gateways XADD to one Redis stream, Redis paused, a gateway restarted: every acknowledged id in the stream once`, async () => {
+  const redis = await started(startRedis());
+  const pid = await redisPid(redis.client);
+  const config = gatewayConfig({ redis: `redis://127.0.0.1:${redis.port}`, sink: `{ redis_stream = "codat-events" }` });
+  const a = await started(startGateway({ dir, name: "stream-a", config }));
+  const b = await started(startGateway({ dir, name: "stream-b", config }));
+  const r = await run({
+    gateways: [a, b],
+    events: STREAM_EVENTS,
+    prefix: "msg_stream",
+    async faults({ phase, at }) {
+      await at(0.2);
+      phase("Redis paused 3 s (SIGSTOP, SIGCONT)");
+      await pauseProcess(pid, 3000);
+      phase("calm");
+      await at(0.45);
+      phase("gateway B stopped (SIGTERM, drained) and restarted");
+      await b.restart();
+      phase("calm");
+      await at(0.7);
+      phase("Redis paused 2 s (SIGSTOP, SIGCONT)");
+      await pauseProcess(pid, 2000);
+      phase("calm");
+    },
+  });
+  check("stream sink", {
+    r,
+    deliveries: await streamDeliveries(redis.client, "hookproof:stream:{codat-events}"),
+    gateways: [a, b],
+    events: STREAM_EVENTS,
+    faultsSeen: (reasons, statuses) => ({
+      "Redis paused": (reasons["503 store_unavailable"] ?? 0) + (reasons["503 backend_unavailable"] ?? 0) > 0,
+      "gateway restarted": (statuses.ECONNREFUSED ?? 0) + (statuses.ECONNRESET ?? 0) > 0,
+    }),
+  });
+});
+
+test(`Redis Cluster (3 masters): ${CLUSTER_EVENTS} events + 20 % redeliveries through two gateways and the HTTP sink, the route's master paused, backend 5xx, a gateway restarted`, async () => {
+  const cluster = await started(startRedisCluster());
+  const backend = await started(startBackend({ dir, name: "cluster-backend" }));
+  const config = gatewayConfig({ redis: `redis://127.0.0.1:${cluster.ports[0]}`, cluster: true, sink: `{ http = "${backend.url}", timeout_ms = ${SINK_TIMEOUT_MS} }` });
+  const a = await started(startGateway({ dir, name: "cluster-a", config }));
+  const b = await started(startGateway({ dir, name: "cluster-b", config }));
+  // The route's keys share one slot (its hash tag, the route's path): the master serving it.
+  const slot = await cluster.client.cluster("KEYSLOT", "{/codat}");
+  const masters = cluster.client.nodes("master");
+  let routeMaster;
+  for (const node of masters) {
+    const ranges = (await node.cluster("SLOTS")).filter((s) => s[2][1] === node.options.port);
+    if (ranges.some(([lo, hi]) => slot >= lo && slot <= hi)) routeMaster = node;
+  }
+  const pid = await redisPid(routeMaster);
+  const r = await run({
+    gateways: [a, b],
+    events: CLUSTER_EVENTS,
+    prefix: "msg_cluster",
+    async faults({ phase, at }) {
+      await at(0.15);
+      phase("backend 5xx at random (p = 0.1)");
+      await backend.faults({ error_rate: 0.1 });
+      await at(0.3);
+      await backend.faults({ error_rate: 0 });
+      phase("the route's master paused 3 s (SIGSTOP, SIGCONT)");
+      await pauseProcess(pid, 3000);
+      phase("calm");
+      await at(0.6);
+      phase("gateway A stopped (SIGTERM, drained) and restarted");
+      await a.restart();
+      phase("calm");
+    },
+  });
+  const keys = await cluster.keys("hookproof:acceptance:*");
+  report("Redis Cluster keys", { slot, routeMaster: routeMaster.options.port, acceptanceKeys: keys.length });
+  check("Redis Cluster", {
+    r,
+    deliveries: backend.deliveries(),
+    gateways: [a, b],
+    events: CLUSTER_EVENTS,
+    faultsSeen: (reasons) => ({
+      "backend 5xx": (reasons["503 backend_unavailable"] ?? 0) > 0,
+      "master paused": (reasons["503 store_unavailable"] ?? 0) > 0,
+    }),
+  });
 });

@@ -217,5 +217,5 @@ export function perPhase({ phases, answers, deliveries }) {
       if (repeat[i]) row.duplicates++;
     });
     return row;
-  });
+  }).filter((row) => row.sent + row.retries + row.delivered > 0);
 }
