@@ -46,6 +46,18 @@ pub fn main(path: &Path, check: bool) -> ExitCode {
                 config::SinkConfig::Http { url, timeout, .. } => {
                     format!("http {url} (timeout {} ms)", timeout.as_millis())
                 }
+                config::SinkConfig::RedisStream { max_len, .. } => {
+                    let prefix = config
+                        .redis
+                        .as_ref()
+                        .map_or(hookproof::redis::DEFAULT_PREFIX, |r| r.prefix.as_str());
+                    let trim = if *max_len > 0 {
+                        format!(", MAXLEN ~ {max_len}")
+                    } else {
+                        String::new()
+                    };
+                    format!("redis stream {prefix}stream:{{{}}}{trim}", route.scope)
+                }
             };
             println!("  {} -> {sink}, policy {}", route.path, route.policy.name());
         }
