@@ -184,7 +184,7 @@ export function reconcileDeliveries({ counts, answers, deliveries, uncommitted }
       unexplainedIds.push(id);
     }
   }
-  return { deliveredIds: delivered.size, backendDeliveries: deliveries.length, ackedNotDelivered, duplicates, afterTimeout, afterFailedCommit, unexplained, unexplainedIds: unexplainedIds.slice(0, 10) };
+  return { deliveredIds: delivered.size, backendDeliveries: deliveries.length, commitFailedLogged: uncommitted.length, ackedNotDelivered, duplicates, afterTimeout, afterFailedCommit, unexplained, unexplainedIds: unexplainedIds.slice(0, 10) };
 }
 
 /**
