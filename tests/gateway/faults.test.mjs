@@ -22,10 +22,10 @@ import { startRedis, startRedisCluster } from "../acceptance/redis.mjs";
 import { pauseProcess, perPhase, reconcileDeliveries, startBackend, startGateway } from "./gateway.mjs";
 
 const EVENTS = Number(process.env.GATEWAY_EVENTS ?? 20_000);
-/** The stream sink and the Cluster runs: a quarter as many by default (GATEWAY_STREAM_EVENTS,
+/** The stream sink and the Cluster runs: an eighth as many by default (GATEWAY_STREAM_EVENTS,
  * GATEWAY_CLUSTER_EVENTS), within `make test`'s time; `make soak` runs each with as many. */
-const STREAM_EVENTS = Number(process.env.GATEWAY_STREAM_EVENTS ?? Math.round(EVENTS / 4));
-const CLUSTER_EVENTS = Number(process.env.GATEWAY_CLUSTER_EVENTS ?? Math.round(EVENTS / 4));
+const STREAM_EVENTS = Number(process.env.GATEWAY_STREAM_EVENTS ?? Math.round(EVENTS / 8));
+const CLUSTER_EVENTS = Number(process.env.GATEWAY_CLUSTER_EVENTS ?? Math.round(EVENTS / 8));
 /** Svix's Retry-After, scaled down: 5 s waits 250 ms. */
 const RETRY_AFTER_SCALE = 0.05;
 /** The sink's timeout: the slow phase answers around it. */
