@@ -55,9 +55,10 @@ function gatewayConfig({ redis, cluster = false, sink }) {
     `listen = "127.0.0.1:{port}"`,
     redis ? `redis = "${redis}"` : "",
     cluster ? "redis_cluster = true" : "",
-    // Short leases, so an id whose commit failed is retried within the run (the lease is
-    // what keeps a second delivery out while the first is in flight: ≥ the sink's timeout + 1 s).
-    "lease_secs = 5",
+    // A lease longer than a Redis pause (a commit sent before the pause lands after it,
+    // before any redelivery can take the id over) and short enough that an id whose commit
+    // never landed is redelivered within the run (default: 60 s).
+    "lease_secs = 15",
     `log_format = "json"`,
     "",
     "[[routes]]",
