@@ -41,6 +41,14 @@ pub fn main(path: &Path, check: bool) -> ExitCode {
             config.listen,
             config.routes.len()
         );
+        match &config.redis {
+            Some(r) => println!(
+                "  store: redis{} (prefix {:?}), shared by every process",
+                if r.cluster { " cluster" } else { "" },
+                r.prefix
+            ),
+            None => println!("  store: in memory (one process only)"),
+        }
         for route in &config.routes {
             let sink = match &route.sink {
                 config::SinkConfig::Http { url, timeout, .. } => {

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Enqueue, Op};
+use hookproof::acceptance::{self, Abort, Answer, Begin, Commit, Op};
 use hookproof::redis::{
     ACCEPTANCE_SCRIPT, Layout, RATE_LIMIT_SCRIPT, Reply, acceptance_args, parse_acceptance_reply,
     parse_rate_limit_reply, rate_limit_args,
@@ -408,5 +408,64 @@ impl Accept for RedisAcceptance {
     }
 }
 
-/// What an enqueue came to, for the stream sink.
-pub type EnqueueResult = Result<Enqueue, CallError>;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn closed_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[tokio::test]
+    async fn a_redis_that_is_not_there_is_not_ready_and_fails_within_its_bounds() {
+        let port = closed_port();
+        let url = format!("redis://:hunter2@127.0.0.1:{port}");
+        for cluster in [false, true] {
+            let connection = RedisConnection::new(&url, cluster, 4).unwrap();
+            assert!(!format!("{connection:?}").contains("hunter2"));
+            let started = std::time::Instant::now();
+            assert!(!connection.ping().await);
+            let layout = Layout::new("hookproof:", "/codat").unwrap();
+            let store = RedisAcceptance::new(connection, vec![layout], AcceptanceConfig::default());
+            assert_eq!(
+                store.begin(0, "msg_1", 1_000).await,
+                Err(AcceptanceError::StoreUnavailable)
+            );
+            assert!(!store.ready().await);
+            assert!(
+                started.elapsed() < CONNECT_TIMEOUT + RESPONSE_TIMEOUT + PING_TIMEOUT * 2,
+                "{:?}",
+                started.elapsed()
+            );
+            // An id the core refuses is refused before any I/O.
+            assert_eq!(
+                store.begin(0, "", 1_000).await,
+                Err(AcceptanceError::InvalidId)
+            );
+        }
+        assert!(RedisConnection::new("http://127.0.0.1:1", false, 4).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_in_flight_cap_refuses_at_once() {
+        let connection =
+            RedisConnection::new(&format!("redis://127.0.0.1:{}", closed_port()), false, 1)
+                .unwrap();
+        let _held = connection.inner.in_flight.try_acquire().unwrap();
+        let started = std::time::Instant::now();
+        let script = Script::new("return 1");
+        assert_eq!(
+            connection
+                .eval(&script, &[], &[], Duration::from_secs(5))
+                .await,
+            Err(CallError::Busy)
+        );
+        assert!(!connection.ping().await);
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+}
