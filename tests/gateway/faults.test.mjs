@@ -103,6 +103,8 @@ async function run({ gateways, events, faults, prefix }) {
     },
   });
   const faulting = faults({ phase, at });
+  // Awaited once the deliveries are done; a fault that failed fails the test then.
+  faulting.catch(() => {});
   const counts = await driving;
   done = true;
   await faulting;

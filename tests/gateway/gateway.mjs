@@ -61,7 +61,10 @@ export async function startGateway({ dir, name, config, port }) {
     const deadline = Date.now() + 30_000;
     while ((await status(`http://127.0.0.1:${port}/readyz`)) !== 200) {
       if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): ${readFileSync(log, "utf8").slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`the gateway was not ready in 30 s: ${readFileSync(log, "utf8").slice(-2000)}`);
+      if (Date.now() > deadline) {
+        await terminate(child);
+        throw new Error(`the gateway was not ready in 30 s: ${readFileSync(log, "utf8").slice(-2000)}`);
+      }
       await sleep(50);
     }
   };
