@@ -95,6 +95,7 @@ async function run({ gateways, events, faults, prefix }) {
     urls: gateways.map((g) => g.url),
     events,
     prefix,
+    exactRandom: true,
     retryAfterScale: RETRY_AFTER_SCALE,
     maxAttempts: 400,
     onAnswer(a) {
