@@ -61,7 +61,8 @@ pub fn outcome(answer: &Answer) -> Outcome {
         .unwrap_or(Outcome::Other)
 }
 
-/// The per-process limiters the machine asks the shell to charge.
+/// The limiters the machine asks the shell to charge: per source address, per process; per
+/// route, per process or (with `redis`) on Redis, shared by every process.
 #[derive(Debug)]
 pub struct Limits {
     unauthenticated: Mutex<SourceLimiter>,
