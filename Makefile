@@ -14,7 +14,7 @@ WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CARGO_HOME)/registry/src/index.crates.io-1949cf8c6b5b557f=
 
-.PHONY: all demo cli tour bench test test-gateway-node test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco setup-python component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench test test-gateway-node test-acceptance test-gateway soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco setup-python component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -38,7 +38,7 @@ tour:
 	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
-test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance test-differential fuzz demo docs-check newcomer test-gateway-node
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance test-gateway test-differential fuzz demo docs-check newcomer test-gateway-node
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -59,6 +59,14 @@ test-acceptance: js setup-redis
 	node tests/js/install.mjs
 	ACCEPTANCE_EVENTS=$(ACCEPTANCE_EVENTS) node --test --test-concurrency=1 tests/acceptance/
 
+## The gateway under faults (tests/gateway/faults.test.mjs): GATEWAY_EVENTS signed events + 20 %
+## redeliveries, 64 at once, over two `hookproof gateway` processes sharing a redis-server, in
+## front of the Python backend, with backend, Redis and gateway faults; then the stream sink and
+## a 3-master Redis Cluster. Prints the counts per fault phase.
+GATEWAY_EVENTS ?= 20000
+test-gateway: cli setup-redis setup-python setup-node
+	GATEWAY_EVENTS=$(GATEWAY_EVENTS) node --test --test-concurrency=1 --test-timeout=900000 tests/gateway/faults.test.mjs
+
 ## A Node consumer (the packed hookproof/redis) and a gateway on one Redis: one acceptance per id.
 test-gateway-node: js cli setup-redis
 	node tests/js/install.mjs
@@ -66,9 +74,10 @@ test-gateway-node: js cli setup-redis
 
 ## The same scenarios, longer: SOAK_EVENTS events per load run (default 100,000).
 SOAK_EVENTS ?= 100000
-soak: js setup-redis
+soak: js cli setup-redis setup-python
 	node tests/js/install.mjs
 	ACCEPTANCE_EVENTS=$(SOAK_EVENTS) node --test --test-concurrency=1 --test-timeout=7200000 tests/acceptance/
+	GATEWAY_EVENTS=$(SOAK_EVENTS) GATEWAY_STREAM_EVENTS=$(SOAK_EVENTS) GATEWAY_CLUSTER_EVENTS=$(SOAK_EVENTS) node --test --test-concurrency=1 --test-timeout=7200000 tests/gateway/faults.test.mjs
 
 setup-rust:
 	rustup component add rustfmt clippy >/dev/null 2>&1 || true
