@@ -267,6 +267,23 @@ export async function runShell(block, binDir, cwd) {
   }
 }
 
+/** SIGTERM to a process group, then waits (at most 10 s, then SIGKILL) until it is gone. */
+async function stopGroup(pgid) {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(-pgid, "SIGTERM");
+  const deadline = Date.now() + 10_000;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(-pgid, "SIGKILL");
+}
+
 /** Runs a `sh repo` block from the repository root; stops everything it started. */
 export async function runRepoShell(block) {
   const run = spawn("bash", ["-euo", "pipefail", "-c", block.text], {
@@ -282,11 +299,7 @@ export async function runRepoShell(block) {
   const timer = setTimeout(() => run.kill("SIGKILL"), 120_000);
   const code = await exited;
   clearTimeout(timer);
-  try {
-    process.kill(-run.pid, "SIGTERM"); // the block's background processes
-  } catch {
-    // already gone
-  }
+  await stopGroup(run.pid); // the block's background processes
   if (code !== 0) throw new Error(`exit ${code}:\n${output}`);
   const sends = (block.text.match(/^\s*(?:\S*\/)?hookproof send /gm) ?? []).length;
   const delivered = (output.match(/✔ delivered/g) ?? []).length;
