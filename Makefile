@@ -14,7 +14,7 @@ WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CARGO_HOME)/registry/src/index.crates.io-1949cf8c6b5b557f=
 
-.PHONY: all demo cli tour bench test test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco setup-python component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench bench-gateway setup-nginx test test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco setup-python component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -32,6 +32,21 @@ cli: setup-rust
 bench: js component setup-deno setup-bun setup-redis
 	node tests/js/install.mjs
 	node bench/run.mjs
+	$(MAKE) bench-gateway
+
+## The gateway's benchmark (bench/gateway.mjs; also run by `make bench`): `hookproof gateway`
+## against nginx, a forward-only proxy of its own stack and a direct request, release builds,
+## interleaved rounds. Writes the gateway section of bench/RESULTS.md.
+bench-gateway: setup-rust setup-nginx setup-redis
+	$(CARGO) build --quiet --profile bench-host -p hookproof-cli -p hookproof-gateway --bins --examples
+	node bench/gateway.mjs
+
+## nginx from Debian's packages, for the gateway benchmark's nginx row (the benchmark starts its
+## own nginx on 127.0.0.1 with its own config and prefix in a temporary directory).
+setup-nginx:
+	@command -v nginx >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq nginx >/dev/null; }
+	@nginx -v
 
 ## A tour of the Rust core alone, without Node or wasm.
 tour:
