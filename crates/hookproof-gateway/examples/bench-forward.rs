@@ -16,7 +16,6 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
 
 use hookproof_gateway::server::MAX_HEAD_BYTES;
 use hookproof_gateway::sink::http::HttpSink;
@@ -81,7 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = args.next().ok_or(usage)?.parse()?;
     let backend: hyper::Uri = args.next().ok_or(usage)?.parse()?;
     let sink = Arc::new(HttpSink::new(backend, SINK_TIMEOUT));
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = hookproof_gateway::server::listen(([127, 0, 0, 1], port).into())?;
     println!("listening");
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
