@@ -19,10 +19,12 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CA
 all: test
 
 ## The main job, end to end: the example consumer under workerd on 127.0.0.1, driven by
-## `hookproof send` through Codat's scenarios.
-demo: js cli
+## `hookproof send` through Codat's scenarios; then the gateway path (examples/demo/gateway.mjs):
+## `hookproof gateway` in front of examples/gateway-python's Flask backend.
+demo: js cli setup-python
 	node tests/js/install.mjs
 	node examples/demo/demo.mjs
+	node examples/demo/gateway.mjs
 
 ## The native CLI: target/debug/hookproof.
 cli: setup-rust
