@@ -75,6 +75,13 @@ const peakKib = (pid) => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : 0;
 };
+/** CPU time (user + system) of processes, in clock ticks. */
+const cpuTicks = (pids) =>
+  pids.reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return sum + Number(fields[11]) + Number(fields[12]);
+  }, 0);
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 const childPids = (pid) =>
   readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 
@@ -186,11 +193,15 @@ http {
     const order = rows.filter((r) => !r.missing);
     for (let k = 0; k < order.length; k++) {
       const r = order[(k + round) % order.length];
+      const pids = r.pids ? r.pids() : [];
+      const before = cpuTicks(pids);
       const text = execFileSync(join(bin, "examples/bench-load"), [r.url, SECRET, String(REQUESTS), String(C), String(BYTES), `r${round}_${rows.indexOf(r)}`], {
         encoding: "utf8",
       });
       const result = JSON.parse(text.trim().split("\n").pop());
       if (result.errors || result.non_2xx) throw new Error(`${r.name}: ${result.errors} errors, ${result.non_2xx} non-2xx answers in round ${round}`);
+      // CPU per request of the proxy (the warm-up's requests included, as its CPU is).
+      result.cpu_us = pids.length ? ((cpuTicks(pids) - before) * 1e6) / CLK_TCK / (REQUESTS + C * 20) : null;
       r.runs.push(result);
     }
     console.error(`round ${round + 1}/${ROUNDS} done`);
@@ -210,14 +221,14 @@ http {
     `Run ${new Date().toISOString()} by \`make bench-gateway\` (part of \`make bench\`). ${os.cpus().length} cores (${os.cpus()[0].model.trim()}), shared by the load generator, the proxy and the backend, all on 127.0.0.1. ` +
       `Each round sends ${REQUESTS.toLocaleString("en")} signed ${BYTES} B Codat events (\`read.completed\`, each its own \`webhook-id\`, all signed before the timed window) to each row over ${C} keep-alive connections, closed loop, after a warm-up of ${C * 20}; ` +
       `${ROUNDS} interleaved rounds in a rotating order; medians of the rounds. Backend: a native hyper server answering 200 (\`examples/bench-backend.rs\`); load: \`examples/bench-load.rs\` (hyper client). ` +
-      `Latency is per request, first byte written to whole answer read; *added* is the row's minus the direct row's of the same round. The gateway and nginx each log one line per request to a file; nginx runs \`worker_processes auto\`, the gateway tokio's default (one worker per core).`,
+      `Latency is per request, first byte written to whole answer read; *added* is the row's minus the direct row's of the same round. *Proxy CPU per request* is the proxy's user + system time (/proc, nginx: its workers) over the round's requests: the figure this shared machine disturbs least. The gateway and nginx each log one line per request to a file; nginx runs \`worker_processes auto\`, the gateway tokio's default (one worker per core).`,
   );
   log();
-  log("| row | req/s | p50 | p99 | p50 added | p99 added | vs nginx req/s | peak RSS |");
-  log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  log("| row | req/s | p50 | p99 | p50 added | p99 added | vs nginx req/s | proxy CPU per request | peak RSS |");
+  log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     if (r.missing) {
-      log(`| ${r.name} | not built | | | | | | |`);
+      log(`| ${r.name} | not built | | | | | | | |`);
       continue;
     }
     const rps = median(r.runs.map((x) => x.rps));
@@ -226,10 +237,11 @@ http {
     const added50 = median(perRound(r, (x, d) => x.p50_us - d.p50_us));
     const added99 = median(perRound(r, (x, d) => x.p99_us - d.p99_us));
     const vsNginx = median(perRound(r, (x, _d, n) => x.rps / n.rps));
+    const cpu = r.pids ? `${median(r.runs.map((x) => x.cpu_us)).toFixed(0)} µs` : "—";
     r.summary = { rps, p99, added99, vsNginx };
     const rss = r.peakKib ? `${(r.peakKib / 1024).toFixed(1)} MiB${r.nginx ? " (workers)" : ""}` : "—";
     log(
-      `| ${r.name} | ${Math.round(rps).toLocaleString("en")} | ${ms(p50)} | ${ms(p99)} | ${r === direct ? "—" : plusMs(added50)} | ${r === direct ? "—" : plusMs(added99)} | ${r === direct ? "—" : `${vsNginx.toFixed(2)}×`} | ${rss} |`,
+      `| ${r.name} | ${Math.round(rps).toLocaleString("en")} | ${ms(p50)} | ${ms(p99)} | ${r === direct ? "—" : plusMs(added50)} | ${r === direct ? "—" : plusMs(added99)} | ${r === direct ? "—" : `${vsNginx.toFixed(2)}×`} | ${cpu} | ${rss} |`,
     );
   }
   log();
