@@ -14,7 +14,7 @@ WASM_TARGET_DIR := target/wasm32-unknown-unknown/wasm
 CARGO_HOME ?= $(HOME)/.cargo
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CARGO_HOME)/registry/src/index.crates.io-1949cf8c6b5b557f=
 
-.PHONY: all demo cli tour bench bench-gateway setup-nginx test test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco setup-python component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
+.PHONY: all demo cli tour bench test test-gateway-node test-acceptance soak setup-redis deny differential test-differential differential-hosts deny-advisories setup-deny fuzz setup-fuzz fuzz-seeds setup setup-rust setup-node setup-wasm setup-deno setup-bun setup-jco setup-python component test-component fmt-check clippy test-rust nostd vectors vectors-check js test-js js-check toolchains
 
 all: test
 
@@ -36,6 +36,7 @@ bench: js component setup-deno setup-bun setup-redis
 	node bench/run.mjs
 	$(MAKE) bench-gateway
 
+.PHONY: bench-gateway setup-nginx
 ## The gateway's benchmark (bench/gateway.mjs; also run by `make bench`): `hookproof gateway`
 ## against nginx, a forward-only proxy of its own stack and a direct request, release builds,
 ## interleaved rounds. Writes the gateway section of bench/RESULTS.md.
@@ -55,7 +56,7 @@ tour:
 	$(CARGO) run --quiet --example tour
 
 ## Everything CI checks.
-test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance test-differential fuzz demo docs-check newcomer
+test: setup fmt-check clippy deny component test-rust nostd vectors-check js js-check test-js toolchains test-component test-acceptance test-differential fuzz demo docs-check newcomer test-gateway-node
 	@echo "make test: all checks passed"
 
 setup: setup-rust setup-node
@@ -75,6 +76,11 @@ ACCEPTANCE_EVENTS ?= 20000
 test-acceptance: js setup-redis
 	node tests/js/install.mjs
 	ACCEPTANCE_EVENTS=$(ACCEPTANCE_EVENTS) node --test --test-concurrency=1 tests/acceptance/
+
+## A Node consumer (the packed hookproof/redis) and a gateway on one Redis: one acceptance per id.
+test-gateway-node: js cli setup-redis
+	node tests/js/install.mjs
+	node --test tests/gateway/node-and-gateway.test.mjs
 
 ## The same scenarios, longer: SOAK_EVENTS events per load run (default 100,000).
 SOAK_EVENTS ?= 100000

@@ -602,7 +602,7 @@ fn gateway_check_explains_errors_with_key_and_line() {
     );
     assert!(
         err.contains(
-            "line 6, column 25: routes[0].sink.redis_stream: the redis_stream sink is not built yet"
+            "line 6, column 25: routes[0].sink.redis_stream: the redis_stream sink needs `redis"
         ),
         "{err}"
     );

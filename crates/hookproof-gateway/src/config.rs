@@ -58,6 +58,8 @@ pub const MAX_ROUTES: usize = 256;
 struct RawConfig {
     listen: Spanned<String>,
     redis: Option<Spanned<String>>,
+    redis_prefix: Option<Spanned<String>>,
+    redis_cluster: Option<Spanned<bool>>,
     max_body_bytes: Option<Spanned<u64>>,
     header_timeout_ms: Option<Spanned<u64>>,
     body_timeout_ms: Option<Spanned<u64>>,
@@ -80,6 +82,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawRoute {
     path: Spanned<String>,
+    scope: Option<Spanned<String>>,
     secrets: Option<Spanned<Vec<Spanned<String>>>>,
     public_keys: Option<Spanned<Vec<Spanned<String>>>>,
     authorization: Option<Spanned<String>>,
@@ -101,6 +104,7 @@ struct RawSink {
     timeout_ms: Option<Spanned<u64>>,
     on_4xx: Option<Spanned<String>>,
     redis_stream: Option<Spanned<String>>,
+    maxlen: Option<Spanned<u64>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +150,33 @@ pub struct Config {
     pub routes: Vec<Route>,
     /// Start-up warnings (printed by `--check` and logged on start).
     pub warnings: Vec<String>,
+    /// The shared store, when `redis` is set (else the in-memory store).
+    pub redis: Option<RedisSettings>,
 }
+
+/// Where the shared store lives: `redis`, `redis_prefix`, `redis_cluster`.
+pub struct RedisSettings {
+    /// `redis://…` (with `cluster`: any node of the cluster). May hold a password: never
+    /// printed.
+    pub url: Zeroizing<String>,
+    /// Key prefix ([`hookproof::redis::DEFAULT_PREFIX`] by default).
+    pub prefix: String,
+    /// Redis Cluster mode: `url` is a seed node.
+    pub cluster: bool,
+}
+
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &"[REDACTED]")
+            .field("prefix", &self.prefix)
+            .field("cluster", &self.cluster)
+            .finish()
+    }
+}
+
+/// Most entries `maxlen` may keep.
+pub const MAX_STREAM_MAXLEN: u64 = 1_000_000_000_000;
 
 /// A route's sink.
 #[derive(Debug, Clone)]
@@ -160,6 +190,14 @@ pub enum SinkConfig {
         /// Backend 4xx handling (the core's choice, [`Backend4xx`]).
         on_4xx: Backend4xx,
     },
+    /// `XADD` to the route's stream and commit, in one script (the core's enqueue step).
+    RedisStream {
+        /// The stream's name: also the route's scope, so the stream key is
+        /// `<prefix>stream:{<name>}`.
+        name: String,
+        /// `XADD MAXLEN ~ max_len` (0: the stream is not trimmed).
+        max_len: u64,
+    },
 }
 
 /// One checked route.
@@ -169,6 +207,9 @@ pub struct Route {
     pub index: usize,
     /// Exact request path.
     pub path: String,
+    /// The route's de-duplication scope in Redis (the `{scope}` of its keys): `scope`, or
+    /// the stream's name for a `redis_stream` sink, or the path.
+    pub scope: String,
     /// The core's request-decision machine, compiled from the route's settings.
     pub consumer: Consumer,
     /// The sender's delivery policy (how it treats each answer).
@@ -363,16 +404,12 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         }
     };
     let mut warnings = Vec::new();
-    match &raw.redis {
-        Some(redis) => errors.push(
-            "redis",
-            &redis.span(),
-            "the Redis store is not built yet in this version: remove `redis` to use the in-memory store (one process only)",
-        ),
-        None => warnings.push(
+    let redis = compile_redis(&raw, errors);
+    if raw.redis.is_none() {
+        warnings.push(
             "no `redis` configured: de-duplication uses an in-memory store, for ONE gateway process only (ids are forgotten on restart and not shared between processes)"
                 .to_owned(),
-        ),
+        );
     }
     let max_body_bytes = number(
         &raw.max_body_bytes,
@@ -517,6 +554,11 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         max_body_bytes: max_body_bytes as u64,
         body_timeout_ms: millis(body_timeout),
         budget_ms: millis(budget),
+        redis: raw.redis.is_some(),
+        prefix: redis.as_ref().map_or_else(
+            || hookproof::redis::DEFAULT_PREFIX.to_owned(),
+            |r| r.prefix.clone(),
+        ),
     };
     if raw.routes.is_empty() {
         errors.list.push(ConfigError {
@@ -536,12 +578,27 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
     for (index, route) in raw.routes.into_iter().enumerate() {
         let span = route.span();
         let path_span = route.get_ref().path.span();
+        let scope_span = route
+            .get_ref()
+            .scope
+            .as_ref()
+            .or(route.get_ref().sink.get_ref().redis_stream.as_ref())
+            .map_or(path_span.clone(), Spanned::span);
         if let Some(route) = compile_route(index, route.into_inner(), span, &limits, errors) {
             if routes.iter().any(|r: &Route| r.path == route.path) {
                 errors.push(
                     format!("routes[{index}].path"),
                     &path_span,
                     format!("path {:?} is used by an earlier route", route.path),
+                );
+            } else if limits.redis && routes.iter().any(|r: &Route| r.scope == route.scope) {
+                errors.push(
+                    format!("routes[{index}].scope"),
+                    &scope_span,
+                    format!(
+                        "scope {:?} is used by an earlier route: two routes sharing a scope share one de-duplication, and the second would drop its copy of every event as a duplicate",
+                        route.scope
+                    ),
                 );
             }
             routes.push(route);
@@ -562,6 +619,64 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         trusted_proxies,
         routes,
         warnings,
+        redis,
+    })
+}
+
+/// `redis`, `redis_prefix`, `redis_cluster`. The URL may come from `env:NAME` or `file:PATH`
+/// (it may hold a password) and is never printed.
+fn compile_redis(raw: &RawConfig, errors: &mut Errors<'_>) -> Option<RedisSettings> {
+    let Some(url) = &raw.redis else {
+        for (key, span) in [
+            ("redis_prefix", raw.redis_prefix.as_ref().map(Spanned::span)),
+            (
+                "redis_cluster",
+                raw.redis_cluster.as_ref().map(Spanned::span),
+            ),
+        ] {
+            if let Some(span) = span {
+                errors.push(key, &span, "needs `redis = \"redis://…\"`");
+            }
+        }
+        return None;
+    };
+    let text = match resolve(url.get_ref()) {
+        Ok(mut t) if t.len() == 1 => t.pop(),
+        Ok(_) => {
+            errors.push("redis", &url.span(), "expected one redis:// URL");
+            None
+        }
+        Err(message) => {
+            errors.push("redis", &url.span(), message);
+            None
+        }
+    };
+    let url_ok = text.as_ref().is_some_and(|t| {
+        t.starts_with("redis://")
+            && redis::IntoConnectionInfo::into_connection_info(t.as_str()).is_ok()
+    });
+    if text.is_some() && !url_ok {
+        // The value is not repeated: it may hold a password.
+        errors.push(
+            "redis",
+            &url.span(),
+            "expected a redis:// URL, e.g. \"redis://127.0.0.1:6379\" or \"redis://:password@host:6379/0\" (rediss:// is not supported)",
+        );
+    }
+    let prefix = match &raw.redis_prefix {
+        None => hookproof::redis::DEFAULT_PREFIX.to_owned(),
+        Some(p) => {
+            if let Err(e) = hookproof::redis::Layout::new(p.get_ref(), "scope") {
+                errors.push("redis_prefix", &p.span(), coded(&e));
+            }
+            p.get_ref().clone()
+        }
+    };
+    let cluster = raw.redis_cluster.as_ref().is_some_and(|c| *c.get_ref());
+    Some(RedisSettings {
+        url: text.filter(|_| url_ok)?,
+        prefix,
+        cluster,
     })
 }
 
@@ -647,6 +762,10 @@ struct Limits {
     max_body_bytes: u64,
     body_timeout_ms: u64,
     budget_ms: u64,
+    /// Whether `redis` is set (the scopes are keys then).
+    redis: bool,
+    /// The Redis key prefix.
+    prefix: String,
 }
 
 fn compile_route(
@@ -824,11 +943,43 @@ fn compile_route(
             }
         }
     };
-    let sink = compile_sink(&prefix, &raw.sink, limits.lease_ms, errors);
+    let sink = compile_sink(&prefix, &raw.sink, limits, errors);
+    let scope = match (&raw.scope, &raw.sink.get_ref().redis_stream) {
+        (Some(s), Some(_)) => {
+            errors.push(
+                format!("{prefix}.scope"),
+                &s.span(),
+                "a redis_stream route's scope is its stream's name: remove `scope`",
+            );
+            None
+        }
+        (Some(s), None) => Some((s.get_ref().clone(), s.span(), "scope")),
+        (None, Some(s)) => Some((s.get_ref().clone(), s.span(), "sink.redis_stream")),
+        (None, None) => Some((path.clone(), raw.path.span(), "path")),
+    };
+    let scope = scope.map(|(scope, span, field)| {
+        // The scope is the hash tag of the route's keys: the core's layout checks it.
+        if (limits.redis || field == "scope")
+            && let Err(e) = hookproof::redis::Layout::new(&limits.prefix, &scope)
+        {
+            let hint = if field == "path" {
+                " (the path is the route's default scope: give the route a `scope` without braces)"
+            } else {
+                ""
+            };
+            errors.push(
+                format!("{prefix}.{field}"),
+                &span,
+                format!("{}{hint}", coded(&e)),
+            );
+        }
+        scope
+    });
     if errors.list.len() != before {
         return None;
     }
     let sink = sink?;
+    let scope = scope?;
     // Every setting checked above with its key and line; the core's machine compiles them.
     let settings = ConsumerSettings {
         keys: all_keys
@@ -855,6 +1006,7 @@ fn compile_route(
         source_limited: true,
         backend_4xx: match &sink {
             SinkConfig::Http { on_4xx, .. } => *on_4xx,
+            SinkConfig::RedisStream { .. } => Backend4xx::Retry,
         },
     };
     let consumer = match Consumer::new(&settings) {
@@ -872,6 +1024,7 @@ fn compile_route(
     Some(Route {
         index,
         path,
+        scope,
         consumer,
         policy,
         scheme,
@@ -932,9 +1085,10 @@ fn authorization_setting(text: &str) -> Result<AuthorizationSetting, String> {
 fn compile_sink(
     prefix: &str,
     raw: &Spanned<RawSink>,
-    lease_ms: u64,
+    limits: &Limits,
     errors: &mut Errors<'_>,
 ) -> Option<SinkConfig> {
+    let lease_ms = limits.lease_ms;
     let key = format!("{prefix}.sink");
     let sink = raw.get_ref();
     match (&sink.http, &sink.redis_stream) {
@@ -947,14 +1101,47 @@ fn compile_sink(
             None
         }
         (None, Some(stream)) => {
-            errors.push(
-                format!("{key}.redis_stream"),
-                &stream.span(),
-                "the redis_stream sink is not built yet in this version: use `http`",
+            let before = errors.list.len();
+            if !limits.redis {
+                errors.push(
+                    format!("{key}.redis_stream"),
+                    &stream.span(),
+                    "the redis_stream sink needs `redis = \"redis://…\"` at the top level",
+                );
+            }
+            for (field, span) in [
+                ("timeout_ms", sink.timeout_ms.as_ref().map(Spanned::span)),
+                ("on_4xx", sink.on_4xx.as_ref().map(Spanned::span)),
+            ] {
+                if let Some(span) = span {
+                    errors.push(
+                        format!("{key}.{field}"),
+                        &span,
+                        "only for the http sink (a redis_stream delivery is bounded by the answer budget)",
+                    );
+                }
+            }
+            let max_len = number(
+                &sink.maxlen,
+                &format!("{key}.maxlen"),
+                0,
+                1..=MAX_STREAM_MAXLEN,
+                errors,
+                |v| v,
             );
-            None
+            (errors.list.len() == before).then(|| SinkConfig::RedisStream {
+                name: stream.get_ref().clone(),
+                max_len,
+            })
         }
         (Some(url), None) => {
+            if let Some(m) = &sink.maxlen {
+                errors.push(
+                    format!("{key}.maxlen"),
+                    &m.span(),
+                    "only for the redis_stream sink",
+                );
+            }
             let uri = match url.get_ref().parse::<hyper::Uri>() {
                 Ok(u)
                     if u.scheme_str() == Some("http")
@@ -1089,11 +1276,89 @@ mod tests {
     }
 
     #[test]
-    fn redis_and_redis_stream_are_not_built_yet() {
-        let errors = errors(&format!(
-            "listen = \"127.0.0.1:1\"\nredis = \"redis://127.0.0.1:6379\"\n[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ redis_stream = \"events\" }}\n"
+    fn redis_settings_scopes_and_streams_are_checked_with_their_lines() {
+        // A stream sink without `redis`, and `redis_prefix` without `redis`.
+        let e1 = errors(&format!(
+            "listen = \"127.0.0.1:1\"\nredis_prefix = \"x:\"\n[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ redis_stream = \"events\" }}\n"
         ));
-        assert!(errors.iter().any(|e| e.starts_with("line 2, column 9: redis: the Redis store is not built yet")), "{errors:#?}");
-        assert!(errors.iter().any(|e| e.starts_with("line 6, column 25: routes[0].sink.redis_stream: the redis_stream sink is not built yet")), "{errors:#?}");
+        assert!(
+            e1.iter()
+                .any(|e| e.starts_with("line 2, column 16: redis_prefix: needs `redis")),
+            "{e1:#?}"
+        );
+        assert!(
+            e1.iter().any(|e| e.starts_with(
+                "line 6, column 25: routes[0].sink.redis_stream: the redis_stream sink needs `redis"
+            )),
+            "{e1:#?}"
+        );
+        // Braces in a scope, a path used as the scope, a prefix; a shared scope; a bad URL
+        // (never repeated: it may hold a password).
+        let e2 = errors(&format!(
+            "listen = \"127.0.0.1:1\"\nredis = \"http://user:hunter2@x\"\nredis_prefix = \"a{{b\"\n[[routes]]\npath = \"/a\"\nscope = \"s{{1}}\"\nsecrets = [\"{SECRET}\"]\nsink = {{ http = \"http://127.0.0.1:9/\" }}\n[[routes]]\npath = \"/b{{c}}\"\nsecrets = [\"{SECRET}\"]\nsink = {{ http = \"http://127.0.0.1:9/\" }}\n"
+        ));
+        assert!(
+            e2.iter()
+                .any(|e| e.starts_with("line 2, column 9: redis: expected a redis:// URL")),
+            "{e2:#?}"
+        );
+        assert!(e2.iter().all(|e| !e.contains("hunter2")), "{e2:#?}");
+        assert!(
+            e2.iter()
+                .any(|e| e.starts_with("line 3, column 16: redis_prefix: prefix must be")),
+            "{e2:#?}"
+        );
+        assert!(
+            e2.iter().any(|e| e
+                .starts_with("line 6, column 9: routes[0].scope: scope must name the endpoint")),
+            "{e2:#?}"
+        );
+        assert!(
+            e2.iter().any(
+                |e| e.starts_with("line 10, column 8: routes[1].path: scope must name")
+                    && e.contains("give the route a `scope`")
+            ),
+            "{e2:#?}"
+        );
+        let e3 = errors(&format!(
+            "listen = \"127.0.0.1:1\"\nredis = \"redis://127.0.0.1:6379\"\n[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ redis_stream = \"events\", maxlen = 0 }}\n[[routes]]\npath = \"/b\"\nscope = \"events\"\nsecrets = [\"{SECRET}\"]\nsink = {{ http = \"http://127.0.0.1:9/\", maxlen = 5 }}\n"
+        ));
+        assert!(
+            e3.iter()
+                .any(|e| e.starts_with("line 6, column 44: routes[0].sink.maxlen: must be from 1")),
+            "{e3:#?}"
+        );
+        assert!(
+            e3.iter().any(|e| e.starts_with(
+                "line 11, column 49: routes[1].sink.maxlen: only for the redis_stream sink"
+            )),
+            "{e3:#?}"
+        );
+        let e4 = errors(&format!(
+            "listen = \"127.0.0.1:1\"\nredis = \"redis://127.0.0.1:6379\"\n[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ redis_stream = \"events\" }}\n[[routes]]\npath = \"/b\"\nscope = \"events\"\nsecrets = [\"{SECRET}\"]\nsink = {{ http = \"http://127.0.0.1:9/\" }}\n"
+        ));
+        assert!(
+            e4.iter().any(|e| e.starts_with(
+                "line 9, column 9: routes[1].scope: scope \"events\" is used by an earlier route"
+            )),
+            "{e4:#?}"
+        );
+        // Accepted: the scope defaults to the path, a stream's to its name.
+        let config = Config::parse(&format!(
+            "listen = \"127.0.0.1:1\"\nredis = \"redis://127.0.0.1:6379\"\nredis_prefix = \"gw:\"\n[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ redis_stream = \"events\", maxlen = 1000 }}\n[[routes]]\npath = \"/b\"\nsecrets = [\"{SECRET}\"]\nsink = {{ http = \"http://127.0.0.1:9/\" }}\n"
+        ))
+        .unwrap();
+        assert_eq!(config.routes[0].scope, "events");
+        assert_eq!(config.routes[1].scope, "/b");
+        assert!(
+            config.warnings.iter().all(|w| !w.contains("in-memory")),
+            "{:?}",
+            config.warnings
+        );
+        assert_eq!(
+            config.redis.as_ref().map(|r| r.prefix.as_str()),
+            Some("gw:")
+        );
+        assert!(!format!("{config:?}").contains("127.0.0.1:6379"));
     }
 }

@@ -18,6 +18,7 @@ use hyper::HeaderMap;
 use crate::config::Route;
 use crate::metrics::{Metrics, Outcome};
 use crate::sink::{Deliver, Event, Sink, SinkResult};
+use crate::store::redis::RedisConnection;
 use crate::store::{Accept, Store};
 
 /// The shell's own 503 when `max_concurrent_requests` exchanges are in flight.
@@ -62,12 +63,19 @@ pub fn outcome(answer: &Answer) -> Outcome {
         .map_or(Outcome::Other, |s| Outcome::from_name(&s))
 }
 
-/// The per-process limiters the machine asks the shell to charge.
+/// The limiters the machine asks the shell to charge: per source address, per process; per
+/// route, per process or (with `redis`) on Redis, shared by every process.
 #[derive(Debug)]
 pub struct Limits {
     unauthenticated: Mutex<SourceLimiter>,
     routes: Vec<Option<Mutex<RateLimiter>>>,
+    /// The global per-route limiters on Redis (the core's GCRA script), when `redis` is set:
+    /// the connection and, per route, the limiter and its key.
+    global: Option<(RedisConnection, Vec<Option<GlobalLimit>>)>,
 }
+
+/// One route's limiter on Redis and its key.
+type GlobalLimit = (RateLimiter, String);
 
 impl Limits {
     /// Fresh limiters from the config's templates.
@@ -78,7 +86,29 @@ impl Limits {
                 .iter()
                 .map(|r| r.rate_limit.clone().map(Mutex::new))
                 .collect(),
+            global: None,
         }
+    }
+
+    /// Charges the routes' limits on Redis instead, shared by every process: each route's key
+    /// is `<prefix>rate-limit:{<scope>}` (in its scope's Cluster slot).
+    #[must_use]
+    pub fn on_redis(
+        mut self,
+        connection: RedisConnection,
+        prefix: &str,
+        routes: &[Route],
+    ) -> Limits {
+        let keys = routes
+            .iter()
+            .map(|r| {
+                r.rate_limit
+                    .clone()
+                    .map(|l| (l, format!("{prefix}rate-limit:{{{}}}", r.scope)))
+            })
+            .collect();
+        self.global = Some((connection, keys));
+        self
     }
 }
 
@@ -208,7 +238,17 @@ async fn perform(
                 .check(source, now_ms());
             exchange.rate(consumer, Some(decision), now_ms())
         }
-        Step::CheckRate { .. } => {
+        Step::CheckRate { wait_ms } => {
+            if let Some((connection, limiters)) = &shell.limits.global {
+                let decision = match limiters.get(route.index).and_then(Option::as_ref) {
+                    Some((limiter, key)) => connection
+                        .rate_limit(key, limiter, now_ms(), wait(wait_ms))
+                        .await
+                        .ok(),
+                    None => None,
+                };
+                return exchange.rate(consumer, decision, now_ms());
+            }
             let decision = shell
                 .limits
                 .routes
@@ -232,8 +272,8 @@ async fn perform(
             id: delivery_id,
             event_type: kind,
             token,
+            company_id,
             wait_ms,
-            ..
         } => {
             let sent = Instant::now();
             let log_id = exchange.id().unwrap_or("").to_owned();
@@ -247,6 +287,9 @@ async fn perform(
                     route: &route.path,
                     headers,
                     body: body.clone(),
+                    token,
+                    company_id: company_id.as_deref(),
+                    now: secs(now_ms()),
                 },
                 sent + shell.lease,
             ));
@@ -268,7 +311,9 @@ async fn perform(
             shell
                 .metrics
                 .sink(route.index, sent.elapsed(), result.accepted());
-            if !result.accepted() {
+            if !result.accepted()
+                && !matches!(result, SinkResult::Duplicate | SinkResult::InFlight { .. })
+            {
                 tracing::warn!(route = %route.path, id = %log_id, sink = %result.name(), "the sink did not take the event");
             }
             match &result {
@@ -287,6 +332,20 @@ async fn perform(
                 SinkResult::Unreachable => {
                     exchange.delivered(consumer, Delivered::Unreachable, now_ms())
                 }
+                SinkResult::Accepted => exchange.delivered(consumer, Delivered::Accepted, now_ms()),
+                SinkResult::Committed => {
+                    exchange.delivered(consumer, Delivered::Committed, now_ms())
+                }
+                SinkResult::Duplicate => {
+                    exchange.delivered(consumer, Delivered::Duplicate, now_ms())
+                }
+                SinkResult::InFlight { retry_after } => exchange.delivered(
+                    consumer,
+                    Delivered::InFlight {
+                        retry_after: *retry_after,
+                    },
+                    now_ms(),
+                ),
             }
         }
         Step::Commit {

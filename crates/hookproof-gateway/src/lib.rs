@@ -41,10 +41,30 @@ pub fn main(path: &Path, check: bool) -> ExitCode {
             config.listen,
             config.routes.len()
         );
+        match &config.redis {
+            Some(r) => println!(
+                "  store: redis{} (prefix {:?}), shared by every process",
+                if r.cluster { " cluster" } else { "" },
+                r.prefix
+            ),
+            None => println!("  store: in memory (one process only)"),
+        }
         for route in &config.routes {
             let sink = match &route.sink {
                 config::SinkConfig::Http { url, timeout, .. } => {
                     format!("http {url} (timeout {} ms)", timeout.as_millis())
+                }
+                config::SinkConfig::RedisStream { max_len, .. } => {
+                    let prefix = config
+                        .redis
+                        .as_ref()
+                        .map_or(hookproof::redis::DEFAULT_PREFIX, |r| r.prefix.as_str());
+                    let trim = if *max_len > 0 {
+                        format!(", MAXLEN ~ {max_len}")
+                    } else {
+                        String::new()
+                    };
+                    format!("redis stream {prefix}stream:{{{}}}{trim}", route.scope)
                 }
             };
             println!("  {} -> {sink}, policy {}", route.path, route.policy.name());

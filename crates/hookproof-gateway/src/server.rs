@@ -36,8 +36,11 @@ use crate::decide::{self, Limits};
 use crate::metrics::Metrics;
 use crate::sink::Sink;
 use crate::sink::http::HttpSink;
+use crate::sink::redis_stream::RedisStreamSink;
+use crate::store::redis::{RedisAcceptance, RedisConnection};
 use crate::store::{Accept, Store};
 use hookproof::consumer::{Answer, Head, Step};
+use hookproof::redis::Layout;
 
 /// After an early answer, at most this much more of a body is read and discarded before the
 /// connection is closed.
@@ -82,24 +85,67 @@ fn unix_ms() -> u64 {
 }
 
 impl Gateway {
-    /// Builds the runtime state from a checked config.
+    /// Builds the runtime state from a checked config. With `redis`, must be called within
+    /// a tokio runtime (the Redis client is set up there; it connects on first use).
     pub fn new(config: Config) -> Result<Gateway, String> {
-        let store = Store::memory(
-            config.routes.len(),
-            config.acceptance,
-            config.memory_capacity,
-        )
-        .map_err(|e| e.to_string())?;
+        let redis = match &config.redis {
+            Some(r) => Some((
+                RedisConnection::new(
+                    &r.url,
+                    r.cluster,
+                    // Each exchange waits on at most one Redis call at a time; /readyz pings.
+                    config.max_concurrent_requests.saturating_add(16),
+                )?,
+                r.prefix.as_str(),
+            )),
+            None => None,
+        };
+        let layout = |scope: &str| {
+            let prefix = redis
+                .as_ref()
+                .map_or(hookproof::redis::DEFAULT_PREFIX, |r| r.1);
+            Layout::new(prefix, scope).map_err(|e| format!("route scope {scope:?}: {e}"))
+        };
+        let store = match &redis {
+            Some((connection, _)) => Store::Redis(RedisAcceptance::new(
+                connection.clone(),
+                config
+                    .routes
+                    .iter()
+                    .map(|r| layout(&r.scope))
+                    .collect::<Result<_, _>>()?,
+                config.acceptance,
+            )),
+            None => Store::memory(
+                config.routes.len(),
+                config.acceptance,
+                config.memory_capacity,
+            )
+            .map_err(|e| e.to_string())?,
+        };
         let sinks = config
             .routes
             .iter()
             .map(|r| match &r.sink {
                 SinkConfig::Http { url, timeout, .. } => {
-                    Sink::Http(HttpSink::new(url.clone(), *timeout))
+                    Ok(Sink::Http(HttpSink::new(url.clone(), *timeout)))
+                }
+                SinkConfig::RedisStream { max_len, .. } => {
+                    let (connection, _) =
+                        redis.as_ref().ok_or("a redis_stream sink needs `redis`")?;
+                    Ok(Sink::RedisStream(RedisStreamSink::new(
+                        connection.clone(),
+                        layout(&r.scope)?,
+                        config.acceptance,
+                        *max_len,
+                    )))
                 }
             })
-            .collect();
-        let limits = Limits::new(config.unauthenticated.clone(), &config.routes);
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut limits = Limits::new(config.unauthenticated.clone(), &config.routes);
+        if let Some((connection, prefix)) = &redis {
+            limits = limits.on_redis(connection.clone(), prefix, &config.routes);
+        }
         let metrics = Metrics::new(config.routes.iter().map(|r| r.path.clone()).collect());
         Ok(Gateway {
             clock: Clock::default(),

@@ -1,6 +1,6 @@
 //! Sinks: where a verified, wanted, newly accepted event goes. One trait, [`Deliver`]; one file
-//! per sink; one enum of kinds, [`Sink`]. A new sink (Redis Streams, NATS JetStream, Kafka,
-//! SQS) is a file beside `http.rs` and a variant here.
+//! per sink; one enum of kinds, [`Sink`]: [`http`] and [`redis_stream`]. A new sink (NATS
+//! JetStream, Kafka, SQS) is a file beside `http.rs` and a variant here.
 //!
 //! The gateway answers the sender 2xx only after the sink said [`SinkResult::Accepted`]; every
 //! other result releases the id so the sender's retry is accepted.
@@ -12,6 +12,7 @@ use bytes::Bytes;
 use hyper::HeaderMap;
 
 pub mod http;
+pub mod redis_stream;
 
 /// How the request was authenticated: told to the sink (`hookproof-verified`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,13 @@ pub struct Event<'a> {
     pub headers: &'a HeaderMap,
     /// The body exactly as received.
     pub body: Bytes,
+    /// The acceptance token, when the id was begun (for a sink that commits atomically with
+    /// the delivery).
+    pub token: Option<i64>,
+    /// The company the event names, if any.
+    pub company_id: Option<&'a str>,
+    /// Now, Unix seconds (the gateway's clock).
+    pub now: i64,
 }
 
 /// A sink's answer, as the core's consumer machine reads it.
@@ -66,17 +74,29 @@ pub enum SinkResult {
     Timeout,
     /// Could not connect, or the connection broke.
     Unreachable,
+    /// Taken, with nothing to commit (a queue sink, an event without an id).
+    Accepted,
+    /// Taken, and the id committed in the same atomic step (the core's enqueue).
+    Committed,
+    /// The atomic deliver-and-commit found the id already done: not added again.
+    Duplicate,
+    /// The atomic deliver-and-commit found the id held by another delivery.
+    InFlight {
+        /// Seconds left on that lease.
+        retry_after: u64,
+    },
 }
 
 impl SinkResult {
-    /// Whether the sink took the event.
+    /// Whether the sink took the event (a duplicate it refused to add again is not counted).
     pub fn accepted(&self) -> bool {
         matches!(
             self,
             SinkResult::Backend {
                 status: 200..=299,
                 ..
-            }
+            } | SinkResult::Accepted
+                | SinkResult::Committed
         )
     }
 
@@ -86,6 +106,10 @@ impl SinkResult {
             SinkResult::Backend { status, .. } => format!("status_{status}"),
             SinkResult::Timeout => "timeout".into(),
             SinkResult::Unreachable => "unreachable".into(),
+            SinkResult::Accepted => "accepted".into(),
+            SinkResult::Committed => "committed".into(),
+            SinkResult::Duplicate => "duplicate".into(),
+            SinkResult::InFlight { .. } => "in_flight".into(),
         }
     }
 }
@@ -105,12 +129,15 @@ pub trait Deliver {
 pub enum Sink {
     /// POST to an HTTP backend.
     Http(http::HttpSink),
+    /// `XADD` to a Redis stream and commit, atomically.
+    RedisStream(redis_stream::RedisStreamSink),
 }
 
 impl Deliver for Sink {
     async fn deliver(&self, event: Event<'_>, deadline: Instant) -> SinkResult {
         match self {
             Sink::Http(s) => s.deliver(event, deadline).await,
+            Sink::RedisStream(s) => s.deliver(event, deadline).await,
         }
     }
 }

@@ -3,9 +3,9 @@
 //! id on every endpoint it fans out to, and each route must deliver its copy).
 //!
 //! One trait, [`Accept`]; one file per store; one enum of kinds, [`Store`] — the same shape as
-//! the sinks. Today: [`memory::MemoryAcceptance`], for one process. A shared store (Redis, with
-//! the core's scripts and key layout, the route's path in the key) is a file beside
-//! `memory.rs` and a variant here; nothing above this module changes.
+//! the sinks: [`memory::MemoryAcceptance`], for one process, and [`redis::RedisAcceptance`],
+//! shared by every process on one Redis (the core's scripts and key layout, the route's scope
+//! in the key).
 
 use std::future::Future;
 
@@ -13,6 +13,7 @@ use hookproof::acceptance::{Abort, Begin, Commit};
 use hookproof::{AcceptanceConfig, AcceptanceError};
 
 pub mod memory;
+pub mod redis;
 
 /// An acceptance store for every route of one gateway. Times are Unix seconds; each call is
 /// bounded by the caller (the machine's `wait_ms`).
@@ -52,6 +53,8 @@ pub trait Accept {
 pub enum Store {
     /// In memory: one process only, forgotten on restart.
     Memory(memory::MemoryAcceptance),
+    /// On Redis: shared by every gateway process and `hookproof/redis` consumer.
+    Redis(redis::RedisAcceptance),
 }
 
 impl Store {
@@ -69,6 +72,7 @@ impl Accept for Store {
     async fn begin(&self, route: usize, id: &str, now: i64) -> Result<Begin, AcceptanceError> {
         match self {
             Store::Memory(s) => s.begin(route, id, now).await,
+            Store::Redis(s) => s.begin(route, id, now).await,
         }
     }
 
@@ -81,6 +85,7 @@ impl Accept for Store {
     ) -> Result<Commit, AcceptanceError> {
         match self {
             Store::Memory(s) => s.commit(route, id, token, now).await,
+            Store::Redis(s) => s.commit(route, id, token, now).await,
         }
     }
 
@@ -93,12 +98,14 @@ impl Accept for Store {
     ) -> Result<Abort, AcceptanceError> {
         match self {
             Store::Memory(s) => s.abort(route, id, token, now).await,
+            Store::Redis(s) => s.abort(route, id, token, now).await,
         }
     }
 
     async fn ready(&self) -> bool {
         match self {
             Store::Memory(s) => s.ready().await,
+            Store::Redis(s) => s.ready().await,
         }
     }
 }
