@@ -38,21 +38,36 @@ async fn forward(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let deadline = Instant::now() + BODY_TIMEOUT;
     let (parts, mut body) = request.into_parts();
-    let mut buffer = BytesMut::with_capacity(8 * 1024);
+    // As the gateway reads it: a body in one frame is hyper's own bytes; several are gathered.
+    let mut first: Option<Bytes> = None;
+    let mut buffer = BytesMut::new();
     loop {
         match tokio::time::timeout_at(deadline.into(), body.frame()).await {
             Ok(None) => break,
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
-                    if buffer.len() + data.len() > MAX_BODY {
+                    let held = first.as_ref().map_or(0, Bytes::len) + buffer.len();
+                    if held + data.len() > MAX_BODY {
                         return status(StatusCode::PAYLOAD_TOO_LARGE);
                     }
-                    buffer.extend_from_slice(&data);
+                    match first.take() {
+                        None if buffer.is_empty() => first = Some(data),
+                        earlier => {
+                            if let Some(earlier) = earlier {
+                                buffer.extend_from_slice(&earlier);
+                            }
+                            buffer.extend_from_slice(&data);
+                        }
+                    }
                 }
             }
             _ => return status(StatusCode::REQUEST_TIMEOUT),
         }
     }
+    let body = match first {
+        Some(only) if buffer.is_empty() => only,
+        _ => buffer.freeze(),
+    };
     let id = parts
         .headers
         .get("webhook-id")
@@ -63,7 +78,10 @@ async fn forward(
         scheme: Scheme::StandardWebhooks,
         route: parts.uri.path(),
         headers: &parts.headers,
-        body: buffer.freeze(),
+        body,
+        token: None,
+        company_id: None,
+        now: 0,
     };
     let result = sink.deliver(event, Instant::now() + SINK_TIMEOUT).await;
     status(if result.accepted() {
