@@ -254,6 +254,11 @@ http {
     );
   }
   for (const r of rows.filter((x) => x.gateway === undefined && x.missing)) log(`- ${r.name}: not built (${r.missing}).`);
+  log();
+  log(
+    "The Redis row's CPU is the gateway's alone (redis-server, on the same 127.0.0.1 and the same 2 cores, runs two scripts per event: `begin` and `commit`). " +
+      "Where the gateway's CPU over the forward-only proxy goes, and what was changed and tried: docs/gateway.md, section Benchmark.",
+  );
   log("<!-- /gateway -->");
 
   const results = join(root, "bench/RESULTS.md");
