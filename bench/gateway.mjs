@@ -151,8 +151,12 @@ http {
   await listening(forwardPort, "the forward-only proxy");
 
   // The gateway: in-memory store, and Redis store when this build has one.
+  // Every request of the run is a new id: the in-memory store must hold them all (its default
+  // capacity, 120,000, is less than 5 rounds of 20,000 plus warm-ups would need with room).
+  const ids = ROUNDS * (REQUESTS + C * 20) + 1000;
+  if (ids > 1_000_000) throw new Error(`${ids} ids exceed the in-memory store's largest memory_capacity (1,000,000): fewer rounds or requests`);
   const gatewayConfig = (port, redis) =>
-    `listen = "127.0.0.1:${port}"\n${redis ? `redis = "${redis}"\n` : ""}\n[[routes]]\npath = "/codat"\nsecrets = ["env:BENCH_SECRET"]\nevent_types = ["read.completed"]\nsink = { http = "${backendUrl}" }\n`;
+    `listen = "127.0.0.1:${port}"\n${redis ? `redis = "${redis}"\n` : `memory_capacity = ${ids}\n`}\n[[routes]]\npath = "/codat"\nsecrets = ["env:BENCH_SECRET"]\nevent_types = ["read.completed"]\nsink = { http = "${backendUrl}" }\n`;
   const startGateway = async (name, redis) => {
     const port = await freePort();
     const file = join(dir, `${name}.toml`);
