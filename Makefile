@@ -19,10 +19,12 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CA
 all: test
 
 ## The main job, end to end: the example consumer under workerd on 127.0.0.1, driven by
-## `hookproof send` through Codat's scenarios.
-demo: js cli
+## `hookproof send` through Codat's scenarios; then the gateway path (examples/demo/gateway.mjs):
+## `hookproof gateway` in front of examples/gateway-python's Flask backend.
+demo: js cli setup-python
 	node tests/js/install.mjs
 	node examples/demo/demo.mjs
+	node examples/demo/gateway.mjs
 
 ## The native CLI: target/debug/hookproof.
 cli: setup-rust
@@ -32,6 +34,22 @@ cli: setup-rust
 bench: js component setup-deno setup-bun setup-redis
 	node tests/js/install.mjs
 	node bench/run.mjs
+	$(MAKE) bench-gateway
+
+.PHONY: bench-gateway setup-nginx
+## The gateway's benchmark (bench/gateway.mjs; also run by `make bench`): `hookproof gateway`
+## against nginx, a forward-only proxy of its own stack and a direct request, release builds,
+## interleaved rounds. Writes the gateway section of bench/RESULTS.md.
+bench-gateway: setup-rust setup-nginx setup-redis
+	$(CARGO) build --quiet --profile bench-host -p hookproof-cli -p hookproof-gateway --bins --examples
+	node bench/gateway.mjs
+
+## nginx from Debian's packages, for the gateway benchmark's nginx row (the benchmark starts its
+## own nginx on 127.0.0.1 with its own config and prefix in a temporary directory).
+setup-nginx:
+	@command -v nginx >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq nginx >/dev/null; }
+	@nginx -v
 
 ## A tour of the Rust core alone, without Node or wasm.
 tour:

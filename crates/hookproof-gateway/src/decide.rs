@@ -49,16 +49,18 @@ fn answer(policy: Policy, status: u16, body: &str, retry_after: Option<u64>) -> 
     }
 }
 
-/// The outcome label of an answer: the `status` word of its JSON body.
+/// The outcome label of an answer: the `status` word of its JSON body (read without building a
+/// JSON tree: this runs on every request).
 pub fn outcome(answer: &Answer) -> Outcome {
-    serde_json::from_str::<serde_json::Value>(&answer.body)
+    #[derive(serde::Deserialize)]
+    struct Status<'a> {
+        #[serde(borrow)]
+        status: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_str::<Status<'_>>(&answer.body)
         .ok()
-        .and_then(|v| {
-            v.get("status")
-                .and_then(|s| s.as_str())
-                .map(Outcome::from_name)
-        })
-        .unwrap_or(Outcome::Other)
+        .and_then(|s| s.status)
+        .map_or(Outcome::Other, |s| Outcome::from_name(&s))
 }
 
 /// The limiters the machine asks the shell to charge: per source address, per process; per
@@ -226,7 +228,6 @@ async fn perform(
     let route = shell.route;
     let now_ms = || (shell.now_ms)();
     let wait = |ms: u64| Duration::from_millis(ms);
-    let log_id = exchange.id().unwrap_or("").to_owned();
     match step {
         Step::CheckSource => {
             let decision = shell
@@ -275,6 +276,7 @@ async fn perform(
             wait_ms,
         } => {
             let sent = Instant::now();
+            let log_id = exchange.id().unwrap_or("").to_owned();
             // The sink's own deadline (its timeout_ms, within the lease) may outlast the step's
             // wait: then the sender is answered at the wait and the lease settled by the result.
             let mut delivery = std::pin::pin!(shell.sink.deliver(
