@@ -97,7 +97,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let usage = "usage: bench-forward PORT BACKEND_URL";
     let port: u16 = args.next().ok_or(usage)?.parse()?;
     let backend: hyper::Uri = args.next().ok_or(usage)?.parse()?;
-    let sink = Arc::new(HttpSink::new(backend, SINK_TIMEOUT));
+    let tls = hookproof_gateway::tls::sink(None)?;
+    let sink = Arc::new(HttpSink::new(backend, SINK_TIMEOUT, &tls));
     let listener = hookproof_gateway::server::listen(([127, 0, 0, 1], port).into())?;
     println!("listening");
     let mut http = hyper::server::conn::http1::Builder::new();

@@ -84,6 +84,14 @@ pub struct TlsError {
     pub message: String,
 }
 
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TlsError {}
+
 fn error(field: TlsField, message: impl Into<String>) -> TlsError {
     TlsError {
         field,
