@@ -157,21 +157,24 @@ http {
   if (ids > 1_000_000) throw new Error(`${ids} ids exceed the in-memory store's largest memory_capacity (1,000,000): fewer rounds or requests`);
   const gatewayConfig = (port, redis) =>
     `listen = "127.0.0.1:${port}"\n${redis ? `redis = "${redis}"\n` : `memory_capacity = ${ids}\n`}\n[[routes]]\npath = "/codat"\nsecrets = ["env:BENCH_SECRET"]\nevent_types = ["read.completed"]\nsink = { http = "${backendUrl}" }\n`;
-  const startGateway = async (name, redis) => {
+  const startGateway = async (name, redis, binary = join(bin, "hookproof")) => {
     const port = await freePort();
     const file = join(dir, `${name}.toml`);
     writeFileSync(file, gatewayConfig(port, redis));
     const env = { ...process.env, BENCH_SECRET: SECRET };
-    const check = spawnSync(join(bin, "hookproof"), ["gateway", "--check", "--config", file], { env, encoding: "utf8" });
+    const check = spawnSync(binary, ["gateway", "--check", "--config", file], { env, encoding: "utf8" });
     if (check.status !== 0) return { port, missing: check.stderr.trim().split("\n")[0].replace(`${file}: `, "") };
     // Logs as in production (one line per request), to a file.
     const { openSync } = await import("node:fs");
     const logFd = openSync(join(dir, `${name}.log`), "w");
-    const child = start(join(bin, "hookproof"), ["gateway", "--config", file], { env, stdio: ["ignore", "ignore", logFd] });
+    const child = start(binary, ["gateway", "--config", file], { env, stdio: ["ignore", "ignore", logFd] });
     await listening(port, name);
     return { port, child };
   };
   const memory = await startGateway("gateway-memory");
+  // The static binary users install (`make dist`: musl, its own allocator), when it was built.
+  const distBin = process.env.BENCH_GATEWAY_DIST_BIN ?? join(root, "dist/hookproof");
+  const dist = existsSync(distBin) ? await startGateway("gateway-dist", undefined, distBin) : { missing: `no ${distBin} (make dist)` };
   let redisRow = { missing: "no redis-server (make setup-redis)" };
   if (spawnSync("redis-server", ["--version"]).status === 0) {
     const redisPort = await freePort();
@@ -187,6 +190,9 @@ http {
     { name: `nginx ${nginxVersion.replace("nginx/", "")} reverse proxy (keep-alive upstream)`, url: `http://127.0.0.1:${nginxPort}/codat`, pids: () => childPids(nginxMaster.pid), nginx: true },
     { name: "forward-only proxy (gateway's hyper server + HTTP sink, no verification)", url: `http://127.0.0.1:${forwardPort}/codat`, pids: () => [forward.pid] },
     { name: "gateway, in-memory store", url: `http://127.0.0.1:${memory.port}/codat`, pids: () => [memory.child.pid], gateway: "memory" },
+    dist.missing
+      ? { name: "gateway, in-memory store, static musl binary (dist/hookproof)", missing: dist.missing }
+      : { name: "gateway, in-memory store, static musl binary (dist/hookproof)", url: `http://127.0.0.1:${dist.port}/codat`, pids: () => [dist.child.pid], gateway: "dist" },
     redisRow.missing
       ? { name: "gateway, Redis store", missing: redisRow.missing }
       : { name: "gateway, Redis store", url: `http://127.0.0.1:${redisRow.port}/codat`, pids: () => [redisRow.child.pid], gateway: "redis" },
