@@ -532,12 +532,33 @@ impl Server {
 }
 
 fn serve(stream: TcpStream, step: &Reply, requests: &Mutex<Vec<Request>>, stop: &AtomicBool) {
+    let Some(mut stream) = record_request(stream, requests) else {
+        return;
+    };
+    let started = Instant::now();
+    while started.elapsed() < step.delay && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut response = format!(
+        "HTTP/1.1 {} Scripted\r\nconnection: close\r\ncontent-length: 2\r\n",
+        step.status
+    );
+    for (k, v) in &step.headers {
+        response.push_str(&format!("{k}: {v}\r\n"));
+    }
+    response.push_str("\r\nok");
+    stream.write_all(response.as_bytes()).ok();
+}
+
+/// Reads one request (blocking, reads time out after 5 s) into `requests`; the stream to
+/// answer on, or `None` if not even the request line could be read.
+fn record_request(stream: TcpStream, requests: &Mutex<Vec<Request>>) -> Option<TcpStream> {
     stream.set_nonblocking(false).ok();
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
-        return;
+        return None;
     }
     let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
     let mut headers = Vec::new();
@@ -562,20 +583,7 @@ fn serve(stream: TcpStream, step: &Reply, requests: &Mutex<Vec<Request>>, stop: 
         headers,
         body,
     });
-    let started = Instant::now();
-    while started.elapsed() < step.delay && !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let mut response = format!(
-        "HTTP/1.1 {} Scripted\r\nconnection: close\r\ncontent-length: 2\r\n",
-        step.status
-    );
-    for (k, v) in &step.headers {
-        response.push_str(&format!("{k}: {v}\r\n"));
-    }
-    response.push_str("\r\nok");
-    let mut stream = reader.into_inner();
-    stream.write_all(response.as_bytes()).ok();
+    Some(reader.into_inner())
 }
 
 /// `hookproof send --json` against `server`; returns the parsed timeline.
@@ -1215,37 +1223,9 @@ impl RawServer {
 }
 
 fn serve_raw(stream: TcpStream, response: &[u8], requests: &Mutex<Vec<Request>>) {
-    stream.set_nonblocking(false).ok();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
+    let Some(mut stream) = record_request(stream, requests) else {
         return;
-    }
-    let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.trim_end().split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok();
-    requests.lock().unwrap().push(Request {
-        path,
-        headers,
-        body,
-    });
-    let mut stream = reader.into_inner();
+    };
     stream.write_all(response).ok();
 }
 
