@@ -2,28 +2,21 @@
 //! vector, and `send` against a scripted HTTP server on 127.0.0.1 under both policies. Every
 //! server thread is stopped and every child process reaped, also when an assertion fails.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_hookproof");
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{AcceptLoop, BIN, SECRET, now as unix_now, read_request_body, root};
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hookproof-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::temp_dir("hookproof-cli", name, false)
 }
 
 /// Runs the binary with a hard time limit; the child is killed if it overruns.
@@ -511,42 +504,25 @@ struct Request {
 struct Server {
     url: String,
     requests: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _accept: AcceptLoop,
 }
 
 impl Server {
     fn start(script: Vec<Reply>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (r, s) = (requests.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            let mut served = 0;
-            let mut workers = Vec::new();
-            while !s.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        // Each request on its own thread, so a slow reply never delays the next.
-                        let step = script[served.min(script.len() - 1)].clone();
-                        served += 1;
-                        let (r, s) = (r.clone(), s.clone());
-                        workers.push(std::thread::spawn(move || serve(stream, &step, &r, &s)));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-            for w in workers {
-                w.join().ok();
-            }
+        let r = requests.clone();
+        let mut served = 0;
+        let accept = AcceptLoop::start(move |stream, s| {
+            // Each request on its own thread, so a slow reply never delays the next.
+            let step = script[served.min(script.len() - 1)].clone();
+            served += 1;
+            let (r, s) = (r.clone(), s.clone());
+            Some(std::thread::spawn(move || serve(stream, &step, &r, &s)))
         });
         Server {
-            url,
+            url: format!("http://{}/hooks", accept.addr),
             requests,
-            stop,
-            thread: Some(thread),
+            _accept: accept,
         }
     }
 
@@ -555,22 +531,34 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().ok();
-        }
+fn serve(stream: TcpStream, step: &Reply, requests: &Mutex<Vec<Request>>, stop: &AtomicBool) {
+    let Some(mut stream) = record_request(stream, requests) else {
+        return;
+    };
+    let started = Instant::now();
+    while started.elapsed() < step.delay && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(10));
     }
+    let mut response = format!(
+        "HTTP/1.1 {} Scripted\r\nconnection: close\r\ncontent-length: 2\r\n",
+        step.status
+    );
+    for (k, v) in &step.headers {
+        response.push_str(&format!("{k}: {v}\r\n"));
+    }
+    response.push_str("\r\nok");
+    stream.write_all(response.as_bytes()).ok();
 }
 
-fn serve(stream: TcpStream, step: &Reply, requests: &Mutex<Vec<Request>>, stop: &AtomicBool) {
+/// Reads one request (blocking, reads time out after 5 s) into `requests`; the stream to
+/// answer on, or `None` if not even the request line could be read.
+fn record_request(stream: TcpStream, requests: &Mutex<Vec<Request>>) -> Option<TcpStream> {
     stream.set_nonblocking(false).ok();
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
-        return;
+        return None;
     }
     let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
     let mut headers = Vec::new();
@@ -595,20 +583,7 @@ fn serve(stream: TcpStream, step: &Reply, requests: &Mutex<Vec<Request>>, stop: 
         headers,
         body,
     });
-    let started = Instant::now();
-    while started.elapsed() < step.delay && !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let mut response = format!(
-        "HTTP/1.1 {} Scripted\r\nconnection: close\r\ncontent-length: 2\r\n",
-        step.status
-    );
-    for (k, v) in &step.headers {
-        response.push_str(&format!("{k}: {v}\r\n"));
-    }
-    response.push_str("\r\nok");
-    let mut stream = reader.into_inner();
-    stream.write_all(response.as_bytes()).ok();
+    Some(reader.into_inner())
 }
 
 /// `hookproof send --json` against `server`; returns the parsed timeline.
@@ -1068,8 +1043,7 @@ fn pki(name: &str, from: (i32, u8, u8), until: (i32, u8, u8)) -> Pki {
 struct TlsServer {
     url: String,
     served: Arc<Mutex<usize>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _accept: AcceptLoop,
 }
 
 impl TlsServer {
@@ -1093,34 +1067,16 @@ impl TlsServer {
             )
             .unwrap();
         let config = Arc::new(config);
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("https://{}/hooks", listener.local_addr().unwrap());
         let served = Arc::new(Mutex::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (count, s) = (served.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((tcp, _)) => serve_tls(tcp, config.clone(), &count, response.as_bytes()),
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let count = served.clone();
+        let accept = AcceptLoop::start(move |tcp, _| {
+            serve_tls(tcp, config.clone(), &count, response.as_bytes());
+            None
         });
         TlsServer {
-            url,
+            url: format!("https://{}/hooks", accept.addr),
             served,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().ok();
+            _accept: accept,
         }
     }
 }
@@ -1137,24 +1093,8 @@ fn serve_tls(
         return;
     };
     let mut reader = BufReader::new(rustls::StreamOwned::new(conn, tcp));
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        // A client that refuses the certificate ends the handshake here.
-        if reader.read_line(&mut line).is_err() || line.is_empty() {
-            return;
-        }
-        if line.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            length = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length];
-    if reader.read_exact(&mut body).is_err() {
+    // A client that refuses the certificate ends the handshake here.
+    if read_request_body(&mut reader, false).is_none() {
         return;
     }
     *served.lock().unwrap() += 1;
@@ -1254,37 +1194,26 @@ struct RawServer {
     url: String,
     origin: String,
     requests: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _accept: AcceptLoop,
 }
 
 impl RawServer {
     fn start(script: Vec<Vec<u8>>) -> RawServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let origin = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (r, s) = (requests.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            let mut served = 0;
-            while !s.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let response = &script[served.min(script.len() - 1)];
-                        served += 1;
-                        serve_raw(stream, response, &r);
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let r = requests.clone();
+        let mut served = 0;
+        let accept = AcceptLoop::start(move |stream, _| {
+            let response = &script[served.min(script.len() - 1)];
+            served += 1;
+            serve_raw(stream, response, &r);
+            None
         });
+        let origin = format!("http://{}", accept.addr);
         RawServer {
             url: format!("{origin}/hooks"),
             origin,
             requests,
-            stop,
-            thread: Some(thread),
+            _accept: accept,
         }
     }
 
@@ -1293,47 +1222,10 @@ impl RawServer {
     }
 }
 
-impl Drop for RawServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().ok();
-        }
-    }
-}
-
 fn serve_raw(stream: TcpStream, response: &[u8], requests: &Mutex<Vec<Request>>) {
-    stream.set_nonblocking(false).ok();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
+    let Some(mut stream) = record_request(stream, requests) else {
         return;
-    }
-    let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.trim_end().split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok();
-    requests.lock().unwrap().push(Request {
-        path,
-        headers,
-        body,
-    });
-    let mut stream = reader.into_inner();
+    };
     stream.write_all(response).ok();
 }
 
@@ -1645,13 +1537,6 @@ fn secrets_from_a_file_the_environment_and_standard_input() {
         );
     }
     std::fs::remove_dir_all(&dir).ok();
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 #[test]

@@ -4,131 +4,21 @@
 //! Requests are written byte by byte on raw sockets, so oversized, chunked and stalled bodies
 //! are exactly what the test says; signatures are made with `hookproof sign`'s code path.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod support;
+
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::{
+    BIN, Gateway, Proc, Response, SECRET, connect, free_port, get, now, python, read_response,
+    readyz, request_bytes, root, scratch, send, signed, wait_until,
+};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hookproof");
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OTHER_SECRET: &str = "whsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldCEh";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// A child process killed and reaped when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-}
-
-/// Reads one response (headers, then a Content-Length body) from `reader`.
-fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let status = line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h)?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':').unwrap();
-        headers.push((k.trim().to_owned(), v.trim().to_owned()));
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .map_or(0, |(_, v)| v.parse().unwrap());
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body)?;
-    Ok(Response {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
-}
-
-fn connect(port: u16) -> TcpStream {
-    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s
-}
-
-fn request_bytes(method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n");
-    for (k, v) in headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
-}
-
-fn send(port: u16, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Response {
-    let mut stream = connect(port);
-    stream
-        .write_all(&request_bytes(method, path, headers, body))
-        .unwrap();
-    read_response(&mut BufReader::new(stream)).unwrap()
-}
-
-fn get(port: u16, path: &str) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").as_bytes())?;
-    read_response(&mut BufReader::new(stream))
-}
 
 fn post_json(port: u16, path: &str, body: &str) -> Response {
     send(
@@ -140,48 +30,6 @@ fn post_json(port: u16, path: &str, body: &str) -> Response {
     )
 }
 
-/// The three `webhook-*` headers for `body`, signed with `secret` at `timestamp` by
-/// `hookproof sign` (the body on standard input, the secret from the environment).
-fn signed(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
-    let mut child = Command::new(BIN)
-        .args([
-            "sign",
-            "--secret-env",
-            "GATEWAY_TEST_SIGNING_SECRET",
-            "--id",
-            id,
-        ])
-        .arg(format!("--timestamp={timestamp}"))
-        .arg("-")
-        .env("GATEWAY_TEST_SIGNING_SECRET", secret)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(body).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut headers = vec![("content-type", "application/json".to_owned())];
-    for line in text.lines() {
-        let (name, value) = line.split_once(": ").unwrap();
-        let name = match name {
-            "webhook-id" => "webhook-id",
-            "webhook-timestamp" => "webhook-timestamp",
-            "webhook-signature" => "webhook-signature",
-            other => panic!("hookproof sign printed {other:?}"),
-        };
-        headers.push((name, value.to_owned()));
-    }
-    assert_eq!(headers.len(), 4, "{text}");
-    headers
-}
-
 fn event(event_type: &str) -> Vec<u8> {
     format!(
         r#"{{"id":"{}","eventType":"{event_type}","generatedDate":"2026-12-06T10:00:00Z","payload":{{"referenceCompany":{{"id":"8a210b68","tags":{{"region":"us"}}}}}}}}"#,
@@ -190,31 +38,11 @@ fn event(event_type: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn python() -> PathBuf {
-    let python = root().join("target/tools/python/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `make setup-python` (it installs examples/gateway-python/requirements.txt)",
-        python.display()
-    );
-    python
-}
-
-fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(
-            started.elapsed() < limit,
-            "{what} not ready within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The example backend, with its test hooks on.
 fn start_backend() -> (Proc, u16) {
     let port = free_port();
-    let child = Command::new(python())
+    let python = python("it installs examples/gateway-python/requirements.txt");
+    let child = Command::new(python)
         .arg(root().join("examples/gateway-python/app.py"))
         .env("GATEWAY_BACKEND_PORT", port.to_string())
         .env("GATEWAY_EXAMPLE_TEST_HOOKS", "1")
@@ -222,7 +50,7 @@ fn start_backend() -> (Proc, u16) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let proc = Proc(child);
+    let proc = Proc::new(child);
     wait_until("the Python backend", Duration::from_secs(30), || {
         get(port, "/_test/received").is_ok_and(|r| r.status == 200)
     });
@@ -239,9 +67,7 @@ fn received(backend: u16) -> Vec<Value> {
 }
 
 fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hookproof-gateway-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+    let path = scratch("hookproof-gateway").join(name);
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -252,23 +78,15 @@ fn start_gateway(name: &str, config: &str) -> (Proc, u16, PathBuf) {
 }
 
 fn start_gateway_env(name: &str, config: &str, env: &[(&str, &str)]) -> (Proc, u16, PathBuf) {
-    let port = free_port();
-    let config = config.replace("{port}", &port.to_string());
-    let path = temp_file(name, &config);
+    let path = scratch("hookproof-gateway").join(name);
     let log = path.with_extension("log");
-    let child = Command::new(BIN)
-        .args(["gateway", "--config"])
-        .arg(&path)
-        .env("GATEWAY_TEST_SECRET", SECRET)
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    wait_until("the gateway", Duration::from_secs(20), || {
-        get(port, "/readyz").is_ok_and(|r| r.status == 200)
-    });
+    let (proc, port) = Gateway {
+        path: &path,
+        log: &log,
+        secret_env: "GATEWAY_TEST_SECRET",
+        env,
+    }
+    .start(config, readyz);
     (proc, port, log)
 }
 

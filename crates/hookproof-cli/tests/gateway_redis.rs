@@ -11,165 +11,28 @@
 //! the docs name; and on a 3-master Redis Cluster, routes spread over the masters deliver
 //! once each, with no CROSSSLOT.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hookproof");
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use support::{
+    BIN, Gateway, Proc, Response, SECRET, free_port, get, now, python, readyz, root, wait_until,
+};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// A child process killed and reaped when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        // A paused Redis must be resumed to be reaped promptly.
-        let _ = Command::new("kill")
-            .args(["-CONT", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Proc {
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.0.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {signal}");
-    }
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let status = line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h)?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':').unwrap();
-        headers.push((k.trim().to_owned(), v.trim().to_owned()));
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .map_or(0, |(_, v)| v.parse().unwrap());
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body)?;
-    Ok(Response {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
-}
-
+/// `POST path` on a fresh connection, and its response.
 fn send(port: u16, path: &str, headers: &[(&str, String)], body: &[u8]) -> Response {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let mut out = format!("POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n");
-    for (k, v) in headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(body);
-    stream.write_all(&bytes).unwrap();
-    read_response(&mut BufReader::new(stream)).unwrap()
+    support::send(port, "POST", path, headers, body)
 }
 
-fn get(port: u16, path: &str) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").as_bytes())?;
-    read_response(&mut BufReader::new(stream))
-}
-
-/// The `webhook-*` headers for `body`, signed by `hookproof sign` (independent of the gateway's
-/// verification path: the CLI's signer).
+/// The `webhook-*` headers for `body`, signed with `SECRET` now by `hookproof sign`.
 fn signed(id: &str, body: &[u8]) -> Vec<(&'static str, String)> {
-    let mut child = Command::new(BIN)
-        .args([
-            "sign",
-            "--secret-env",
-            "GATEWAY_TEST_SIGNING_SECRET",
-            "--id",
-            id,
-        ])
-        .arg(format!("--timestamp={}", now()))
-        .arg("-")
-        .env("GATEWAY_TEST_SIGNING_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(body).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut headers = vec![("content-type", "application/json".to_owned())];
-    for line in text.lines() {
-        let (name, value) = line.split_once(": ").unwrap();
-        let name = match name {
-            "webhook-id" => "webhook-id",
-            "webhook-timestamp" => "webhook-timestamp",
-            "webhook-signature" => "webhook-signature",
-            other => panic!("hookproof sign printed {other:?}"),
-        };
-        headers.push((name, value.to_owned()));
-    }
-    headers
+    support::signed(SECRET, id, now(), body)
 }
 
 fn event(n: usize) -> Vec<u8> {
@@ -179,21 +42,8 @@ fn event(n: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(
-            started.elapsed() < limit,
-            "{what} not ready within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hookproof-gateway-redis-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("hookproof-gateway-redis")
 }
 
 /// `redis-server` on `port` (no persistence), once it answers PING.
@@ -217,7 +67,7 @@ fn start_redis(port: u16, extra: &[&str]) -> Proc {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("redis-server (Debian's redis-server package; `make setup-redis`)");
-    let proc = Proc(child);
+    let proc = Proc::pausable(child);
     wait_until("redis-server", Duration::from_secs(10), || {
         redis_cli(port, &["PING"]).trim() == "PONG"
     });
@@ -314,22 +164,15 @@ fn serve_backend(stream: TcpStream, log: &Mutex<Vec<(String, String)>>) {
 
 /// `hookproof gateway --config` with `config` (`{port}` replaced), once `/readyz` answers 200.
 fn start_gateway(name: &str, config: &str) -> (Proc, u16) {
-    let port = free_port();
     let path = scratch().join(name);
-    std::fs::write(&path, config.replace("{port}", &port.to_string())).unwrap();
     let log = path.with_extension("log");
-    let child = Command::new(BIN)
-        .args(["gateway", "--config"])
-        .arg(&path)
-        .env("GATEWAY_TEST_SECRET", SECRET)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    wait_until("the gateway", Duration::from_secs(20), || {
-        get(port, "/readyz").is_ok_and(|r| r.status == 200)
-    });
+    let (proc, port) = Gateway {
+        path: &path,
+        log: &log,
+        secret_env: "GATEWAY_TEST_SECRET",
+        env: &[],
+    }
+    .start(config, readyz);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         !text.contains("in-memory store"),
@@ -580,12 +423,7 @@ sink = {{ http = "http://127.0.0.1:{}/webhooks" }}
 
 #[test]
 fn the_stream_sink_adds_each_id_once_and_python_reads_it_with_xreadgroup() {
-    let python = root().join("target/tools/python/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `make setup-python` (redis-py from examples/gateway-python/requirements.txt)",
-        python.display()
-    );
+    let python = python("redis-py from examples/gateway-python/requirements.txt");
     // The example's config passes --check and says where events go.
     let out = Command::new(BIN)
         .args(["gateway", "--check", "--config"])

@@ -3,13 +3,13 @@
 //! `hookproof send` (`--cacert`, `--client-cert`, `--client-key`), and the backends are small
 //! servers in this file (plain HTTP, or rustls), all on 127.0.0.1, stopped on drop.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rcgen::{
@@ -18,37 +18,10 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_hookproof");
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use support::{AcceptLoop, BIN, Gateway, Proc, SECRET, read_request_body, wait_until};
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "hookproof-gateway-tls-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(
-            started.elapsed() < limit,
-            "{what} not ready within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    support::temp_dir("hookproof-gateway-tls", name, true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,43 +83,31 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 struct Backend {
     port: u16,
     received: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _accept: AcceptLoop,
 }
 
 impl Backend {
     fn start(tls: Option<Arc<rustls::ServerConfig>>) -> Backend {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (got, s) = (received.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((tcp, _)) => {
-                        tcp.set_nonblocking(false).ok();
-                        tcp.set_read_timeout(Some(Duration::from_secs(5))).ok();
-                        let (got, tls) = (got.clone(), tls.clone());
-                        std::thread::spawn(move || match tls {
-                            None => serve(tcp, &got),
-                            Some(config) => {
-                                if let Ok(conn) = rustls::ServerConnection::new(config) {
-                                    serve(rustls::StreamOwned::new(conn, tcp), &got);
-                                }
-                            }
-                        });
+        let got = received.clone();
+        let accept = AcceptLoop::start(move |tcp, _| {
+            tcp.set_nonblocking(false).ok();
+            tcp.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let (got, tls) = (got.clone(), tls.clone());
+            std::thread::spawn(move || match tls {
+                None => serve(tcp, &got),
+                Some(config) => {
+                    if let Ok(conn) = rustls::ServerConnection::new(config) {
+                        serve(rustls::StreamOwned::new(conn, tcp), &got);
                     }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
-            }
+            });
+            None
         });
         Backend {
-            port,
+            port: accept.port(),
             received,
-            stop,
-            thread: Some(thread),
+            _accept: accept,
         }
     }
 
@@ -155,44 +116,11 @@ impl Backend {
     }
 }
 
-impl Drop for Backend {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().ok();
-        }
-    }
-}
-
 /// Reads requests (headers, Content-Length body) and answers each `200`, until the peer
 /// closes (or a TLS handshake fails).
 fn serve(stream: impl Read + Write, received: &Mutex<Vec<String>>) {
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut length = 0usize;
-        let mut first = true;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() || line.is_empty() {
-                return;
-            }
-            if line.trim().is_empty() {
-                if first {
-                    continue;
-                }
-                break;
-            }
-            first = false;
-            if let Some((k, v)) = line.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some(body) = read_request_body(&mut reader, true) {
         received
             .lock()
             .unwrap()
@@ -226,16 +154,6 @@ fn tls_server_config(cert: &Path, key: &Path) -> Arc<rustls::ServerConfig> {
 
 // ---------------------------------------------------------------------------------------------
 // The gateway and `hookproof send`
-
-/// A child process killed and reaped when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `GET path` over TLS (trusting `ca`, presenting `client` if given): the status, or the
 /// error of the handshake or the exchange.
@@ -316,20 +234,14 @@ fn http_ready(port: u16) -> bool {
 /// `hookproof gateway --config` on a free port (`{port}` in `config`), once `ready` says so;
 /// its log goes to `dir/gateway.log`.
 fn start_gateway(dir: &Path, config: &str, ready: impl Fn(u16) -> bool) -> (Proc, u16, PathBuf) {
-    let port = free_port();
-    let path = dir.join("gateway.toml");
-    std::fs::write(&path, config.replace("{port}", &port.to_string())).unwrap();
     let log = dir.join("gateway.log");
-    let child = Command::new(BIN)
-        .args(["gateway", "--config"])
-        .arg(&path)
-        .env("GATEWAY_TLS_TEST_SECRET", SECRET)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    wait_until("the gateway", Duration::from_secs(20), || ready(port));
+    let (proc, port) = Gateway {
+        path: &dir.join("gateway.toml"),
+        log: &log,
+        secret_env: "GATEWAY_TLS_TEST_SECRET",
+        env: &[],
+    }
+    .start(config, ready);
     (proc, port, log)
 }
 
