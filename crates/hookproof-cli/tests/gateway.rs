@@ -1136,3 +1136,35 @@ sink = {{ http = "http://127.0.0.1:{backend}/webhooks", timeout_ms = 3000 }}
     // And the gateway still serves.
     assert_eq!(get(port, "/healthz").unwrap().status, 200);
 }
+
+#[test]
+fn gateway_log_level_warn_keeps_refusals_and_drops_successes() {
+    // No backend: the event is of a type the route does not want (200 ignored, not delivered).
+    let route = format!(
+        "[[routes]]\npath = \"/codat\"\nsecrets = [\"env:GATEWAY_TEST_SECRET\"]\nevent_types = [\"read.completed\"]\nsink = {{ http = \"http://127.0.0.1:{}/\" }}\n",
+        free_port()
+    );
+    let mut logs = Vec::new();
+    for (name, level) in [
+        ("level-info.toml", ""),
+        ("level-warn.toml", "log_level = \"warn\"\n"),
+    ] {
+        let (gateway, port, log) = start_gateway(
+            name,
+            &format!("listen = \"127.0.0.1:{{port}}\"\n{level}{route}"),
+        );
+        let body = event("company.created");
+        let headers = signed(SECRET, "msg_level", now(), &body);
+        assert_eq!(send(port, "POST", "/codat", &headers, &body).status, 200);
+        assert_eq!(post_json(port, "/codat", "{}").status, 401);
+        drop(gateway);
+        logs.push(std::fs::read_to_string(log).unwrap());
+    }
+    let (info, warn) = (&logs[0], &logs[1]);
+    assert!(
+        info.contains("status=200") && info.contains("status=401"),
+        "{info}"
+    );
+    assert!(!warn.contains("status=200"), "warn drops the 200: {warn}");
+    assert!(warn.contains("status=401"), "warn keeps the 401: {warn}");
+}

@@ -68,6 +68,7 @@ struct RawConfig {
     shutdown_timeout_ms: Option<Spanned<u64>>,
     budget_ms: Option<Spanned<u64>>,
     log_format: Option<Spanned<String>>,
+    log_level: Option<Spanned<String>>,
     memory_capacity: Option<Spanned<u64>>,
     window_secs: Option<Spanned<u64>>,
     lease_secs: Option<Spanned<u64>>,
@@ -131,6 +132,21 @@ pub enum LogFormat {
     Json,
 }
 
+/// The least severe log lines written: `info` (the default) logs one line per answer; `warn`
+/// only answers of 400 and above and what went wrong (a sink that did not take an event, a
+/// failed commit, Redis trouble).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// `error`.
+    Error,
+    /// `warn`.
+    Warn,
+    /// `info`.
+    Info,
+    /// `debug`.
+    Debug,
+}
+
 /// The checked configuration.
 #[derive(Debug)]
 pub struct Config {
@@ -150,6 +166,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Log format.
     pub log_format: LogFormat,
+    /// Least severe log lines written.
+    pub log_level: LogLevel,
     /// In-memory acceptance store capacity per route.
     pub memory_capacity: usize,
     /// De-duplication window and lease.
@@ -492,6 +510,20 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
             LogFormat::Text
         }
     };
+    let log_level = match raw.log_level.as_ref().map(|l| (l.get_ref().as_str(), l)) {
+        None | Some(("info", _)) => LogLevel::Info,
+        Some(("error", _)) => LogLevel::Error,
+        Some(("warn", _)) => LogLevel::Warn,
+        Some(("debug", _)) => LogLevel::Debug,
+        Some((_, l)) => {
+            errors.push(
+                "log_level",
+                &l.span(),
+                "expected \"error\", \"warn\", \"info\" or \"debug\"",
+            );
+            LogLevel::Info
+        }
+    };
     let window = raw
         .window_secs
         .as_ref()
@@ -633,6 +665,7 @@ fn compile(raw: RawConfig, errors: &mut Errors<'_>) -> Option<Config> {
         max_connections,
         shutdown_timeout,
         log_format,
+        log_level,
         memory_capacity,
         acceptance,
         unauthenticated: unauthenticated?,
@@ -1349,6 +1382,26 @@ mod tests {
                 "missing {e:?} in {errors:#?}"
             );
         }
+    }
+
+    #[test]
+    fn log_level_is_one_of_four_names() {
+        let route = format!(
+            "[[routes]]\npath = \"/a\"\nsecrets = [\"{SECRET}\"]\nsink = {{ http = \"http://127.0.0.1:9/\" }}\n"
+        );
+        let config = Config::parse(&format!(
+            "listen = \"127.0.0.1:1\"\nlog_level = \"warn\"\n{route}"
+        ));
+        assert_eq!(config.map(|c| c.log_level).ok(), Some(LogLevel::Warn));
+        let errors = errors(&format!(
+            "listen = \"127.0.0.1:1\"\nlog_level = \"loud\"\n{route}"
+        ));
+        assert!(
+            errors.iter().any(|e| e.starts_with(
+                "line 2, column 13: log_level: expected \"error\", \"warn\", \"info\" or \"debug\""
+            )),
+            "{errors:#?}"
+        );
     }
 
     #[test]

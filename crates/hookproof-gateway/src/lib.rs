@@ -90,7 +90,7 @@ pub fn main(path: &Path, check: bool) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    init_logs(config.log_format);
+    init_logs(config.log_format, config.log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -110,8 +110,15 @@ pub fn main(path: &Path, check: bool) -> ExitCode {
     }
 }
 
-fn init_logs(format: config::LogFormat) {
+fn init_logs(format: config::LogFormat, level: config::LogLevel) {
+    let level = match level {
+        config::LogLevel::Error => tracing::Level::ERROR,
+        config::LogLevel::Warn => tracing::Level::WARN,
+        config::LogLevel::Info => tracing::Level::INFO,
+        config::LogLevel::Debug => tracing::Level::DEBUG,
+    };
     let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(false);
