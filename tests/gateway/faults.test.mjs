@@ -30,8 +30,15 @@ const CLUSTER_EVENTS = Number(process.env.GATEWAY_CLUSTER_EVENTS ?? Math.round(E
 const RETRY_AFTER_SCALE = 0.05;
 /** The sink's timeout: the slow phase answers around it. */
 const SINK_TIMEOUT_MS = 1000;
-/** Redis paused longer than the gateway's wait for a Redis reply (5 s): answers 503 then. */
-const REDIS_PAUSE_MS = 6000;
+/**
+ * Redis paused longer than two of the gateway's waits for a Redis reply (5 s each): the
+ * exchanges in flight at the pause give up at 5 s (a begin: 503 store_unavailable; a commit
+ * after a delivery: 202, "commit failed" logged), and the sender's next attempts, sent within
+ * the pause, wait on their begin and are answered 503 store_unavailable at 10 s. With 6 s, the
+ * 503 showed only when a begin happened to be in flight at the pause's first instant (0–6 per
+ * run: one run in several had none). Shorter than the gateways' 15 s lease.
+ */
+const REDIS_PAUSE_MS = 11_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const report = (what, figures) => console.log(`gateway ${what}: ${JSON.stringify(figures)}`);
 
@@ -213,7 +220,7 @@ test(`HTTP sink: ${EVENTS} events + 20 % redeliveries, 64 concurrent, two gatewa
       await backend.start();
       phase("calm");
       await at(0.5);
-      phase("Redis paused 6 s (SIGSTOP, SIGCONT)");
+      phase(`Redis paused ${REDIS_PAUSE_MS / 1000} s (SIGSTOP, SIGCONT)`);
       await pauseProcess(pid, REDIS_PAUSE_MS);
       phase("calm");
       await at(0.65);
@@ -247,7 +254,7 @@ test(`stream sink: ${STREAM_EVENTS} events + 20 % redeliveries, two gateways XAD
     prefix: "msg_stream",
     async faults({ phase, at }) {
       await at(0.2);
-      phase("Redis paused 6 s (SIGSTOP, SIGCONT)");
+      phase(`Redis paused ${REDIS_PAUSE_MS / 1000} s (SIGSTOP, SIGCONT)`);
       await pauseProcess(pid, REDIS_PAUSE_MS);
       phase("calm");
       await at(0.45);
@@ -297,7 +304,7 @@ test(`Redis Cluster (3 masters): ${CLUSTER_EVENTS} events + 20 % redeliveries th
       await backend.faults({ error_rate: 0.1 });
       await at(0.3);
       await backend.faults({ error_rate: 0 });
-      phase("the route's master paused 6 s (SIGSTOP, SIGCONT)");
+      phase(`the route's master paused ${REDIS_PAUSE_MS / 1000} s (SIGSTOP, SIGCONT)`);
       await pauseProcess(pid, REDIS_PAUSE_MS);
       phase("calm");
       await at(0.6);
